@@ -1,0 +1,62 @@
+/**
+ * The object graph, wired once: config → store → sources → export service. Entry points (server,
+ * CLI commands) create a context and pass it down; nothing is a module singleton.
+ */
+import type { Config } from "../config.js";
+import { sqlitePath } from "../config.js";
+import { ExportService } from "../jobs/export-service.js";
+import { createLogger, type Logger } from "../logger.js";
+import type { Source } from "../sources/port.js";
+import { openSqliteStore } from "../store/sqlite/index.js";
+import type { Store } from "../store/port.js";
+
+export interface AppContext {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  sources: Source[];
+  exports: ExportService;
+  close(): Promise<void>;
+}
+
+export async function openStore(config: Config): Promise<Store> {
+  if (config.store.kind === "postgres") {
+    const { openPostgresStore } = (await import("../store/postgres/index.js")) as {
+      openPostgresStore(url: string): Promise<Store>;
+    };
+    return openPostgresStore(config.store.url);
+  }
+  return openSqliteStore(sqlitePath(config));
+}
+
+/** Sources that concern sites: each adds readiness checks and may read entities itself. */
+export async function createSources(store: Store): Promise<Source[]> {
+  const sources: Source[] = [];
+  for (const [path, factory] of [
+    ["../sources/git/index.js", "gitSource"],
+    ["../sync/source.js", "connectorSource"],
+  ] as const) {
+    const mod = (await import(path).catch(() => undefined)) as Record<string, (s: Store) => Source> | undefined;
+    const make = mod?.[factory];
+    if (make) sources.push(make(store));
+  }
+  return sources;
+}
+
+export async function createContext(config: Config, options: { logger?: Logger } = {}): Promise<AppContext> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store = await openStore(config);
+  const sources = await createSources(store);
+  const exports = new ExportService({ config, store, sources, logger });
+  return {
+    config,
+    store,
+    logger,
+    sources,
+    exports,
+    async close() {
+      await exports.shutdown(config.shutdownGraceSeconds * 1000);
+      await store.close();
+    },
+  };
+}

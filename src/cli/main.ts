@@ -1,0 +1,34 @@
+/** The `sluice` command line. */
+import { Command } from "commander";
+import { demoCommand } from "./commands/demo.js";
+import { exportCommand } from "./commands/export.js";
+import { cancelCommand, historyCommand, statusCommand } from "./commands/jobs.js";
+import { migrateCommand } from "./commands/migrate.js";
+import { siteCommand } from "./commands/site.js";
+import { startCommand } from "./commands/start.js";
+import { tokenCommand } from "./commands/token.js";
+
+export function program(): Command {
+  const cli = new Command("sluice")
+    .description("Sluice: a self-hosted data pipeline for Jira, Confluence and Bitbucket data")
+    .version("0.1.0")
+    .option("-c, --config <file>", "config file (default ./sluice.config.json|yaml)")
+    .option("--home <dir>", "Sluice home directory (default ./sluice-home or $SLUICE_HOME)")
+    .option("--store <url>", "store: a postgres:// URL or a SQLite file path")
+    .showHelpAfterError()
+    .enablePositionalOptions();
+  cli.addCommand(startCommand([]));
+  cli.addCommand(exportCommand());
+  cli.addCommand(demoCommand());
+  cli.addCommand(siteCommand());
+  cli.addCommand(tokenCommand());
+  cli.addCommand(statusCommand());
+  cli.addCommand(cancelCommand());
+  cli.addCommand(historyCommand());
+  cli.addCommand(migrateCommand());
+  return cli;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await program().parseAsync(argv);
+}

@@ -1,0 +1,219 @@
+/**
+ * Configuration: one zod schema, read once at start from a file (`sluice.config.json`, `.yaml` or
+ * `.yml`, or `--config`) and the environment. Every problem is listed at once. This is the only module
+ * that reads `process.env`.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { isValidZone } from "./core/time.js";
+
+const GB = 1024 ** 3;
+
+/** `5GB`, `500 MB`, `1024` (bytes). */
+const byteSize = z.union([
+  z.number().int().nonnegative(),
+  z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB)?\s*$/i, "a size like 5GB, 500MB or a number of bytes")
+    .transform((s) => {
+      const m = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB)?\s*$/i.exec(s)!;
+      const unit = (m[2] ?? "B").toUpperCase();
+      const mult = { B: 1, KB: 1024, MB: 1024 ** 2, GB, TB: 1024 ** 4 }[unit] ?? 1;
+      return Math.round(Number(m[1]) * mult);
+    }),
+]);
+
+const boolish = z.union([z.boolean(), z.enum(["true", "false"]).transform((s) => s === "true")]);
+const intish = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.union([z.number(), z.string().regex(/^\d+$/, "a whole number").transform(Number)]).pipe(z.number().int().min(min).max(max));
+
+export const exportSettingsSchema = z
+  .object({
+    embeddedLineBreakPreserve: boolish.default(false),
+    embeddedLineBreakEscape: z.string().max(16).default("\\n"),
+    minimumUsableDiskSpaceAfterExport: byteSize.default(5 * GB),
+    exportRowsPerSecond: intish(0).default(0),
+    descriptionMaxLength: intish(1).default(2000),
+    pageContentMaxLength: intish(1).default(100_000),
+    exportPersonalForkCommits: boolish.default(false),
+    exportBuildStatuses: boolish.default(false),
+    exportPullRequestActivities: boolish.default(true),
+    commitQueuePollingTimeoutSeconds: intish(1).default(20),
+    commitGitExecutionTimeoutSeconds: intish(1).default(3600),
+    optOutLimit: intish(1).default(1000),
+  })
+  .strict();
+
+export type ExportSettings = z.infer<typeof exportSettingsSchema>;
+
+const storeSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("sqlite"), path: z.string().optional() }).strict(),
+  z.object({ kind: z.literal("postgres"), url: z.string().regex(/^postgres(ql)?:\/\//, "a postgres:// URL") }).strict(),
+]);
+
+export const configSchema = z
+  .object({
+    home: z.string().min(1),
+    port: intish(0, 65535).default(8080),
+    host: z.string().default("127.0.0.1"),
+    baseUrl: z.string().url().optional(),
+    nodeId: z.string().min(1).max(100).default(hostname()),
+    timeZone: z.string().default("system").refine(isValidZone, "an IANA time zone such as Europe/Paris, or system"),
+    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    store: storeSchema.default({ kind: "sqlite" }),
+    jobLeaseSeconds: intish(3, 3600).default(30),
+    schedulerIntervalSeconds: intish(1, 3600).default(15),
+    shutdownGraceSeconds: intish(1, 600).default(10),
+    demo: z
+      .object({ enabled: boolish.default(true), scale: z.number().positive().max(10_000).default(1), seed: intish(0).default(42) })
+      .strict()
+      .default({ enabled: true, scale: 1, seed: 42 }),
+    export: exportSettingsSchema.default(exportSettingsSchema.parse({})),
+    repositoriesRoot: z.string().optional(),
+    /** When not empty, custom export paths must lie inside one of these directories. */
+    allowedExportPathRoots: z.array(z.string().refine((p) => isAbsolute(p), "an absolute path")).default([]),
+    bootstrapToken: z.string().min(16, "at least 16 characters").optional(),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema> & { baseUrl: string; configFile: string | undefined };
+
+/** The Atlassian system property names accepted as aliases of export settings. */
+export const ATLASSIAN_ALIASES: Record<string, keyof ExportSettings> = {
+  "plugin.data.pipeline.embedded.line.break.preserve": "embeddedLineBreakPreserve",
+  "plugin.data.pipeline.embedded.line.break.escape.char": "embeddedLineBreakEscape",
+  "plugin.data.pipeline.minimum.usable.disk.space.after.export": "minimumUsableDiskSpaceAfterExport",
+  "plugin.data.pipeline.bitbucket.export.personal.forked.repository.commits": "exportPersonalForkCommits",
+  "plugin.data.pipeline.bitbucket.export.build.statuses": "exportBuildStatuses",
+  "plugin.data.pipeline.bitbucket.export.pull.request.activities": "exportPullRequestActivities",
+  "plugin.data.pipeline.bitbucket.commit.queue.polling.timeout.seconds": "commitQueuePollingTimeoutSeconds",
+  "plugin.data.pipeline.bitbucket.commit.git.execution.timeout.seconds": "commitGitExecutionTimeoutSeconds",
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface ConfigSources {
+  /** Command-line overrides (already named as config keys). */
+  overrides?: Record<string, unknown>;
+  configFile?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+function readFile(path: string): Record<string, unknown> {
+  const text = readFileSync(path, "utf8");
+  const parsed: unknown = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ConfigError([`${path}: the file must hold an object of settings`]);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function findConfigFile(cwd: string, explicit: string | undefined): string | undefined {
+  if (explicit) return resolve(cwd, explicit);
+  return ["sluice.config.json", "sluice.config.yaml", "sluice.config.yml"].map((n) => join(cwd, n)).find((p) => existsSync(p));
+}
+
+/** Moves Atlassian property names (top level or under `export`) to their Sluice names. */
+function applyAliases(raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  const exp: Record<string, unknown> = { ...((raw.export as Record<string, unknown> | undefined) ?? {}) };
+  for (const [alias, name] of Object.entries(ATLASSIAN_ALIASES)) {
+    for (const holder of [out, exp]) {
+      if (alias in holder) {
+        exp[name] = holder[alias];
+        delete holder[alias];
+      }
+    }
+  }
+  if (Object.keys(exp).length > 0 || raw.export !== undefined) out.export = exp;
+  return out;
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const exp: Record<string, unknown> = {};
+  const set = (key: string, value: string | undefined, target = out) => {
+    if (value !== undefined && value !== "") target[key] = value;
+  };
+  set("home", env.SLUICE_HOME);
+  set("port", env.SLUICE_PORT ?? env.PORT);
+  set("host", env.SLUICE_HOST);
+  set("baseUrl", env.SLUICE_BASE_URL);
+  set("nodeId", env.SLUICE_NODE_ID);
+  set("timeZone", env.SLUICE_TIME_ZONE);
+  set("logLevel", env.SLUICE_LOG_LEVEL);
+  set("jobLeaseSeconds", env.SLUICE_JOB_LEASE_SECONDS);
+  set("bootstrapToken", env.SLUICE_BOOTSTRAP_TOKEN);
+  set("repositoriesRoot", env.SLUICE_REPOSITORIES_ROOT);
+  if (env.SLUICE_DATABASE_URL) out.store = { kind: "postgres", url: env.SLUICE_DATABASE_URL };
+  if (env.SLUICE_DEMO === "false") out.demo = { enabled: false };
+  if (env.SLUICE_DEMO_SCALE) out.demo = { ...((out.demo as object) ?? {}), scale: Number(env.SLUICE_DEMO_SCALE) };
+  set("exportRowsPerSecond", env.SLUICE_EXPORT_ROWS_PER_SECOND, exp);
+  set("minimumUsableDiskSpaceAfterExport", env.SLUICE_MIN_DISK_SPACE, exp);
+  set("embeddedLineBreakPreserve", env.SLUICE_EMBEDDED_LINE_BREAK_PRESERVE, exp);
+  if (Object.keys(exp).length > 0) out.export = exp;
+  return out;
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = out[k];
+    out[k] =
+      v && typeof v === "object" && !Array.isArray(v) && b && typeof b === "object" && !Array.isArray(b) && k !== "store"
+        ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/** Reads and validates the configuration; throws ConfigError listing every problem. */
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? process.env;
+  const cwd = sources.cwd ?? process.cwd();
+  const file = findConfigFile(cwd, sources.configFile ?? env.SLUICE_CONFIG);
+  let fileValues: Record<string, unknown> = {};
+  if (file) {
+    if (!existsSync(file)) throw new ConfigError([`config file ${file} does not exist`]);
+    try {
+      fileValues = readFile(file);
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      throw new ConfigError([`${file}: ${(error as Error).message}`]);
+    }
+  }
+  let raw = merge(applyAliases(fileValues), applyAliases(fromEnv(env)));
+  raw = merge(raw, applyAliases(sources.overrides ?? {}));
+  if (raw.home === undefined) raw.home = "sluice-home";
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const where = file ? ` (from ${file} and the environment)` : "";
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}${where}`),
+    );
+  }
+  const c = parsed.data;
+  const home = isAbsolute(c.home) ? c.home : resolve(cwd, c.home);
+  const shownHost = c.host === "0.0.0.0" || c.host === "::" ? "localhost" : c.host;
+  return {
+    ...c,
+    home,
+    baseUrl: (c.baseUrl ?? `http://${shownHost === "127.0.0.1" ? "localhost" : shownHost}:${c.port}`).replace(/\/+$/, ""),
+    configFile: file,
+  };
+}
+
+/** Where the SQLite file lives by default. */
+export function sqlitePath(config: Config): string {
+  return config.store.kind === "sqlite" ? resolve(config.home, config.store.path ?? "sluice.db") : "";
+}

@@ -1,0 +1,81 @@
+/**
+ * The entity registry: the single source of truth for every exported entity. Store DDL, CSV headers,
+ * API schemas and (later) backup parts and SQL tables are all derived from these declarations.
+ */
+import { bitbucketEntities } from "./bitbucket.js";
+import { confluenceEntities } from "./confluence.js";
+import { jiraEntities } from "./jira.js";
+import type { Column, EntityDef, Product, ProductSchemas, ScopeKind } from "./types.js";
+
+export * from "./types.js";
+
+export const ENTITIES: readonly EntityDef[] = [...jiraEntities, ...confluenceEntities, ...bitbucketEntities];
+
+const SCHEMAS: Record<Product, ProductSchemas> = {
+  jira: {
+    current: 2,
+    versions: [
+      { version: 2, status: "ACTIVE" },
+      { version: 1, status: "DEPRECATED" },
+    ],
+  },
+  confluence: { current: 1, versions: [{ version: 1, status: "ACTIVE" }] },
+  bitbucket: { current: 1, versions: [{ version: 1, status: "ACTIVE" }] },
+};
+
+/** The opt-out kind each product understands. */
+export const PRODUCT_SCOPE: Record<Product, ScopeKind> = {
+  jira: "PROJECT",
+  confluence: "SPACE",
+  bitbucket: "REPOSITORY",
+};
+
+export function productSchemas(product: Product): ProductSchemas {
+  return SCHEMAS[product];
+}
+
+export function isSupportedSchema(product: Product, version: number): boolean {
+  return SCHEMAS[product].versions.some((v) => v.version === version);
+}
+
+export function schemaStatus(product: Product, version: number): "ACTIVE" | "DEPRECATED" {
+  return SCHEMAS[product].versions.find((v) => v.version === version)?.status ?? "DEPRECATED";
+}
+
+/** Entities of a product, in file order. */
+export function entitiesOf(product: Product): EntityDef[] {
+  return ENTITIES.filter((e) => e.product === product);
+}
+
+/** The files of one export: the product's entities present in the schema version. */
+export function entitiesForExport(product: Product, schemaVersion: number): EntityDef[] {
+  return entitiesOf(product).filter((e) => e.schemas.includes(schemaVersion));
+}
+
+export function entity(product: Product, name: string): EntityDef {
+  const found = ENTITIES.find((e) => e.product === product && e.name === name);
+  if (!found) throw new Error(`No entity ${product}.${name} in the registry`);
+  return found;
+}
+
+/** Columns written to the file, in contract order. */
+export function exportColumns(def: EntityDef, schemaVersion: number): Column[] {
+  return def.columns.filter((c) => !c.hidden && (!c.schemas || c.schemas.includes(schemaVersion)));
+}
+
+/** The hidden column holding a row's opt-out scope (space key, project key or repository id). */
+export const SCOPE_COLUMN: Column = { name: "scope_key", type: "string", hidden: true };
+
+/**
+ * Columns kept in the store, in declaration order, then `scope_key` for scoped entities.
+ * `instance` columns are not stored: they come from the site.
+ */
+export function storedColumns(def: EntityDef): Column[] {
+  const cols = def.columns.filter((c) => c.type !== "instance");
+  return def.scope ? [...cols, SCOPE_COLUMN] : cols;
+}
+
+/** Store table name: `<product>_<entity>`. */
+export function tableName(def: EntityDef): string {
+  return `${def.product}_${def.name}`;
+}

@@ -1,0 +1,99 @@
+/**
+ * The HTTP server: fastify with the Data pipeline API per site, the admin API, OpenAPI at
+ * `/rest/openapi.json` and Swagger UI at `/rest/docs`. Every route but `/ping` (and the static
+ * console and docs assets) needs a token of a system administrator.
+ */
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import type { AppContext } from "../app/context.js";
+import { isSluiceError, SluiceError } from "../core/errors.js";
+import type { Account } from "../store/port.js";
+import { authenticate, requireSysadmin } from "./auth.js";
+import { errorBody, fromFastifyError, sendError, ValidationErrors } from "./errors.js";
+import { adminSiteRoutes } from "./routes/admin-sites.js";
+import { exportConfigRoutes } from "./routes/export-config.js";
+import { exportRoutes } from "./routes/export.js";
+import { historyRoutes } from "./routes/history.js";
+import { optOutRoutes } from "./routes/optout.js";
+import { isPublicPath, pingRoutes } from "./routes/ping.js";
+import { scheduleRoutes } from "./routes/schedule.js";
+
+export interface ExtraRoutes {
+  /** Feature plugins registered after the core routes (console, connectors, …). */
+  (app: FastifyInstance, ctx: AppContext): Promise<void> | void;
+}
+
+export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] = []): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    // Query strings like ?fromDate=…+01:00 keep their '+' readable for our own parser.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+
+  // We validate ourselves (to answer with the Data pipeline's error keys); route schemas are for OpenAPI.
+  app.setValidatorCompiler(() => () => true);
+
+  // Lenient JSON: an empty body is "no body" rather than an error.
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(new SluiceError("sluice.request.body.invalid", `The request body is not valid JSON: ${(error as Error).message}`), undefined);
+    }
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: {
+        title: "Sluice API",
+        description:
+          "Data pipeline export API compatible with Jira, Confluence and Bitbucket Data Center (per site, under `<context path>/rest/datapipeline/latest`), and Sluice's admin API.",
+        version: "0.1.0",
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer", description: "A personal access token" },
+          basic: { type: "http", scheme: "basic", description: "User name and personal access token" },
+        },
+      },
+      security: [{ bearer: [] }, { basic: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/rest/docs" });
+  app.get("/rest/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  app.addHook("onRequest", async (request: FastifyRequest & { account?: Account }) => {
+    if (isPublicPath(request.url)) return;
+    const account = await authenticate(ctx.store, request.headers.authorization);
+    requireSysadmin(account);
+    request.account = account;
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof ValidationErrors || isSluiceError(error)) return sendError(reply, error);
+    const mapped = fromFastifyError(error as { code?: string; statusCode?: number; message: string });
+    if (mapped) return sendError(reply, mapped);
+    ctx.logger.error({ err: error, url: request.url, method: request.method }, "unexpected error");
+    return reply.code(500).send(errorBody(500, "Internal error: the failure was logged on the server.", [{ key: "sluice.internal", message: "Internal error" }]));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send(errorBody(404, "Not found", [{ key: "sluice.route.not.found", message: `No API at ${request.method} ${request.url.split("?")[0]?.slice(0, 200)}.` }])),
+  );
+
+  pingRoutes(app);
+  exportRoutes(app, ctx);
+  historyRoutes(app, ctx);
+  exportConfigRoutes(app, ctx);
+  scheduleRoutes(app, ctx);
+  optOutRoutes(app, ctx);
+  adminSiteRoutes(app, ctx);
+  for (const extra of extras) await extra(app, ctx);
+  return app;
+}

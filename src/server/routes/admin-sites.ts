@@ -1,0 +1,93 @@
+/** `/rest/admin/v1`: who am I, and the sites of the organisation (sysadmin). */
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { entitiesOf, PRODUCT_SCOPE } from "../../core/entities/registry.js";
+import { SluiceError } from "../../core/errors.js";
+import type { AppContext } from "../../app/context.js";
+import { siteBaseUrl } from "../../jobs/export-paths.js";
+import { findScopes } from "../../jobs/opt-outs.js";
+import { createSite } from "../../sites/site-service.js";
+import type { Account, Site } from "../../store/port.js";
+import { renderJob } from "./export.js";
+
+export async function siteSummary(ctx: AppContext, site: Site): Promise<Record<string, unknown>> {
+  const counts: Record<string, number> = {};
+  for (const def of entitiesOf(site.product)) counts[def.name] = await ctx.store.data.count(site.id, def);
+  const latest = (await ctx.store.jobs.running(site.id)) ?? (await ctx.store.jobs.latest(site.id));
+  const source = await ctx.store.settings.get<Record<string, unknown>>(site.id, "source");
+  return {
+    key: site.key,
+    product: site.product,
+    contextPath: site.contextPath,
+    baseUrl: siteBaseUrl(ctx.config, site),
+    cloudId: site.cloudId,
+    orgId: site.orgId,
+    plan: site.plan,
+    region: site.region,
+    state: site.state,
+    counts,
+    lastExport: latest ? renderJob(ctx, site, latest) : null,
+    source: source ? { kind: source.kind, url: source.url, lastSync: (await ctx.store.settings.get(site.id, "sync.last")) ?? null } : null,
+  };
+}
+
+async function siteParam(ctx: AppContext, request: FastifyRequest): Promise<Site> {
+  const key = (request.params as { key: string }).key;
+  const site = await ctx.store.sites.byKey(key === "-" ? "" : key);
+  if (!site) throw new SluiceError("sluice.site.not.found", `No site with key '${key.slice(0, 60)}'.`);
+  return site;
+}
+
+export function adminSiteRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const tags = ["Admin"];
+  app.get("/rest/admin/v1/myself", { schema: { tags, summary: "The account of the token" } }, async (request) => {
+    const account = (request as FastifyRequest & { account?: Account }).account!;
+    return { username: account.username, displayName: account.displayName, sysadmin: account.sysadmin };
+  });
+  app.get("/rest/admin/v1/sites", { schema: { tags, summary: "Every site with counts and its last export" } }, async () => {
+    const sites = await ctx.store.sites.list();
+    return { sites: await Promise.all(sites.map((s) => siteSummary(ctx, s))) };
+  });
+  app.post(
+    "/rest/admin/v1/sites",
+    {
+      schema: {
+        tags,
+        summary: "Create an empty site",
+        body: {
+          type: "object",
+          properties: {
+            product: { type: "string", enum: ["jira", "confluence", "bitbucket"] },
+            contextPath: { type: "string" },
+            plan: { type: "string" },
+            region: { type: "string" },
+            baseUrl: { type: "string" },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = (request.body && typeof request.body === "object" ? request.body : {}) as Record<string, unknown>;
+      const site = await createSite(ctx.store, {
+        product: body.product,
+        contextPath: body.contextPath,
+        plan: body.plan,
+        region: body.region,
+        baseUrl: body.baseUrl,
+      });
+      return reply.code(201).send(await siteSummary(ctx, site));
+    },
+  );
+  app.get("/rest/admin/v1/sites/:key", { schema: { tags, summary: "One site" } }, async (request) =>
+    siteSummary(ctx, await siteParam(ctx, request)),
+  );
+  app.get(
+    "/rest/admin/v1/sites/:key/scopes",
+    { schema: { tags, summary: "Spaces, projects or repositories of a site (opt-out picker)" } },
+    async (request) => {
+      const site = await siteParam(ctx, request);
+      const q = request.query as { query?: string };
+      const found = await findScopes(ctx.store, site, { search: String(q.query ?? "").slice(0, 100) }, 50);
+      return { type: PRODUCT_SCOPE[site.product], values: found.map((f) => ({ key: f.key, displayName: f.displayName, identifier: f.identifier })) };
+    },
+  );
+}

@@ -1,0 +1,77 @@
+/** `config/export-path` and `config/schema`. */
+import { access, mkdir } from "node:fs/promises";
+import { constants } from "node:fs";
+import { isAbsolute, join, normalize, relative, sep } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { productSchemas } from "../../core/entities/registry.js";
+import type { AppContext } from "../../app/context.js";
+import { EXPORT_PATH_SETTING, rootExportPath } from "../../jobs/export-paths.js";
+import { ValidationErrors } from "../errors.js";
+import { siteRoute } from "../site-routes.js";
+
+const P = "data-pipeline.api.rest.config.export.path";
+const FORBIDDEN_ROOTS = ["/proc", "/sys", "/dev"];
+
+function invalid(key: string, message: string): never {
+  throw new ValidationErrors([{ key, message }], "Invalid export path");
+}
+
+/** Cleans and checks a custom export path; creates `<path>/data-pipeline/export` to prove it is writable. */
+export async function validateExportPath(body: unknown, allowedRoots: readonly string[]): Promise<string> {
+  const raw = body && typeof body === "object" ? (body as { path?: unknown }).path : undefined;
+  if (typeof raw !== "string" || raw.trim() === "") invalid(`${P}.missing`, 'Send {"path": "/absolute/directory"}.');
+  let path = raw.replace(/[\r\n]/g, "").trim();
+  if (/^(["']).*\1$/.test(path)) path = path.slice(1, -1).trim();
+  if (path.includes("\0")) invalid(`${P}.invalid.characters`, "The path contains a NUL character.");
+  if (!isAbsolute(path)) invalid(`${P}.should.be.absolute`, `The path '${path.slice(0, 200)}' is relative; give an absolute path such as /var/sluice/exports.`);
+  if (path.split(/[\\/]+/).includes("..")) invalid(`${P}.invalid.characters`, "The path must not contain '..' segments.");
+  path = normalize(path).replace(/(.)\/+$/, "$1");
+  const inside = (root: string) => {
+    const rel = relative(root, path);
+    return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+  };
+  if (FORBIDDEN_ROOTS.some(inside)) invalid(`${P}.not.writable`, `Exports cannot be written under ${FORBIDDEN_ROOTS.join(", ")}.`);
+  if (allowedRoots.length > 0 && !allowedRoots.some(inside)) {
+    invalid(`${P}.not.writable`, `The path must be inside one of the allowed export roots: ${allowedRoots.join(", ")}.`);
+  }
+  const root = join(path, "data-pipeline", "export");
+  try {
+    await mkdir(root, { recursive: true, mode: 0o700 });
+    await access(root, constants.W_OK);
+  } catch (error) {
+    invalid(`${P}.not.writable`, `The directory ${path} cannot be created or written to (${(error as NodeJS.ErrnoException).code ?? "error"}).`);
+  }
+  return path.split(sep).join("/");
+}
+
+export function exportConfigRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const current = async (siteId: number) => {
+    const site = (await ctx.store.sites.byId(siteId))!;
+    return rootExportPath(ctx.config, ctx.store.settings, site);
+  };
+  siteRoute(app, ctx, "GET", "/config/export-path", { summary: "The export root path" }, async (_req, reply, site) =>
+    reply.send(await current(site.id)),
+  );
+  siteRoute(
+    app,
+    ctx,
+    "PUT",
+    "/config/export-path",
+    {
+      summary: "Set a custom export path (absolute, writable); files go to <path>/data-pipeline/export",
+      body: { type: "object", properties: { path: { type: "string" } } },
+    },
+    async (request, reply, site) => {
+      const path = await validateExportPath(request.body, ctx.config.allowedExportPathRoots);
+      await ctx.store.settings.set(site.id, EXPORT_PATH_SETTING, path);
+      return reply.send(await current(site.id));
+    },
+  );
+  siteRoute(app, ctx, "DELETE", "/config/export-path", { summary: "Back to the default export path" }, async (_req, reply, site) => {
+    await ctx.store.settings.delete(site.id, EXPORT_PATH_SETTING);
+    return reply.send(await current(site.id));
+  });
+  siteRoute(app, ctx, "GET", "/config/schema", { summary: "Schema versions, newest first" }, async (_req, reply, site) =>
+    reply.send(productSchemas(site.product).versions),
+  );
+}

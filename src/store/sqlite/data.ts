@@ -1,0 +1,181 @@
+import Database from "better-sqlite3";
+import { ENTITIES, storedColumns, tableName, type Column, type EntityDef } from "../../core/entities/registry.js";
+import type { DataRepo, RowFilter, RowValues, Snapshot } from "../port.js";
+import { quoteIdent } from "./schema.js";
+
+/** Converts a JS value to what SQLite stores for the column type. */
+function toSqlite(column: Column): (v: unknown) => unknown {
+  switch (column.type) {
+    case "boolean":
+      return (v) => (v === null || v === undefined ? null : v ? 1 : 0);
+    case "json":
+      return (v) => {
+        if (v === null || v === undefined) return null;
+        if (Array.isArray(v)) return v.length === 0 ? null : JSON.stringify(v);
+        if (typeof v === "object") return JSON.stringify(v);
+        return v === "" || v === "[]" ? null : v;
+      };
+    default:
+      return (v) => (v === undefined ? null : v);
+  }
+}
+
+interface Query {
+  sql: string;
+  params: unknown[];
+}
+
+function whereClause(siteId: number, def: EntityDef, filter: RowFilter): Query {
+  const parts = ["site_id = ?"];
+  const params: unknown[] = [siteId];
+  if (filter.since !== undefined && def.cursor) {
+    parts.push(`${quoteIdent(def.cursor)} >= ?`);
+    params.push(filter.since);
+  }
+  if (filter.excludeScopes && filter.excludeScopes.length > 0 && def.scope) {
+    parts.push(`(scope_key IS NULL OR scope_key NOT IN (${filter.excludeScopes.map(() => "?").join(", ")}))`);
+    params.push(...filter.excludeScopes);
+  }
+  return { sql: parts.join(" AND "), params };
+}
+
+function countQuery(siteId: number, def: EntityDef, filter: RowFilter): Query {
+  const where = whereClause(siteId, def, filter);
+  return { sql: `SELECT count(*) AS n FROM ${quoteIdent(tableName(def))} WHERE ${where.sql}`, params: where.params };
+}
+
+/**
+ * Rows in key order. The key index is named so that SQLite walks it instead of sorting: an export
+ * streams in constant memory however many rows match.
+ */
+function rowsQuery(siteId: number, def: EntityDef, filter: RowFilter): Query {
+  const where = whereClause(siteId, def, filter);
+  const table = tableName(def);
+  const cols = storedColumns(def).map((c) => quoteIdent(c.name)).join(", ");
+  const order = def.key.map(quoteIdent).join(", ");
+  return {
+    sql: `SELECT ${cols} FROM ${quoteIdent(table)} INDEXED BY ${quoteIdent(`${table}_key`)} WHERE ${where.sql} ORDER BY site_id, ${order}`,
+    params: where.params,
+  };
+}
+
+class SqliteSnapshot implements Snapshot {
+  private readonly db: Database.Database;
+
+  constructor(file: string, private readonly siteId: number) {
+    this.db = new Database(file, { readonly: true, fileMustExist: true });
+    this.db.pragma("busy_timeout = 5000");
+    this.db.pragma("cache_size = -16000");
+    // A read transaction in WAL mode pins one consistent view for every file of the export.
+    this.db.exec("BEGIN");
+    this.db.prepare("SELECT count(*) FROM sites").get();
+  }
+
+  async count(def: EntityDef, filter: RowFilter): Promise<number> {
+    const q = countQuery(this.siteId, def, filter);
+    return (this.db.prepare(q.sql).get(...q.params) as { n: number }).n;
+  }
+
+  async *rows(def: EntityDef, filter: RowFilter, batchSize: number): AsyncIterable<unknown[][]> {
+    const q = rowsQuery(this.siteId, def, filter);
+    const iterator = this.db.prepare(q.sql).raw(true).iterate(...q.params) as IterableIterator<unknown[]>;
+    try {
+      let batch: unknown[][] = [];
+      for (const row of iterator) {
+        batch.push(row);
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+    } finally {
+      iterator.return?.();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) {
+      if (this.db.inTransaction) this.db.exec("COMMIT");
+      this.db.close();
+    }
+  }
+}
+
+export function sqliteData(db: Database.Database, file: string): DataRepo {
+  const upserts = new Map<string, (rows: readonly RowValues[], siteId: number) => void>();
+  const upsertFor = (def: EntityDef) => {
+    const key = tableName(def);
+    let fn = upserts.get(key);
+    if (!fn) {
+      const cols = storedColumns(def);
+      const convert = cols.map(toSqlite);
+      const stmt = db.prepare(
+        `INSERT OR REPLACE INTO ${quoteIdent(key)} (site_id, ${cols.map((c) => quoteIdent(c.name)).join(", ")})
+         VALUES (?, ${cols.map(() => "?").join(", ")})`,
+      );
+      const width = cols.length;
+      fn = db.transaction((rows: readonly RowValues[], siteId: number) => {
+        const params: unknown[] = new Array(width + 1);
+        params[0] = siteId;
+        for (const row of rows) {
+          for (let i = 0; i < width; i++) params[i + 1] = convert[i]!(row[i]);
+          stmt.run(params);
+        }
+      });
+      upserts.set(key, fn);
+    }
+    return fn;
+  };
+
+  return {
+    async upsert(siteId, def, rows) {
+      upsertFor(def)(rows, siteId);
+    },
+    async deleteByKey(siteId, def, keys) {
+      const cond = def.key.map((k) => `${quoteIdent(k)} = ?`).join(" AND ");
+      const stmt = db.prepare(`DELETE FROM ${quoteIdent(tableName(def))} WHERE site_id = ? AND ${cond}`);
+      let n = 0;
+      db.transaction(() => {
+        for (const key of keys) n += stmt.run(siteId, ...key).changes;
+      })();
+      return n;
+    },
+    async *keys(siteId, def, batchSize) {
+      const cols = def.key.map(quoteIdent).join(", ");
+      const rows = db
+        .prepare(`SELECT ${cols} FROM ${quoteIdent(tableName(def))} WHERE site_id = ? ORDER BY ${cols}`)
+        .raw(true)
+        .all(siteId) as unknown[][];
+      for (let i = 0; i < rows.length; i += batchSize) yield rows.slice(i, i + batchSize);
+    },
+    async count(siteId, def, filter = {}) {
+      const q = countQuery(siteId, def, filter);
+      return (db.prepare(q.sql).get(...q.params) as { n: number }).n;
+    },
+    async distinct(siteId, def, columns, where, limit) {
+      const params: unknown[] = [siteId];
+      let cond = "";
+      if (where.in) {
+        if (where.in.length === 0) return [];
+        cond = ` AND ${quoteIdent(where.column)} IN (${where.in.map(() => "?").join(", ")})`;
+        params.push(...where.in);
+      } else if (where.contains !== undefined && where.contains !== "") {
+        cond = ` AND lower(${quoteIdent(where.column)}) LIKE ? ESCAPE '\\'`;
+        params.push(`%${where.contains.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      }
+      const cols = columns.map(quoteIdent).join(", ");
+      return db
+        .prepare(`SELECT DISTINCT ${cols} FROM ${quoteIdent(tableName(def))} WHERE site_id = ?${cond} ORDER BY ${cols} LIMIT ?`)
+        .all(...params, limit) as Record<string, unknown>[];
+    },
+    async snapshot(siteId) {
+      return new SqliteSnapshot(file, siteId);
+    },
+    async clearSite(siteId) {
+      db.transaction(() => {
+        for (const def of ENTITIES) db.prepare(`DELETE FROM ${quoteIdent(tableName(def))} WHERE site_id = ?`).run(siteId);
+      })();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/** The embedded store: one SQLite file in WAL mode, opened with better-sqlite3. */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { Store } from "../port.js";
+import { sqliteAccounts } from "./accounts.js";
+import { sqliteData } from "./data.js";
+import { sqliteJobs } from "./jobs.js";
+import { migrate } from "./schema.js";
+import { sqliteSettings } from "./settings.js";
+import { sqliteSites } from "./sites.js";
+
+export function openSqliteStore(file: string): Store {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const db = new Database(file);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("busy_timeout = 5000");
+  db.pragma("foreign_keys = ON");
+  migrate(db);
+  return {
+    kind: "sqlite",
+    sites: sqliteSites(db),
+    accounts: sqliteAccounts(db),
+    settings: sqliteSettings(db),
+    jobs: sqliteJobs(db),
+    data: sqliteData(db, file),
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}
