@@ -22,6 +22,7 @@ export const ERROR_STATUS = {
   "data-pipeline.api.rest.config.export.path.should.be.absolute": 400,
   "data-pipeline.api.rest.config.export.path.invalid.characters": 400,
   "data-pipeline.api.rest.config.export.path.not.writable": 400,
+  "data-pipeline.api.rest.config.export.path.in.use": 400,
   // Schedule and opt-out
   "data-pipeline.api.rest.config.schedule.invalid": 400,
   "data-pipeline.api.rest.config.optout.invalid": 400,

@@ -63,6 +63,11 @@ export function exportConfigRoutes(app: FastifyInstance, ctx: AppContext): void 
     },
     async (request, reply, site) => {
       const path = await validateExportPath(request.body, ctx.config.allowedExportPathRoots);
+      for (const other of await ctx.store.sites.list()) {
+        if (other.id !== site.id && (await ctx.store.settings.get<string>(other.id, EXPORT_PATH_SETTING)) === path) {
+          invalid(`${P}.in.use`, `The path ${path} is already the export path of site ${other.contextPath}; job folders would collide. Choose another.`);
+        }
+      }
       await ctx.store.settings.set(site.id, EXPORT_PATH_SETTING, path);
       return reply.send(await current(site.id));
     },
