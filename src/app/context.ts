@@ -7,6 +7,7 @@ import { sqlitePath } from "../config.js";
 import { ExportService } from "../jobs/export-service.js";
 import { createLogger, type Logger } from "../logger.js";
 import type { Source } from "../sources/port.js";
+import { openPostgresStore } from "../store/postgres/index.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import type { Store } from "../store/port.js";
 
@@ -20,12 +21,7 @@ export interface AppContext {
 }
 
 export async function openStore(config: Config): Promise<Store> {
-  if (config.store.kind === "postgres") {
-    const { openPostgresStore } = (await import("../store/postgres/index.js")) as {
-      openPostgresStore(url: string): Promise<Store>;
-    };
-    return openPostgresStore(config.store.url);
-  }
+  if (config.store.kind === "postgres") return openPostgresStore(config.store.url);
   return openSqliteStore(sqlitePath(config));
 }
 

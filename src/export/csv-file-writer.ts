@@ -15,8 +15,6 @@ export interface WrittenFile {
   sha256: string;
 }
 
-const CHUNK_CHARS = 1 << 16;
-
 export class CsvFileWriter {
   private readonly stream: WriteStream;
   private readonly hash: Hash = createHash("sha256");
@@ -38,20 +36,25 @@ export class CsvFileWriter {
     return writer;
   }
 
-  /** Adds rendered records; resolves once the data is accepted by the file stream. */
-  async write(records: string, rowCount: number): Promise<void> {
-    this.pending += records;
+  /** Adds rendered records; resolves once the data is accepted by the file stream (backpressure). */
+  async write(records: Buffer, rowCount: number): Promise<void> {
+    await this.flush();
     this.rows += rowCount;
-    if (this.pending.length >= CHUNK_CHARS) await this.flush();
+    await this.writeBuffer(records);
+  }
+
+  private async writeBuffer(buf: Buffer): Promise<void> {
+    if (buf.length === 0) return;
+    this.hash.update(buf);
+    this.bytes += buf.length;
+    if (!this.stream.write(buf)) await once(this.stream, "drain");
   }
 
   private async flush(): Promise<void> {
     if (this.pending.length === 0) return;
     const buf = Buffer.from(this.pending, "utf8");
     this.pending = "";
-    this.hash.update(buf);
-    this.bytes += buf.length;
-    if (!this.stream.write(buf)) await once(this.stream, "drain");
+    await this.writeBuffer(buf);
   }
 
   /** Flushes, closes and renames the file to its final name. */

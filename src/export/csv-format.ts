@@ -6,6 +6,7 @@
  * hand-written formatter is ~3× faster here than a general CSV library, which is why it is not one.
  */
 import type { Column, TruncateSetting } from "../core/entities/registry.js";
+import { ChunkBuilder } from "./chunk-builder.js";
 
 export interface CsvOptions {
   embeddedLineBreakPreserve: boolean;
@@ -15,6 +16,8 @@ export interface CsvOptions {
 }
 
 type Formatter = (value: unknown) => string;
+/** Writes one field into the chunk (used for long text that may arrive as UTF-8 bytes). */
+type FieldWriter = (value: unknown, out: ChunkBuilder) => void;
 
 const NEEDS_WORK = /[",\r\n]/;
 const NEEDS_QUOTES_ESCAPED = /[",\r\n]/;
@@ -50,6 +53,85 @@ function maxLength(setting: TruncateSetting | undefined, options: CsvOptions): n
   return Infinity;
 }
 
+const QUOTE_BYTE = 0x22;
+const COMMA_BYTE = 0x2c;
+const CR_BYTE = 0x0d;
+const LF_BYTE = 0x0a;
+const QUOTE_BUF = Buffer.from('"');
+const DOUBLE_QUOTE_BUF = Buffer.from('""');
+
+/**
+ * Writes a long-text field given as UTF-8 bytes with the same rules as `textField`, without
+ * decoding it: special bytes are found with `indexOf` (memchr) and the field is emitted as slices.
+ * Falls back to the string path when the field must be truncated or the escape string itself needs
+ * quoting.
+ */
+function bytesTextWriter(options: CsvOptions, max: number): (b: Buffer, out: ChunkBuilder) => void {
+  const text = textField(options);
+  const escape = Buffer.from(options.embeddedLineBreakEscape, "utf8");
+  const escapeIsPlain = !NEEDS_WORK.test(options.embeddedLineBreakEscape);
+  const preserve = options.embeddedLineBreakPreserve;
+  return (b, out) => {
+    if (b.length > max || !escapeIsPlain) {
+      out.str(text(truncate(b.toString("utf8"), max)));
+      return;
+    }
+    const q = b.indexOf(QUOTE_BYTE);
+    const cr = preserve ? -1 : b.indexOf(CR_BYTE);
+    const lf = preserve ? -1 : b.indexOf(LF_BYTE);
+    if (q < 0 && cr < 0 && lf < 0) {
+      const needsQuotes = b.indexOf(COMMA_BYTE) >= 0 || (preserve && (b.indexOf(CR_BYTE) >= 0 || b.indexOf(LF_BYTE) >= 0));
+      if (!needsQuotes) {
+        out.bytes(b);
+        return;
+      }
+      out.bytes(QUOTE_BUF);
+      out.bytes(b);
+      out.bytes(QUOTE_BUF);
+      return;
+    }
+    // Slow path with slices: double quotes, replace line breaks; always quote when a quote is present.
+    const pieces: Buffer[] = [];
+    let start = 0;
+    const needsQuotes = q >= 0 || b.indexOf(COMMA_BYTE) >= 0 || (preserve && (b.indexOf(CR_BYTE) >= 0 || b.indexOf(LF_BYTE) >= 0));
+    // Jump from special byte to special byte with indexOf (memchr) rather than a byte loop.
+    let nq = q;
+    let ncr = cr;
+    let nlf = lf;
+    while (nq >= 0 || ncr >= 0 || nlf >= 0) {
+      let i = Infinity;
+      if (nq >= 0) i = nq;
+      if (ncr >= 0 && ncr < i) i = ncr;
+      if (nlf >= 0 && nlf < i) i = nlf;
+      if (i === nq) {
+        pieces.push(b.subarray(start, i), DOUBLE_QUOTE_BUF);
+        start = i + 1;
+        nq = b.indexOf(QUOTE_BYTE, start);
+      } else {
+        pieces.push(b.subarray(start, i), escape);
+        start = i === ncr && b[i + 1] === LF_BYTE ? i + 2 : i + 1;
+        if (ncr >= 0 && ncr < start) ncr = b.indexOf(CR_BYTE, start);
+        if (nlf >= 0 && nlf < start) nlf = b.indexOf(LF_BYTE, start);
+      }
+    }
+    pieces.push(b.subarray(start));
+    if (needsQuotes) out.bytes(QUOTE_BUF);
+    for (const piece of pieces) if (piece.length > 0) out.bytes(piece);
+    if (needsQuotes) out.bytes(QUOTE_BUF);
+  };
+}
+
+/** A writer per exported column: strings go through the formatter, long-text bytes through `bytesTextWriter`. */
+export function columnWriter(column: Column, options: CsvOptions, instanceUrl: string): FieldWriter {
+  const format = columnFormatter(column, options, instanceUrl);
+  if (column.type !== "text") return (v, out) => out.str(format(v));
+  const writeBytes = bytesTextWriter(options, maxLength(column.truncate, options));
+  return (v, out) => {
+    if (Buffer.isBuffer(v)) writeBytes(v, out);
+    else out.str(format(v));
+  };
+}
+
 /**
  * A formatter per exported column. `storedIndex` maps each exported column to its index in the
  * stored row (or -1 for the site's instance URL).
@@ -77,28 +159,47 @@ export function columnFormatter(column: Column, options: CsvOptions, instanceUrl
       };
     case "text": {
       const max = maxLength(column.truncate, options);
-      if (max === Infinity) return (v) => (v === null || v === undefined ? "" : text(String(v)));
-      return (v) => (v === null || v === undefined ? "" : text(truncate(String(v), max)));
+      const str = (v: unknown) => (Buffer.isBuffer(v) ? v.toString("utf8") : String(v));
+      if (max === Infinity) return (v) => (v === null || v === undefined ? "" : text(str(v)));
+      return (v) => (v === null || v === undefined ? "" : text(truncate(str(v), max)));
     }
     default:
       return (v) => (v === null || v === undefined ? "" : text(String(v)));
   }
 }
 
-/** Renders whole rows: stored values in, one CSV record (with CRLF) out. */
+/** Renders whole rows: stored values in, one CSV record (with CRLF) appended to the chunk. */
+export function rowWriter(
+  exported: readonly Column[],
+  stored: readonly Column[],
+  options: CsvOptions,
+  instanceUrl: string,
+): (row: readonly unknown[], out: ChunkBuilder) => void {
+  const writers = exported.map((c) => columnWriter(c, options, instanceUrl));
+  const indexes = exported.map((c) => stored.findIndex((s) => s.name === c.name));
+  const n = writers.length;
+  return (row, out) => {
+    writers[0]!(row[indexes[0]!], out);
+    for (let i = 1; i < n; i++) {
+      out.str(",");
+      writers[i]!(row[indexes[i]!], out);
+    }
+    out.str("\r\n");
+  };
+}
+
+/** One row as a string (tests, small outputs). */
 export function rowRenderer(
   exported: readonly Column[],
   stored: readonly Column[],
   options: CsvOptions,
   instanceUrl: string,
 ): (row: readonly unknown[]) => string {
-  const formatters = exported.map((c) => columnFormatter(c, options, instanceUrl));
-  const indexes = exported.map((c) => stored.findIndex((s) => s.name === c.name));
-  const n = formatters.length;
+  const write = rowWriter(exported, stored, options, instanceUrl);
   return (row) => {
-    let line = formatters[0]!(row[indexes[0]!]);
-    for (let i = 1; i < n; i++) line += "," + formatters[i]!(row[indexes[i]!]);
-    return line + "\r\n";
+    const out = new ChunkBuilder();
+    write(row, out);
+    return out.take().toString("utf8");
   };
 }
 

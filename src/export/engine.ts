@@ -18,7 +18,8 @@ import type { ExportSettings } from "../config.js";
 import type { EntityReader, Source } from "../sources/port.js";
 import type { RowFilter, Site, Store } from "../store/port.js";
 import { CsvFileWriter } from "./csv-file-writer.js";
-import { headerLine, rowRenderer } from "./csv-format.js";
+import { ChunkBuilder } from "./chunk-builder.js";
+import { headerLine, rowWriter } from "./csv-format.js";
 import { checkDiskSpace } from "./disk-space.js";
 import { exportFileName } from "./file-names.js";
 
@@ -111,7 +112,8 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     for (const [index, def] of defs.entries()) {
       const name = exportFileName(def.name, job.jobId, job.schemaVersion, job.startTime, run.zone);
       const exported = exportColumns(def, job.schemaVersion);
-      const render = rowRenderer(exported, storedColumns(def), settings, run.instanceUrl);
+      const write = rowWriter(exported, storedColumns(def), settings, run.instanceUrl);
+      const chunk = new ChunkBuilder();
       writer = await CsvFileWriter.open(join(directory, name), name, headerLine(exported));
       Object.assign(progress, { file: name, entity: def.name, rowsWritten: 0, rowsEstimated: estimates[index] ?? 0 });
       run.onProgress({ ...progress });
@@ -122,9 +124,9 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
         : snapshot.rows(def, rowFilter(def, since, excludeScopes), batchSize);
       for await (const batch of batches) {
         if (signal.aborted) throw new ExportCancelled();
-        let text = "";
-        for (const row of batch) text += render(row);
-        await writer.write(text, batch.length);
+        for (const row of batch) write(row, chunk);
+        const bytes = chunk.take();
+        await writer.write(bytes, batch.length);
         progress.rowsWritten += batch.length;
         progress.totalRowsWritten += batch.length;
         const elapsed = (Date.now() - started) / 1000;
@@ -132,7 +134,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
         const left = Math.max(0, progress.totalRowsEstimated - progress.totalRowsWritten);
         progress.etaSeconds = progress.rowsPerSecond > 0 ? Math.ceil(left / progress.rowsPerSecond) : null;
         run.onProgress({ ...progress });
-        bytesSinceDiskCheck += text.length;
+        bytesSinceDiskCheck += bytes.length;
         if (bytesSinceDiskCheck > DISK_CHECK_BYTES) {
           bytesSinceDiskCheck = 0;
           await checkDiskSpace(directory, settings.minimumUsableDiskSpaceAfterExport);

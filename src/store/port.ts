@@ -117,7 +117,10 @@ export interface JobsRepo {
 /** A consistent read of one site's data, for the length of an export (or backup). */
 export interface Snapshot {
   count(def: EntityDef, filter: RowFilter): Promise<number>;
-  /** Stored columns in declaration order, in key order, in batches. */
+  /**
+   * Stored columns in declaration order, in key order, in batches. Values of `text` columns may come
+   * as UTF-8 Buffers (the CSV writer copies them without decoding); everything else as JS values.
+   */
   rows(def: EntityDef, filter: RowFilter, batchSize: number): AsyncIterable<unknown[][]>;
   close(): Promise<void>;
 }

@@ -15,6 +15,17 @@ function toSqlite(column: Column): (v: unknown) => unknown {
         if (typeof v === "object") return JSON.stringify(v);
         return v === "" || v === "[]" ? null : v;
       };
+    case "datetime":
+      // Stored as `YYYY-MM-DDTHH:MM:SSZ` so that text comparison with fromDate is time order.
+      return (v) => {
+        if (v === null || v === undefined || v === "") return null;
+        const d = v instanceof Date ? v : new Date(String(v));
+        return Number.isNaN(d.getTime()) ? v : d.toISOString().replace(/\.\d{3}Z$/, "Z");
+      };
+    case "integer":
+    case "decimal":
+    case "date":
+      return (v) => (v === undefined || v === "" ? null : v);
     default:
       return (v) => (v === undefined ? null : v);
   }
@@ -51,7 +62,10 @@ function countQuery(siteId: number, def: EntityDef, filter: RowFilter): Query {
 function rowsQuery(siteId: number, def: EntityDef, filter: RowFilter): Query {
   const where = whereClause(siteId, def, filter);
   const table = tableName(def);
-  const cols = storedColumns(def).map((c) => quoteIdent(c.name)).join(", ");
+  // Long text comes back as UTF-8 bytes: the CSV writer copies it without decoding (hot path).
+  const cols = storedColumns(def)
+    .map((c) => (c.type === "text" ? `CAST(${quoteIdent(c.name)} AS BLOB)` : quoteIdent(c.name)))
+    .join(", ");
   const order = def.key.map(quoteIdent).join(", ");
   return {
     sql: `SELECT ${cols} FROM ${quoteIdent(table)} INDEXED BY ${quoteIdent(`${table}_key`)} WHERE ${where.sql} ORDER BY site_id, ${order}`,
@@ -61,6 +75,7 @@ function rowsQuery(siteId: number, def: EntityDef, filter: RowFilter): Query {
 
 class SqliteSnapshot implements Snapshot {
   private readonly db: Database.Database;
+  private readonly iterators = new Set<IterableIterator<unknown[]>>();
 
   constructor(file: string, private readonly siteId: number) {
     this.db = new Database(file, { readonly: true, fileMustExist: true });
@@ -72,6 +87,7 @@ class SqliteSnapshot implements Snapshot {
   }
 
   async count(def: EntityDef, filter: RowFilter): Promise<number> {
+    if (!this.db.open) throw new Error("the snapshot is closed");
     const q = countQuery(this.siteId, def, filter);
     return (this.db.prepare(q.sql).get(...q.params) as { n: number }).n;
   }
@@ -79,6 +95,7 @@ class SqliteSnapshot implements Snapshot {
   async *rows(def: EntityDef, filter: RowFilter, batchSize: number): AsyncIterable<unknown[][]> {
     const q = rowsQuery(this.siteId, def, filter);
     const iterator = this.db.prepare(q.sql).raw(true).iterate(...q.params) as IterableIterator<unknown[]>;
+    this.iterators.add(iterator);
     try {
       let batch: unknown[][] = [];
       for (const row of iterator) {
@@ -86,15 +103,20 @@ class SqliteSnapshot implements Snapshot {
         if (batch.length >= batchSize) {
           yield batch;
           batch = [];
+          if (!this.db.open) throw new Error("the snapshot is closed");
         }
       }
       if (batch.length > 0) yield batch;
     } finally {
+      this.iterators.delete(iterator);
       iterator.return?.();
     }
   }
 
   async close(): Promise<void> {
+    // An abandoned iteration keeps the connection busy: end it first.
+    for (const it of this.iterators) it.return?.();
+    this.iterators.clear();
     if (this.db.open) {
       if (this.db.inTransaction) this.db.exec("COMMIT");
       this.db.close();
@@ -143,11 +165,19 @@ export function sqliteData(db: Database.Database, file: string): DataRepo {
     },
     async *keys(siteId, def, batchSize) {
       const cols = def.key.map(quoteIdent).join(", ");
-      const rows = db
-        .prepare(`SELECT ${cols} FROM ${quoteIdent(tableName(def))} WHERE site_id = ? ORDER BY ${cols}`)
-        .raw(true)
-        .all(siteId) as unknown[][];
-      for (let i = 0; i < rows.length; i += batchSize) yield rows.slice(i, i + batchSize);
+      const table = quoteIdent(tableName(def));
+      const first = db.prepare(`SELECT ${cols} FROM ${table} WHERE site_id = ? ORDER BY ${cols} LIMIT ?`).raw(true);
+      const next = db
+        .prepare(`SELECT ${cols} FROM ${table} WHERE site_id = ? AND (${cols}) > (${def.key.map(() => "?").join(", ")}) ORDER BY ${cols} LIMIT ?`)
+        .raw(true);
+      let last: unknown[] | undefined;
+      for (;;) {
+        const rows = (last ? next.all(siteId, ...last, batchSize) : first.all(siteId, batchSize)) as unknown[][];
+        if (rows.length === 0) return;
+        yield rows;
+        last = rows[rows.length - 1];
+        if (rows.length < batchSize) return;
+      }
     },
     async count(siteId, def, filter = {}) {
       const q = countQuery(siteId, def, filter);

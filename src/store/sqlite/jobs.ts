@@ -138,7 +138,7 @@ export function sqliteJobs(db: Database.Database): JobsRepo {
     },
     async update(siteId, jobId, instanceId, patch) {
       const { sets, values } = patchSql(patch);
-      if (sets.length === 0) return true;
+      if (sets.length === 0) sets.push("status = status");
       const info = db
         .prepare(`UPDATE jobs SET ${sets.join(", ")} WHERE site_id = ? AND job_id = ? AND instance_id = ?`)
         .run(...values, siteId, jobId, instanceId);
@@ -146,6 +146,7 @@ export function sqliteJobs(db: Database.Database): JobsRepo {
     },
     async transition(siteId, jobId, from, patch) {
       const { sets, values } = patchSql(patch);
+      if (sets.length === 0) sets.push("status = status");
       const marks = from.map(() => "?").join(", ");
       const info = db
         .prepare(`UPDATE jobs SET ${sets.join(", ")} WHERE site_id = ? AND job_id = ? AND status IN (${marks})`)
