@@ -11,6 +11,7 @@ import { entitiesForExport, exportColumns } from "../src/core/entities/registry.
 import { isoUtcSeconds, parseOffsetDateTime } from "../src/core/time.js";
 import { countWithDuckDb, parseWithCsvParse, parseWithPython } from "./support/csv-check.js";
 import { startTestApp, waitForJob, type TestApp } from "./support/app.js";
+import { STORE_KINDS } from "./support/stores.js";
 
 const GOLDEN = resolve(import.meta.dirname, "../../test/golden");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
@@ -34,113 +35,116 @@ function entityOf(file: string): string {
   return file.replace(/_job\d+_.*$/, "");
 }
 
-describe("exported files", () => {
-  let t: TestApp;
-  before(async () => {
-    // Build statuses are off by default: switch them on so every Bitbucket entity is checked.
-    t = await startTestApp({ scale: 1, seed: 7, config: { export: { minimumUsableDiskSpaceAfterExport: 0, exportBuildStatuses: true } } });
-  });
-  after(async () => t.close());
+// The same suite on both stores: the same data must give the same bytes.
+for (const kind of STORE_KINDS) {
+  describe(`exported files (${kind})`, () => {
+    let t: TestApp;
+    before(async () => {
+      // Build statuses are off by default: switch them on so every Bitbucket entity is checked.
+      t = await startTestApp({ store: kind, scale: 1, seed: 7, config: { export: { minimumUsableDiskSpaceAfterExport: 0, exportBuildStatuses: true } } });
+    });
+    after(async () => t.close());
 
-  for (const s of SITES) {
-    for (const schema of s.schemas) {
-      it(`${s.product} schema ${schema}: every file parses with csv-parse, Python csv and DuckDB with the store's counts`, async () => {
-        const fromDate = "2025-06-01T00:00Z";
-        const { dir, job } = await exportSite(t, s.key, `fromDate=${encodeURIComponent(fromDate)}&schemaVersion=${schema}`);
-        const site = (await t.ctx.store.sites.byKey(s.key))!;
-        const files = (await readdir(dir)).filter((f) => f.endsWith(".csv")).sort();
-        const defs = entitiesForExport(s.product, schema);
-        assert.deepEqual(files.map(entityOf).sort(), defs.map((d) => d.name).sort());
-        assert.ok(!(await readdir(dir)).some((f) => f.endsWith(".partial")));
-        const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { files: { name: string; rows: number }[] };
-        const since = isoUtcSeconds(parseOffsetDateTime(fromDate)!);
-        let total = 0;
-        for (const file of files) {
-          const def = defs.find((d) => d.name === entityOf(file))!;
-          const expected = await t.ctx.store.data.count(site.id, def, def.cursor ? { since } : {});
-          const path = join(dir, file);
-          const header = exportColumns(def, schema).map((c) => c.name);
-          const records = await parseWithCsvParse(path);
-          assert.deepEqual(records[0], header, `${file} header`);
-          assert.equal(records.length - 1, expected, `${file}: csv-parse rows`);
-          for (const r of records) assert.equal(r.length, header.length, `${file}: every record has ${header.length} fields`);
-          const py = await parseWithPython(path);
-          assert.deepEqual(py.header, header);
-          assert.equal(py.rows, expected, `${file}: Python csv rows`);
-          assert.ok(py.widths.every((w) => w === header.length));
-          const duck = await countWithDuckDb(path);
-          assert.equal(duck.rows, expected, `${file}: DuckDB rows`);
-          assert.deepEqual(duck.columns, header);
-          // Default: no raw line break inside any field.
-          for (const r of records) for (const field of r) assert.ok(!/[\r\n]/.test(field), `${file}: raw line break in a field`);
-          assert.equal(manifest.files.find((f) => f.name === file)?.rows, expected);
-          total += expected;
-        }
-        assert.equal((job.statistics as { writtenRows: number }).writtenRows, total);
-        assert.ok(total > 0);
-      });
-    }
-  }
-
-  it("fromDate narrows the cursor entities and leaves the others whole", async () => {
-    const { dir } = await exportSite(t, "wiki", `fromDate=${encodeURIComponent("2026-01-01T00:00Z")}`);
-    const site = (await t.ctx.store.sites.byKey("wiki"))!;
-    const files = await readdir(dir);
-    for (const def of entitiesForExport("confluence", 1)) {
-      const file = files.find((f) => entityOf(f) === def.name)!;
-      const rows = (await parseWithCsvParse(join(dir, file))).length - 1;
-      const all = await t.ctx.store.data.count(site.id, def);
-      if (def.cursor) assert.ok(rows < all, `${def.name}: ${rows} of ${all}`);
-      else assert.equal(rows, all, def.name);
-    }
-  });
-});
-
-describe("embedded line breaks preserved", () => {
-  let t: TestApp;
-  before(async () => {
-    t = await startTestApp({ scale: 1, seed: 7, config: { "plugin.data.pipeline.embedded.line.break.preserve": true } });
-  });
-  after(async () => t.close());
-
-  it("keeps CR/LF raw inside quoted fields, and the files still parse with exact counts", async () => {
-    const { dir } = await exportSite(t, "wiki", "fromDate=2020-01-01T00:00Z");
-    const site = (await t.ctx.store.sites.byKey("wiki"))!;
-    const file = (await readdir(dir)).find((f) => f.startsWith("pages_"))!;
-    const records = await parseWithCsvParse(join(dir, file));
-    assert.ok(records.some((r) => r.some((f) => /\r\n|\n|\r/.test(f))), "some field keeps a raw line break");
-    const pages = await t.ctx.store.data.count(site.id, entitiesForExport("confluence", 1).find((d) => d.name === "pages")!);
-    assert.equal(records.length - 1, pages);
-    assert.equal((await countWithDuckDb(join(dir, file))).rows, pages);
-    assert.equal((await parseWithPython(join(dir, file))).rows, pages);
-  });
-});
-
-describe("golden files", () => {
-  let t: TestApp;
-  before(async () => {
-    t = await startTestApp({ scale: 0.05, seed: 2024, config: { export: { minimumUsableDiskSpaceAfterExport: 0, exportBuildStatuses: true } } });
-  });
-  after(async () => t.close());
-
-  for (const s of SITES) {
-    for (const schema of s.schemas) {
-      it(`${s.product} schema ${schema} matches test/golden byte for byte`, async () => {
-        const { dir } = await exportSite(t, s.key, `fromDate=${encodeURIComponent("2024-01-01T00:00Z")}&schemaVersion=${schema}`);
-        const goldenDir = join(GOLDEN, `${s.product}-v${schema}`);
-        for (const file of (await readdir(dir)).filter((f) => f.endsWith(".csv"))) {
-          const actual = await readFile(join(dir, file));
-          const golden = join(goldenDir, `${entityOf(file)}.csv`);
-          if (UPDATE) {
-            await mkdir(goldenDir, { recursive: true });
-            await writeFile(golden, actual);
-            continue;
+    for (const s of SITES) {
+      for (const schema of s.schemas) {
+        it(`${s.product} schema ${schema}: every file parses with csv-parse, Python csv and DuckDB with the store's counts`, async () => {
+          const fromDate = "2025-06-01T00:00Z";
+          const { dir, job } = await exportSite(t, s.key, `fromDate=${encodeURIComponent(fromDate)}&schemaVersion=${schema}`);
+          const site = (await t.ctx.store.sites.byKey(s.key))!;
+          const files = (await readdir(dir)).filter((f) => f.endsWith(".csv")).sort();
+          const defs = entitiesForExport(s.product, schema);
+          assert.deepEqual(files.map(entityOf).sort(), defs.map((d) => d.name).sort());
+          assert.ok(!(await readdir(dir)).some((f) => f.endsWith(".partial")));
+          const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { files: { name: string; rows: number }[] };
+          const since = isoUtcSeconds(parseOffsetDateTime(fromDate)!);
+          let total = 0;
+          for (const file of files) {
+            const def = defs.find((d) => d.name === entityOf(file))!;
+            const expected = await t.ctx.store.data.count(site.id, def, def.cursor ? { since } : {});
+            const path = join(dir, file);
+            const header = exportColumns(def, schema).map((c) => c.name);
+            const records = await parseWithCsvParse(path);
+            assert.deepEqual(records[0], header, `${file} header`);
+            assert.equal(records.length - 1, expected, `${file}: csv-parse rows`);
+            for (const r of records) assert.equal(r.length, header.length, `${file}: every record has ${header.length} fields`);
+            const py = await parseWithPython(path);
+            assert.deepEqual(py.header, header);
+            assert.equal(py.rows, expected, `${file}: Python csv rows`);
+            assert.ok(py.widths.every((w) => w === header.length));
+            const duck = await countWithDuckDb(path);
+            assert.equal(duck.rows, expected, `${file}: DuckDB rows`);
+            assert.deepEqual(duck.columns, header);
+            // Default: no raw line break inside any field.
+            for (const r of records) for (const field of r) assert.ok(!/[\r\n]/.test(field), `${file}: raw line break in a field`);
+            assert.equal(manifest.files.find((f) => f.name === file)?.rows, expected);
+            total += expected;
           }
-          const expected = await readFile(golden).catch(() => undefined);
-          assert.ok(expected, `missing golden file ${golden}: run UPDATE_GOLDEN=1 npm test and review the diff`);
-          assert.ok(actual.equals(expected), `${file} differs from ${golden} (UPDATE_GOLDEN=1 rewrites it after review)`);
-        }
-      });
+          assert.equal((job.statistics as { writtenRows: number }).writtenRows, total);
+          assert.ok(total > 0);
+        });
+      }
     }
-  }
-});
+
+    it("fromDate narrows the cursor entities and leaves the others whole", async () => {
+      const { dir } = await exportSite(t, "wiki", `fromDate=${encodeURIComponent("2026-01-01T00:00Z")}`);
+      const site = (await t.ctx.store.sites.byKey("wiki"))!;
+      const files = await readdir(dir);
+      for (const def of entitiesForExport("confluence", 1)) {
+        const file = files.find((f) => entityOf(f) === def.name)!;
+        const rows = (await parseWithCsvParse(join(dir, file))).length - 1;
+        const all = await t.ctx.store.data.count(site.id, def);
+        if (def.cursor) assert.ok(rows < all, `${def.name}: ${rows} of ${all}`);
+        else assert.equal(rows, all, def.name);
+      }
+    });
+  });
+
+  describe(`embedded line breaks preserved (${kind})`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp({ store: kind, scale: 1, seed: 7, config: { "plugin.data.pipeline.embedded.line.break.preserve": true } });
+    });
+    after(async () => t.close());
+
+    it("keeps CR/LF raw inside quoted fields, and the files still parse with exact counts", async () => {
+      const { dir } = await exportSite(t, "wiki", "fromDate=2020-01-01T00:00Z");
+      const site = (await t.ctx.store.sites.byKey("wiki"))!;
+      const file = (await readdir(dir)).find((f) => f.startsWith("pages_"))!;
+      const records = await parseWithCsvParse(join(dir, file));
+      assert.ok(records.some((r) => r.some((f) => /\r\n|\n|\r/.test(f))), "some field keeps a raw line break");
+      const pages = await t.ctx.store.data.count(site.id, entitiesForExport("confluence", 1).find((d) => d.name === "pages")!);
+      assert.equal(records.length - 1, pages);
+      assert.equal((await countWithDuckDb(join(dir, file))).rows, pages);
+      assert.equal((await parseWithPython(join(dir, file))).rows, pages);
+    });
+  });
+
+  describe(`golden files (${kind})`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp({ store: kind, scale: 0.05, seed: 2024, config: { export: { minimumUsableDiskSpaceAfterExport: 0, exportBuildStatuses: true } } });
+    });
+    after(async () => t.close());
+
+    for (const s of SITES) {
+      for (const schema of s.schemas) {
+        it(`${s.product} schema ${schema} matches test/golden byte for byte`, async () => {
+          const { dir } = await exportSite(t, s.key, `fromDate=${encodeURIComponent("2024-01-01T00:00Z")}&schemaVersion=${schema}`);
+          const goldenDir = join(GOLDEN, `${s.product}-v${schema}`);
+          for (const file of (await readdir(dir)).filter((f) => f.endsWith(".csv"))) {
+            const actual = await readFile(join(dir, file));
+            const golden = join(goldenDir, `${entityOf(file)}.csv`);
+            if (UPDATE && kind === "sqlite") {
+              await mkdir(goldenDir, { recursive: true });
+              await writeFile(golden, actual);
+              continue;
+            }
+            const expected = await readFile(golden).catch(() => undefined);
+            assert.ok(expected, `missing golden file ${golden}: run UPDATE_GOLDEN=1 npm test and review the diff`);
+            assert.ok(actual.equals(expected), `${file} differs from ${golden} (UPDATE_GOLDEN=1 rewrites it after review)`);
+          }
+        });
+      }
+    }
+  });
+}

@@ -1,43 +1,56 @@
 /**
- * Collects one batch of CSV output as text and byte pieces, then hands it over as a single Buffer.
- * Long text arrives from the store as UTF-8 bytes and goes to the file without being decoded to a
- * JavaScript string and encoded back (the measured hot path; see docs/benchmarks.md).
+ * Collects one batch of CSV output in a growing byte buffer and hands it over as one Buffer.
+ * Short fields are appended as text and encoded in runs; long text arrives from the store as UTF-8
+ * bytes and is copied as is, never decoded to a JavaScript string and encoded back (the measured
+ * hot path; see docs/benchmarks.md).
  */
+const INITIAL = 1 << 20;
+
 export class ChunkBuilder {
+  private buf: Buffer = Buffer.allocUnsafe(INITIAL);
+  private pos = 0;
   private text = "";
-  private parts: Buffer[] = [];
-  private partBytes = 0;
 
   /** Appends text. */
   str(s: string): void {
     this.text += s;
   }
 
-  /** Appends bytes (not copied until `take`). */
-  bytes(b: Buffer): void {
+  /** Appends `b[start, end)` (copied). */
+  bytes(b: Buffer, start = 0, end = b.length): void {
     if (this.text.length > 0) this.flushText();
-    this.parts.push(b);
-    this.partBytes += b.length;
+    const n = end - start;
+    if (n <= 0) return;
+    this.ensure(n);
+    b.copy(this.buf, this.pos, start, end);
+    this.pos += n;
   }
 
-  /** Roughly how much is buffered (characters of text + bytes of pieces). */
+  /** Roughly how much is buffered. */
   get size(): number {
-    return this.text.length + this.partBytes;
+    return this.pos + this.text.length;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
   }
 
   private flushText(): void {
-    const b = Buffer.from(this.text, "utf8");
-    this.parts.push(b);
-    this.partBytes += b.length;
+    const t = this.text;
     this.text = "";
+    this.ensure(t.length * 3);
+    this.pos += this.buf.write(t, this.pos, "utf8");
   }
 
-  /** Everything appended so far, as one Buffer; the builder is empty afterwards. */
+  /** Everything appended so far, as one Buffer; the builder starts a fresh buffer afterwards. */
   take(): Buffer {
     if (this.text.length > 0) this.flushText();
-    const out = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.partBytes);
-    this.parts = [];
-    this.partBytes = 0;
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.allocUnsafe(Math.max(INITIAL, Math.min(this.buf.length, 16 * INITIAL)));
+    this.pos = 0;
     return out;
   }
 }

@@ -57,8 +57,6 @@ const QUOTE_BYTE = 0x22;
 const COMMA_BYTE = 0x2c;
 const CR_BYTE = 0x0d;
 const LF_BYTE = 0x0a;
-const QUOTE_BUF = Buffer.from('"');
-const DOUBLE_QUOTE_BUF = Buffer.from('""');
 
 /**
  * Writes a long-text field given as UTF-8 bytes with the same rules as `textField`, without
@@ -81,20 +79,16 @@ function bytesTextWriter(options: CsvOptions, max: number): (b: Buffer, out: Chu
     const lf = preserve ? -1 : b.indexOf(LF_BYTE);
     if (q < 0 && cr < 0 && lf < 0) {
       const needsQuotes = b.indexOf(COMMA_BYTE) >= 0 || (preserve && (b.indexOf(CR_BYTE) >= 0 || b.indexOf(LF_BYTE) >= 0));
-      if (!needsQuotes) {
-        out.bytes(b);
-        return;
-      }
-      out.bytes(QUOTE_BUF);
+      if (needsQuotes) out.str('"');
       out.bytes(b);
-      out.bytes(QUOTE_BUF);
+      if (needsQuotes) out.str('"');
       return;
     }
-    // Slow path with slices: double quotes, replace line breaks; always quote when a quote is present.
-    const pieces: Buffer[] = [];
-    let start = 0;
+    // Double quotes and replace line breaks, jumping from special byte to special byte with indexOf
+    // (memchr) and copying the runs between them.
     const needsQuotes = q >= 0 || b.indexOf(COMMA_BYTE) >= 0 || (preserve && (b.indexOf(CR_BYTE) >= 0 || b.indexOf(LF_BYTE) >= 0));
-    // Jump from special byte to special byte with indexOf (memchr) rather than a byte loop.
+    if (needsQuotes) out.str('"');
+    let start = 0;
     let nq = q;
     let ncr = cr;
     let nlf = lf;
@@ -103,21 +97,20 @@ function bytesTextWriter(options: CsvOptions, max: number): (b: Buffer, out: Chu
       if (nq >= 0) i = nq;
       if (ncr >= 0 && ncr < i) i = ncr;
       if (nlf >= 0 && nlf < i) i = nlf;
+      out.bytes(b, start, i);
       if (i === nq) {
-        pieces.push(b.subarray(start, i), DOUBLE_QUOTE_BUF);
+        out.str('""');
         start = i + 1;
         nq = b.indexOf(QUOTE_BYTE, start);
       } else {
-        pieces.push(b.subarray(start, i), escape);
+        out.bytes(escape);
         start = i === ncr && b[i + 1] === LF_BYTE ? i + 2 : i + 1;
         if (ncr >= 0 && ncr < start) ncr = b.indexOf(CR_BYTE, start);
         if (nlf >= 0 && nlf < start) nlf = b.indexOf(LF_BYTE, start);
       }
     }
-    pieces.push(b.subarray(start));
-    if (needsQuotes) out.bytes(QUOTE_BUF);
-    for (const piece of pieces) if (piece.length > 0) out.bytes(piece);
-    if (needsQuotes) out.bytes(QUOTE_BUF);
+    out.bytes(b, start, b.length);
+    if (needsQuotes) out.str('"');
   };
 }
 

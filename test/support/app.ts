@@ -12,6 +12,7 @@ import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { issueToken } from "../../src/server/auth.js";
 import { buildApp } from "../../src/server/app.js";
+import { emptyPostgresDatabase, type StoreKind } from "./stores.js";
 
 /** The fixed clock of the demo data in tests: 2026-01-15T12:00:00Z. */
 export const DEMO_NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -33,10 +34,13 @@ export interface TestAppOptions {
   seed?: number;
   seed_demo?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** The store to run on (a fresh database of the file's throwaway PostgreSQL cluster for postgres). */
+  store?: StoreKind;
 }
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const home = await mkdtemp(join(tmpdir(), "sluice-test-"));
+  const pg = options.store === "postgres" ? await emptyPostgresDatabase() : undefined;
   const config = loadConfig({
     env: options.env ?? {},
     cwd: home,
@@ -48,6 +52,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       logLevel: "silent",
       demo: { enabled: false },
       export: { minimumUsableDiskSpaceAfterExport: 0 },
+      ...(pg ? { store: { kind: "postgres", url: pg.url } } : {}),
       ...options.config,
     },
   });
@@ -65,6 +70,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     async close() {
       await app.close();
       await ctx.close();
+      await pg?.drop();
       await rm(home, { recursive: true, force: true });
     },
   };
