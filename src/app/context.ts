@@ -7,6 +7,7 @@ import { sqlitePath } from "../config.js";
 import { ExportService } from "../jobs/export-service.js";
 import { createLogger, type Logger } from "../logger.js";
 import type { Source } from "../sources/port.js";
+import { gitSource } from "../sources/git/index.js";
 import { openPostgresStore } from "../store/postgres/index.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import type { Store } from "../store/port.js";
@@ -28,10 +29,8 @@ export async function openStore(config: Config): Promise<Store> {
 /** Sources that concern sites: each adds readiness checks and may read entities itself. */
 export async function createSources(store: Store): Promise<Source[]> {
   const sources: Source[] = [];
-  for (const [path, factory] of [
-    ["../sources/git/index.js", "gitSource"],
-    ["../sync/source.js", "connectorSource"],
-  ] as const) {
+  sources.push(gitSource(store));
+  for (const [path, factory] of [["../sync/source.js", "connectorSource"]] as const) {
     const mod = (await import(path).catch(() => undefined)) as Record<string, (s: Store) => Source> | undefined;
     const make = mod?.[factory];
     if (make) sources.push(make(store));

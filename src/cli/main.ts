@@ -4,9 +4,11 @@ import { demoCommand } from "./commands/demo.js";
 import { exportCommand } from "./commands/export.js";
 import { cancelCommand, historyCommand, statusCommand } from "./commands/jobs.js";
 import { migrateCommand } from "./commands/migrate.js";
+import { repoCommand } from "./commands/repo.js";
 import { siteCommand } from "./commands/site.js";
 import { startCommand } from "./commands/start.js";
 import { tokenCommand } from "./commands/token.js";
+import { commandStore } from "./shared.js";
 
 export function program(): Command {
   const cli = new Command("sluice")
@@ -26,6 +28,7 @@ export function program(): Command {
   cli.addCommand(cancelCommand());
   cli.addCommand(historyCommand());
   cli.addCommand(migrateCommand());
+  cli.addCommand(repoCommand({ openStore: () => commandStore(cli) }));
   return cli;
 }
 

@@ -82,7 +82,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
   const excludeScopes = job.optedOut.map((o) => o.identifier);
   const readers = await readersFor(site, run.sources);
   const batchSize = run.batchSize ?? (settings.exportRowsPerSecond > 0 ? Math.max(1, Math.min(1000, Math.ceil(settings.exportRowsPerSecond / 10))) : 1000);
-  const readOptions = { since, excludeScopes, batchSize, signal, settings: settings as unknown as Record<string, unknown> };
+  const readOptions = { since, excludeScopes, batchSize, signal, settings: { ...settings, forceExport: job.forced } };
 
   const snapshot = await run.store.data.snapshot(site.id);
   const files: JobFile[] = [];

@@ -1,6 +1,6 @@
 /** `sluice start`: the server, on the configured store, seeded with the demo on first start. */
 import { Command } from "commander";
-import { bootstrap } from "../../app/bootstrap.js";
+import { bootstrap, scanRepositoriesRoot } from "../../app/bootstrap.js";
 import { createContext } from "../../app/context.js";
 import { siteBaseUrl } from "../../jobs/export-paths.js";
 import { Scheduler } from "../../jobs/scheduler.js";
@@ -19,6 +19,7 @@ export function startCommand(extras: readonly ExtraRoutes[]): Command {
         const ctx = await createContext(config);
         const out = (line = "") => process.stdout.write(`${line}\n`);
         const first = await bootstrap(ctx);
+        await scanRepositoriesRoot(ctx);
         await ctx.exports.recoverLostJobs();
         ctx.exports.startMonitor();
         const scheduler = new Scheduler(ctx.store, ctx.exports, ctx.logger, config.schedulerIntervalSeconds * 1000);

@@ -1,0 +1,112 @@
+/**
+ * Spawning `git`. Every git process runs in its own process group so that stopping it (an abort, a
+ * timeout, a consumer that stops early) also stops whatever it started, wrappers included.
+ *
+ * Test hook: `SLUICE_TEST_GIT_STALL_MS` (read by `stallHookFromEnv`, the only place that reads it)
+ * makes every streaming git command start through `sh -c 'sleep …; exec git …'`, a real process that
+ * stays silent for that long. Tests use it to trigger the git timeouts; never set it in production.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+
+export const STALL_ENV = "SLUICE_TEST_GIT_STALL_MS";
+
+export interface GitProcessOptions {
+  /** Milliseconds a streaming git command waits (silently) before git runs: the stall test hook. */
+  stallMs?: number;
+}
+
+/** Reads the stall test hook; 0 when unset or not a positive number. */
+export function stallHookFromEnv(env: Readonly<Record<string, string | undefined>>): number {
+  const value = Number(env[STALL_ENV] ?? "");
+  return Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+const GIT_ENV = {
+  // git log flushes after every commit when stdout is a pipe: one 300-byte write per commit. Fully
+  // buffered output is ~20× fewer writes and reads.
+  GIT_FLUSH: "0",
+  GIT_TERMINAL_PROMPT: "0",
+  GIT_PAGER: "cat",
+  GIT_OPTIONAL_LOCKS: "0",
+  LC_ALL: "C",
+};
+
+/** Starts `git <args>` with piped stdio in a new process group (through the stall wrapper if set). */
+export function spawnGit(args: readonly string[], options: GitProcessOptions = {}): ChildProcess {
+  const env = { ...process.env, ...GIT_ENV };
+  const stall = options.stallMs ?? 0;
+  if (stall > 0) {
+    const seconds = (stall / 1000).toFixed(3);
+    return spawn("sh", ["-c", 'sleep "$1"; shift; exec git "$@"', "sluice-git-stall", seconds, ...args], {
+      env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  }
+  return spawn("git", args, { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Kills the process group of a git child (SIGKILL: git readers hold no state worth saving). */
+export function killGit(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export interface GitResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a short git command to completion, keeping at most `maxOutput` characters of each stream.
+ * Killed after `timeoutMs` (the result then has code null).
+ */
+export function runGit(
+  args: readonly string[],
+  options: { timeoutMs?: number; maxOutput?: number; input?: string } = {},
+): Promise<GitResult> {
+  const max = options.maxOutput ?? 1 << 20;
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", args, {
+      env: { ...process.env, ...GIT_ENV },
+      detached: true,
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.setEncoding("utf8").on("data", (s: string) => {
+      if (stdout.length < max) stdout += s.slice(0, max - stdout.length);
+    });
+    child.stderr!.setEncoding("utf8").on("data", (s: string) => {
+      if (stderr.length < max) stderr += s.slice(0, max - stderr.length);
+    });
+    if (options.input !== undefined) {
+      child.stdin!.on("error", () => undefined);
+      child.stdin!.end(options.input);
+    }
+    const timer = setTimeout(() => killGit(child), options.timeoutMs ?? 60_000);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The last non-empty line of git's stderr, for messages. */
+export function gitErrorLine(stderr: string): string {
+  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l.length > 0);
+  return lines.at(-1) ?? "no message";
+}

@@ -1,0 +1,77 @@
+/**
+ * The git Source: Bitbucket sites whose repositories are real git repositories on disk. Readiness
+ * checks that each registered repository can be read; the `commits` entity is read from git.
+ */
+import type { Site, Store } from "../../store/port.js";
+import type { ReadinessProblem, Source } from "../port.js";
+import { GitCommitReader, type CommitReaderDeps } from "./commit-reader.js";
+import { runGit, stallHookFromEnv } from "./git-process.js";
+import { gitLocations, listRepositories } from "./registry.js";
+import { describeRepository } from "./repository.js";
+import { unreadableReason } from "./repository-check.js";
+
+export { addRepository, listRepositories, scanRoot } from "./registry.js";
+export { createRepository } from "./fast-import.js";
+
+export interface GitSourceOptions {
+  /** git processes at a time, for reading and for readiness checks (default 2). */
+  parallel?: number;
+  /** The stall test hook (default: `SLUICE_TEST_GIT_STALL_MS`, see git-process.ts). */
+  stallMs?: number;
+  /** Time limit of each readiness git command, in ms (default 60 s). */
+  checkTimeoutMs?: number;
+}
+
+export function gitSource(store: Store, options: GitSourceOptions = {}): Source {
+  const parallel = Math.max(1, options.parallel ?? 2);
+  const unreadable = new Map<number, Map<number, string>>();
+  let sinceAsFilter: Promise<boolean> | undefined;
+  const readerDeps: CommitReaderDeps = {
+    store,
+    stallMs: options.stallMs ?? stallHookFromEnv(process.env),
+    parallel,
+    sinceAsFilter: () => (sinceAsFilter ??= gitAtLeast(2, 39)),
+    unreadable: (siteId) => unreadable.get(siteId) ?? new Map(),
+  };
+
+  return {
+    name: "git",
+    async appliesTo(site: Site) {
+      return site.product === "bitbucket" && Object.keys(await gitLocations(store, site)).length > 0;
+    },
+    async readiness(site: Site): Promise<ReadinessProblem[]> {
+      const repos = (await listRepositories(store, site)).filter((r) => r.path);
+      const found = new Map<number, string>();
+      let next = 0;
+      const worker = async () => {
+        while (next < repos.length) {
+          const repo = repos[next++]!;
+          const reason = await unreadableReason(repo.path!, options.checkTimeoutMs ?? 60_000).catch(
+            (error: Error) => `git could not be run (${error.message}); is git installed and on the PATH?`,
+          );
+          if (reason) found.set(repo.id, reason);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(parallel, repos.length) }, worker));
+      unreadable.set(site.id, found);
+      return repos
+        .filter((r) => found.has(r.id))
+        .map((r) => ({
+          key: "export.pre.validation.failed",
+          message: `Repository ${describeRepository(r)} (id ${r.id}) cannot be read: ${found.get(r.id)}`,
+        }));
+    },
+    /** A new reader each time: its warnings belong to the one export that reads with it. */
+    get readers() {
+      return { commits: new GitCommitReader(readerDeps) };
+    },
+  };
+}
+
+async function gitAtLeast(major: number, minor: number): Promise<boolean> {
+  const result = await runGit(["version"], { timeoutMs: 10_000 }).catch(() => undefined);
+  const m = /(\d+)\.(\d+)/.exec(result?.stdout ?? "");
+  if (!m) return false;
+  const [maj, min] = [Number(m[1]), Number(m[2])];
+  return maj > major || (maj === major && min >= minor);
+}
