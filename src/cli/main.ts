@@ -17,8 +17,7 @@ export function program(): Command {
     .option("-c, --config <file>", "config file (default ./sluice.config.json|yaml)")
     .option("--home <dir>", "Sluice home directory (default ./sluice-home or $SLUICE_HOME)")
     .option("--store <url>", "store: a postgres:// URL or a SQLite file path")
-    .showHelpAfterError()
-    .enablePositionalOptions();
+    .showHelpAfterError();
   cli.addCommand(startCommand([]));
   cli.addCommand(exportCommand());
   cli.addCommand(demoCommand());

@@ -5,7 +5,7 @@ import type { Site, Store } from "../store/port.js";
 
 export const DEFAULT_ORG = { orgId: "default", name: "Default organisation" };
 const CONTEXT_PATH = /^\/?[a-z0-9][a-z0-9-]{0,62}\/?$/;
-const RESERVED = new Set(["rest", "admin", "ping", "assets", "docs"]);
+const RESERVED = new Set(["rest", "admin", "ping"]);
 
 export interface SiteRequest {
   product: unknown;
@@ -22,7 +22,7 @@ export async function createSite(store: Store, request: SiteRequest, state: Site
   const contextPath = String(request.contextPath ?? "");
   const key = contextPath.replace(/^\/+|\/+$/g, "");
   if (contextPath !== "/" && (!CONTEXT_PATH.test(contextPath) || RESERVED.has(key))) {
-    problems.push(`contextPath must be / or one path segment of lowercase letters, digits and dashes (like /wiki), not '${contextPath.slice(0, 60)}'; rest, admin, ping, assets and docs are reserved.`);
+    problems.push(`contextPath must be / or one path segment of lowercase letters, digits and dashes (like /wiki), not '${contextPath.slice(0, 60)}'; rest, admin and ping are reserved.`);
   }
   const plan = request.plan === undefined ? "standard" : String(request.plan);
   if (!["free", "standard", "premium", "enterprise"].includes(plan)) problems.push(`plan must be free, standard, premium or enterprise, not '${plan.slice(0, 30)}'.`);

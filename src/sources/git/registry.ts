@@ -111,7 +111,7 @@ export async function planRepository(site: Site, existing: Repository[], input: 
     name: input.name,
     slug,
     description: input.description ?? null,
-    hierarchyId: origin?.hierarchyId ?? createHash("sha1").update(`${site.cloudId}:${id}`).digest("hex").slice(0, 20),
+    hierarchyId: origin?.hierarchyId ?? createHash("sha1").update(`${site.key}:${id}`).digest("hex").slice(0, 20),
     origin: origin?.id ?? null,
     projectId: project?.projectId ?? existing.reduce((max, r) => Math.max(max, r.projectId), 0) + 1,
     projectKey: key,

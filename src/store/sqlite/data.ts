@@ -3,6 +3,8 @@ import { ENTITIES, storedColumns, tableName, type Column, type EntityDef } from 
 import type { DataRepo, RowFilter, RowValues, Snapshot } from "../port.js";
 import { quoteIdent } from "./schema.js";
 
+const CANONICAL_DATETIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+
 /** Converts a JS value to what SQLite stores for the column type. */
 function toSqlite(column: Column): (v: unknown) => unknown {
   switch (column.type) {
@@ -19,6 +21,7 @@ function toSqlite(column: Column): (v: unknown) => unknown {
       // Stored as `YYYY-MM-DDTHH:MM:SSZ` so that text comparison with fromDate is time order.
       return (v) => {
         if (v === null || v === undefined || v === "") return null;
+        if (typeof v === "string" && v.length === 20 && CANONICAL_DATETIME.test(v)) return v;
         const d = v instanceof Date ? v : new Date(String(v));
         return Number.isNaN(d.getTime()) ? v : d.toISOString().replace(/\.\d{3}Z$/, "Z");
       };
