@@ -4,7 +4,7 @@
  * that reads `process.env`.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { hostname } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -44,6 +44,10 @@ export const exportSettingsSchema = z
     commitQueuePollingTimeoutSeconds: intish(1).default(20),
     commitGitExecutionTimeoutSeconds: intish(1).default(3600),
     optOutLimit: intish(1).default(1000),
+    /** Worker threads writing entity files side by side (1: everything on the main thread). */
+    exportThreads: intish(1, 16).default(Math.max(1, Math.min(2, availableParallelism()))),
+    /** Exports smaller than this (estimated rows) stay on the main thread: workers cost a start-up. */
+    parallelExportMinRows: intish(0).default(50_000),
   })
   .strict();
 

@@ -55,12 +55,18 @@ function entityOf(file: string): string {
 }
 
 // The same suite on both stores: the same data must give the same bytes.
-for (const kind of STORE_KINDS) {
-  describe(`exported files (${kind})`, () => {
+// …and the same bytes again when the files are written by worker threads side by side (SQLite).
+const VARIANTS = [
+  ...STORE_KINDS.map((kind) => ({ kind, label: kind, threads: { exportThreads: 1 } })),
+  { kind: "sqlite" as const, label: "sqlite, worker threads", threads: { exportThreads: 2, parallelExportMinRows: 0 } },
+];
+
+for (const { kind, label, threads } of VARIANTS) {
+  describe(`exported files (${label})`, () => {
     let t: TestApp;
     before(async () => {
       // Build statuses are off by default: switch them on so every Bitbucket entity is checked.
-      t = await startTestApp({ store: kind, scale: 1, seed: 7, config: { export: { minimumUsableDiskSpaceAfterExport: 0, exportBuildStatuses: true } } });
+      t = await startTestApp({ store: kind, scale: 1, seed: 7, config: { export: { minimumUsableDiskSpaceAfterExport: 0, exportBuildStatuses: true, ...threads } } });
     });
     after(async () => t.close());
 
@@ -122,10 +128,10 @@ for (const kind of STORE_KINDS) {
     });
   });
 
-  describe(`embedded line breaks preserved (${kind})`, () => {
+  describe(`embedded line breaks preserved (${label})`, () => {
     let t: TestApp;
     before(async () => {
-      t = await startTestApp({ store: kind, scale: 1, seed: 7, config: { "plugin.data.pipeline.embedded.line.break.preserve": true } });
+      t = await startTestApp({ store: kind, scale: 1, seed: 7, config: { "plugin.data.pipeline.embedded.line.break.preserve": true, export: { minimumUsableDiskSpaceAfterExport: 0, ...threads } } });
     });
     after(async () => t.close());
 
@@ -142,10 +148,10 @@ for (const kind of STORE_KINDS) {
     });
   });
 
-  describe(`golden files (${kind})`, () => {
+  describe(`golden files (${label})`, () => {
     let t: TestApp;
     before(async () => {
-      t = await startTestApp({ store: kind, scale: 0.05, seed: 2024, config: { export: { minimumUsableDiskSpaceAfterExport: 0, exportBuildStatuses: true } } });
+      t = await startTestApp({ store: kind, scale: 0.05, seed: 2024, config: { export: { minimumUsableDiskSpaceAfterExport: 0, exportBuildStatuses: true, ...threads } } });
     });
     after(async () => t.close());
 
@@ -157,7 +163,7 @@ for (const kind of STORE_KINDS) {
           for (const file of (await readdir(dir)).filter((f) => f.endsWith(".csv"))) {
             const actual = await readFile(join(dir, file));
             const golden = join(goldenDir, `${entityOf(file)}.csv`);
-            if (UPDATE && kind === "sqlite") {
+            if (UPDATE && label === "sqlite") {
               await mkdir(goldenDir, { recursive: true });
               await writeFile(golden, actual);
               continue;

@@ -1,5 +1,7 @@
 /** The `sluice` command line. */
+import { fileURLToPath } from "node:url";
 import { Command } from "commander";
+import { registerConsole } from "../server/routes/console.js";
 import { demoCommand } from "./commands/demo.js";
 import { exportCommand } from "./commands/export.js";
 import { cancelCommand, historyCommand, statusCommand } from "./commands/jobs.js";
@@ -10,6 +12,9 @@ import { startCommand } from "./commands/start.js";
 import { tokenCommand } from "./commands/token.js";
 import { commandStore } from "./shared.js";
 
+/** The built console: dist/src/cli → <repo>/web/dist. */
+const WEB_DIST = fileURLToPath(new URL("../../../web/dist", import.meta.url));
+
 export function program(): Command {
   const cli = new Command("sluice")
     .description("Sluice: a self-hosted data pipeline for Jira, Confluence and Bitbucket data")
@@ -18,7 +23,7 @@ export function program(): Command {
     .option("--home <dir>", "Sluice home directory (default ./sluice-home or $SLUICE_HOME)")
     .option("--store <url>", "store: a postgres:// URL or a SQLite file path")
     .showHelpAfterError();
-  cli.addCommand(startCommand([]));
+  cli.addCommand(startCommand([(app) => registerConsole(app, { webRoot: WEB_DIST })]));
   cli.addCommand(exportCommand());
   cli.addCommand(demoCommand());
   cli.addCommand(siteCommand());

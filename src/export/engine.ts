@@ -17,10 +17,9 @@ import { isoUtcSeconds } from "../core/time.js";
 import type { ExportSettings } from "../config.js";
 import type { EntityReader, Source } from "../sources/port.js";
 import type { RowFilter, Site, Store } from "../store/port.js";
-import { CsvFileWriter } from "./csv-file-writer.js";
-import { ChunkBuilder } from "./chunk-builder.js";
-import { headerLine, rowWriter } from "./csv-format.js";
 import { checkDiskSpace } from "./disk-space.js";
+import { ExportCancelled, pacer, writeEntityFile } from "./entity-file.js";
+import { planLanes, startLane, type LaneRun, type PlannedFile } from "./lanes.js";
 import { exportFileName } from "./file-names.js";
 
 export interface ExportRun {
@@ -44,14 +43,7 @@ export interface ExportOutcome {
   warnings: JobMessage[];
 }
 
-export class ExportCancelled extends Error {
-  constructor() {
-    super("export cancelled");
-    this.name = "ExportCancelled";
-  }
-}
-
-const DISK_CHECK_BYTES = 64 * 1024 * 1024;
+export { ExportCancelled };
 
 export function jobDirectory(job: JobRecord): string {
   return join(job.rootExportPath, String(job.jobId));
@@ -83,17 +75,31 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
   const readers = await readersFor(site, run.sources);
   const batchSize = run.batchSize ?? (settings.exportRowsPerSecond > 0 ? Math.max(1, Math.min(1000, Math.ceil(settings.exportRowsPerSecond / 10))) : 1000);
   const readOptions = { since, excludeScopes, batchSize, signal, settings: { ...settings, forceExport: job.forced } };
+  const parallel = settings.exportThreads > 1 && settings.exportRowsPerSecond === 0 && run.store.data.shareSnapshot !== undefined;
 
-  const snapshot = await run.store.data.snapshot(site.id);
-  const files: JobFile[] = [];
-  let writer: CsvFileWriter | undefined;
+  // Writers are held off while the job's snapshot and its workers' snapshots open: one view of the data.
+  const shared = parallel ? await run.store.data.shareSnapshot!(site.id) : undefined;
+  const snapshot = await run.store.data.snapshot(site.id).catch(async (error: unknown) => {
+    await shared?.release();
+    throw error;
+  });
+  const lanes: LaneRun[] = [];
+  const cancelLanes = () => lanes.forEach((l) => l.cancel());
+  signal.addEventListener("abort", cancelLanes);
   try {
-    const estimates: number[] = [];
+    const planned: (PlannedFile & { reader: EntityReader | undefined })[] = [];
     for (const def of defs) {
       const filter = rowFilter(def, since, excludeScopes);
       const reader = readers.get(def.name);
-      estimates.push(reader ? ((await reader.estimate?.(site, def, readOptions)) ?? 0) : await snapshot.count(def, filter));
+      const estimate = reader ? ((await reader.estimate?.(site, def, readOptions)) ?? 0) : await snapshot.count(def, filter);
+      const name = exportFileName(def.name, job.jobId, job.schemaVersion, job.startTime, run.zone);
+      planned.push({ def, estimate, reader, file: { product: def.product, entity: def.name, name, filter } });
     }
+    const totalEstimate = planned.reduce((n, p) => n + p.estimate, 0);
+    const useLanes = parallel && totalEstimate >= settings.parallelExportMinRows;
+    const inWorkers = useLanes ? planned.filter((p) => !p.reader) : [];
+    const inThread = planned.filter((p) => !inWorkers.includes(p));
+
     const progress: JobProgress = {
       file: "",
       entity: "",
@@ -102,55 +108,89 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
       filesDone: 0,
       filesTotal: defs.length,
       totalRowsWritten: 0,
-      totalRowsEstimated: estimates.reduce((a, b) => a + b, 0),
+      totalRowsEstimated: totalEstimate,
       rowsPerSecond: 0,
       etaSeconds: null,
     };
     const started = Date.now();
-    let bytesSinceDiskCheck = 0;
-
-    for (const [index, def] of defs.entries()) {
-      const name = exportFileName(def.name, job.jobId, job.schemaVersion, job.startTime, run.zone);
-      const exported = exportColumns(def, job.schemaVersion);
-      const write = rowWriter(exported, storedColumns(def), settings, run.instanceUrl);
-      const chunk = new ChunkBuilder();
-      writer = await CsvFileWriter.open(join(directory, name), name, headerLine(exported));
-      Object.assign(progress, { file: name, entity: def.name, rowsWritten: 0, rowsEstimated: estimates[index] ?? 0 });
+    const written = new Map<string, number>();
+    const report = (entityName: string, rows: number) => {
+      written.set(entityName, rows);
+      const p = planned.find((x) => x.def.name === entityName)!;
+      progress.file = p.file.name;
+      progress.entity = entityName;
+      progress.rowsWritten = rows;
+      progress.rowsEstimated = p.estimate;
+      progress.totalRowsWritten = [...written.values()].reduce((a, b) => a + b, 0);
+      const elapsed = (Date.now() - started) / 1000;
+      progress.rowsPerSecond = elapsed > 0 ? Math.round(progress.totalRowsWritten / elapsed) : 0;
+      const left = Math.max(0, progress.totalRowsEstimated - progress.totalRowsWritten);
+      progress.etaSeconds = progress.rowsPerSecond > 0 ? Math.ceil(left / progress.rowsPerSecond) : null;
       run.onProgress({ ...progress });
-
-      const reader = readers.get(def.name);
-      const batches = reader
-        ? reader.rows(site, def, readOptions)
-        : snapshot.rows(def, rowFilter(def, since, excludeScopes), batchSize);
-      for await (const batch of batches) {
-        if (signal.aborted) throw new ExportCancelled();
-        for (const row of batch) write(row, chunk);
-        const bytes = chunk.take();
-        await writer.write(bytes, batch.length);
-        progress.rowsWritten += batch.length;
-        progress.totalRowsWritten += batch.length;
-        const elapsed = (Date.now() - started) / 1000;
-        progress.rowsPerSecond = elapsed > 0 ? Math.round(progress.totalRowsWritten / elapsed) : 0;
-        const left = Math.max(0, progress.totalRowsEstimated - progress.totalRowsWritten);
-        progress.etaSeconds = progress.rowsPerSecond > 0 ? Math.ceil(left / progress.rowsPerSecond) : null;
-        run.onProgress({ ...progress });
-        bytesSinceDiskCheck += bytes.length;
-        if (bytesSinceDiskCheck > DISK_CHECK_BYTES) {
-          bytesSinceDiskCheck = 0;
-          await checkDiskSpace(directory, settings.minimumUsableDiskSpaceAfterExport);
-        }
-        await throttle(settings.exportRowsPerSecond, started, progress.totalRowsWritten, signal);
-        // Let the server answer requests between batches.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-      if (signal.aborted) throw new ExportCancelled();
-      const done = await writer.complete();
-      writer = undefined;
-      files.push({ name: done.name, entity: def.name, rows: done.rows, bytes: done.bytes, sha256: done.sha256 });
+    };
+    const files: JobFile[] = [];
+    const fileDone = (file: JobFile) => {
+      files.push(file);
       progress.filesDone += 1;
-      run.onProgress({ ...progress });
-    }
+      report(file.entity, file.rows);
+    };
 
+    if (inWorkers.length > 0) {
+      for (const lane of planLanes(inWorkers, settings.exportThreads)) {
+        const run_ = startLane(
+          {
+            location: shared!.location,
+            files: lane.map((p) => p.file),
+            directory,
+            schemaVersion: job.schemaVersion,
+            csv: settings,
+            instanceUrl: run.instanceUrl,
+            minimumFreeBytes: settings.minimumUsableDiskSpaceAfterExport,
+            batchSize,
+          },
+          report,
+        );
+        lanes.push(run_);
+      }
+      lanes.forEach((l) => l.open());
+      await Promise.all(lanes.map((l) => l.ready));
+    }
+    await shared?.release();
+
+    const pace = pacer(settings.exportRowsPerSecond, signal);
+    const laneResults = Promise.all(lanes.map((l) => l.done.then((fs) => fs.forEach(fileDone))));
+    const threadResults = (async () => {
+      for (const p of inThread) {
+        report(p.def.name, 0);
+        const batches = p.reader ? p.reader.rows(site, p.def, readOptions) : snapshot.rows(p.def, p.file.filter, batchSize);
+        const file = await writeEntityFile(
+          {
+            def: p.def,
+            directory,
+            name: p.file.name,
+            schemaVersion: job.schemaVersion,
+            csv: settings,
+            instanceUrl: run.instanceUrl,
+            minimumFreeBytes: settings.minimumUsableDiskSpaceAfterExport,
+            ...(pace ? { pace } : {}),
+            signal,
+            onRows: (rows) => report(p.def.name, rows),
+          },
+          batches,
+        );
+        fileDone(file);
+      }
+    })();
+    const outcome = await Promise.allSettled([threadResults, laneResults]);
+    const failed = outcome.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (failed) {
+      cancelLanes();
+      throw signal.aborted ? new ExportCancelled() : failed.reason;
+    }
+    if (signal.aborted) throw new ExportCancelled();
+
+    const order = defs.map((d) => d.name);
+    files.sort((a, b) => order.indexOf(a.entity) - order.indexOf(b.entity));
     const statistics = {
       exportedEntities: files.filter((f) => defs.find((d) => d.name === f.entity)?.primary).reduce((n, f) => n + f.rows, 0),
       writtenRows: files.reduce((n, f) => n + f.rows, 0),
@@ -159,22 +199,16 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     await writeManifest(directory, run, files, statistics);
     return { directory, files, statistics, warnings };
   } finally {
-    await writer?.abort();
+    signal.removeEventListener("abort", cancelLanes);
+    cancelLanes();
+    await Promise.allSettled(lanes.map((l) => l.done));
+    await shared?.release();
     await snapshot.close();
   }
 }
 
 function rowFilter(def: EntityDef, since: string, excludeScopes: readonly string[]): RowFilter {
   return { ...(def.cursor ? { since } : {}), excludeScopes };
-}
-
-async function throttle(rowsPerSecond: number, started: number, rows: number, signal: AbortSignal): Promise<void> {
-  if (rowsPerSecond <= 0) return;
-  let wait = started + (rows / rowsPerSecond) * 1000 - Date.now();
-  while (wait > 0 && !signal.aborted) {
-    await sleep(Math.min(wait, 200));
-    wait = started + (rows / rowsPerSecond) * 1000 - Date.now();
-  }
 }
 
 async function writeManifest(

@@ -231,7 +231,7 @@ export class ExportService {
         },
       });
       clearInterval(heartbeat);
-      await store.jobs.update(site.id, job.jobId, this.instanceId, {
+      const finished = await store.jobs.update(site.id, job.jobId, this.instanceId, {
         status: "COMPLETED",
         completedTime: this.now(),
         statistics: outcome.statistics,
@@ -239,6 +239,11 @@ export class ExportService {
         progress: null,
         warnings: [...job.warnings, ...outcome.warnings],
       });
+      if (!finished) {
+        // Another node took the job while this one was paused past its lease: it stays FAILED.
+        log.warn({ outcome: "LOST", durationMs: this.now() - started }, "export finished after its lease lapsed: the job stays FAILED");
+        return;
+      }
       log.info(
         { outcome: "COMPLETED", durationMs: this.now() - started, rows: outcome.statistics.writtenRows, directory: outcome.directory },
         "export finished",
@@ -276,7 +281,7 @@ export class ExportService {
     await this.recoverLostJobs();
     const running = await this.deps.store.jobs.running(site.id);
     if (!running || (jobId !== undefined && running.jobId !== jobId)) return { outcome: "none", jobId: jobId ?? running?.jobId ?? null };
-    await this.deps.store.jobs.transition(site.id, running.jobId, ["STARTED"], { status: "CANCELLATION_REQUESTED" });
+    await this.deps.store.jobs.transition(site.id, running.jobId, ["STARTED"], { status: "CANCELLATION_REQUESTED", completedTime: this.now() });
     const local = this.local.get(`${site.id}:${running.jobId}`);
     if (local) {
       local.reason ??= "cancel";

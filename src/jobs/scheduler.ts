@@ -63,6 +63,9 @@ export class Scheduler {
         if (result.outcome === "running") {
           await this.store.jobs.create({
             ...result.job,
+            exportFrom: truncateToMinute(from ?? now - YEAR),
+            forced: false,
+            schemaVersion,
             status: "FAILED",
             trigger: "schedule",
             startTime: now,

@@ -125,6 +125,14 @@ export interface Snapshot {
   close(): Promise<void>;
 }
 
+/** Where a worker thread opens a snapshot: plain data, sent to the worker. */
+export type SnapshotLocation = { kind: "sqlite"; file: string; siteId: number };
+
+export interface SharedSnapshot {
+  location: SnapshotLocation;
+  release(): Promise<void>;
+}
+
 export interface DataRepo {
   /** Inserts or replaces (by key) a batch of rows in one transaction. */
   upsert(siteId: number, def: EntityDef, rows: readonly RowValues[]): Promise<void>;
@@ -145,6 +153,11 @@ export interface DataRepo {
     limit: number,
   ): Promise<Record<string, unknown>[]>;
   snapshot(siteId: number): Promise<Snapshot>;
+  /**
+   * Optional, for parallel exports: holds writers off and returns where worker threads open their own
+   * snapshots (`openWorkerSnapshot`). Snapshots opened before `release()` all see the same data.
+   */
+  shareSnapshot?(siteId: number): Promise<SharedSnapshot>;
   clearSite(siteId: number): Promise<void>;
 }
 

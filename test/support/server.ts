@@ -7,9 +7,20 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 
-export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
+/** The checkout: the nearest folder up from here that holds bin/sluice.js. */
+function repoRoot(dir: string): string {
+  while (!existsSync(join(dir, "bin", "sluice.js"))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error("repository root (bin/sluice.js) not found");
+    dir = up;
+  }
+  return dir;
+}
+
+export const REPO_ROOT = repoRoot(import.meta.dirname);
 export const BIN = join(REPO_ROOT, "bin", "sluice.js");
 
 export interface SluiceProcess {
@@ -73,7 +84,10 @@ export async function startSluice(options: StartOptions = {}): Promise<SluicePro
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   const until = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`sluice start exited with ${child.exitCode}:\n${out}`);
+    if (child.exitCode !== null) {
+      if (!options.home) await rm(home, { recursive: true, force: true });
+      throw new Error(`sluice start exited with ${child.exitCode}:\n${out}`);
+    }
     try {
       const res = await fetch(`${baseUrl}/ping`);
       if (res.ok) break;
@@ -82,6 +96,7 @@ export async function startSluice(options: StartOptions = {}): Promise<SluicePro
     }
     if (Date.now() > until) {
       child.kill("SIGKILL");
+      if (!options.home) await rm(home, { recursive: true, force: true });
       throw new Error(`sluice start did not answer /ping within 60 s:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 100));

@@ -18,6 +18,7 @@ export function isPublicPath(url: string): boolean {
     path.startsWith("/rest/docs/") ||
     path === "/admin" ||
     path.startsWith("/admin/") ||
+    /^\/[^/]+\/admin\/?$/.test(path) ||
     path === "/" ||
     path === "/favicon.ico"
   );

@@ -179,7 +179,7 @@ export function postgresJobs(pool: pg.Pool): JobsRepo {
       // An empty patch still answers whether this instance holds the job.
       if (sets.length === 0) sets.push("status = status");
       const r = await pool.query(
-        `UPDATE jobs SET ${sets.join(", ")} WHERE site_id = $1 AND job_id = $2 AND instance_id = $3`,
+        `UPDATE jobs SET ${sets.join(", ")} WHERE site_id = $1 AND job_id = $2 AND instance_id = $3 AND status IN ('STARTED', 'CANCELLATION_REQUESTED')`,
         [siteId, jobId, instanceId, ...values],
       );
       return r.rowCount === 1;

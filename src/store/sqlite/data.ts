@@ -76,7 +76,7 @@ function rowsQuery(siteId: number, def: EntityDef, filter: RowFilter): Query {
   };
 }
 
-class SqliteSnapshot implements Snapshot {
+export class SqliteSnapshot implements Snapshot {
   private readonly db: Database.Database;
   private readonly iterators = new Set<IterableIterator<unknown[]>>();
 
@@ -204,6 +204,21 @@ export function sqliteData(db: Database.Database, file: string): DataRepo {
     },
     async snapshot(siteId) {
       return new SqliteSnapshot(file, siteId);
+    },
+    async shareSnapshot(siteId) {
+      // A write lock (BEGIN IMMEDIATE) keeps commits out while every reader opens its transaction.
+      const lock = new Database(file, { fileMustExist: true });
+      lock.pragma("busy_timeout = 5000");
+      lock.exec("BEGIN IMMEDIATE");
+      return {
+        location: { kind: "sqlite", file, siteId },
+        async release() {
+          if (lock.open) {
+            if (lock.inTransaction) lock.exec("ROLLBACK");
+            lock.close();
+          }
+        },
+      };
     },
     async clearSite(siteId) {
       db.transaction(() => {

@@ -140,7 +140,7 @@ export function sqliteJobs(db: Database.Database): JobsRepo {
       const { sets, values } = patchSql(patch);
       if (sets.length === 0) sets.push("status = status");
       const info = db
-        .prepare(`UPDATE jobs SET ${sets.join(", ")} WHERE site_id = ? AND job_id = ? AND instance_id = ?`)
+        .prepare(`UPDATE jobs SET ${sets.join(", ")} WHERE site_id = ? AND job_id = ? AND instance_id = ? AND status IN ('STARTED', 'CANCELLATION_REQUESTED')`)
         .run(...values, siteId, jobId, instanceId);
       return info.changes === 1;
     },

@@ -1,0 +1,200 @@
+/**
+ * Benchmark: Sluice's Confluence export from a PostgreSQL store against plain `psql \copy (SELECT …)
+ * TO … CSV HEADER` of the same columns (instance URL and absolute URLs included) of the same tables.
+ * Data: N pages (~2 KB content, default 1,000,000) + N/2 comments from the demo generator, written into
+ * a throwaway PostgreSQL cluster (test/support/postgres.ts) or into a fresh database on the server of
+ * SLUICE_BENCH_PG_URL. The export runs in a child process so that its peak RSS is the export's alone.
+ *
+ *   npx tsc -p . && node dist/bench/export-postgres.js [--pages N] [--comments N]
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { createContext } from "../src/app/context.js";
+import { loadConfig } from "../src/config.js";
+import { entity, exportColumns, tableName } from "../src/core/entities/registry.js";
+import { createLogger } from "../src/logger.js";
+import { createSite } from "../src/sites/site-service.js";
+import { generateDemo } from "../src/sources/demo/index.js";
+import { startPostgres } from "../test/support/postgres.js";
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const argText = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const PAGES = arg("pages", 1_000_000);
+const COMMENTS = arg("comments", Math.round(PAGES / 2));
+const INSTANCE = "http://localhost:8080/wiki";
+const ENTITIES = ["pages", "comments"] as const;
+
+function config(home: string, url: string) {
+  return loadConfig({
+    env: {},
+    cwd: home,
+    overrides: {
+      home,
+      baseUrl: "http://localhost:8080",
+      logLevel: "warn",
+      store: { kind: "postgres", url },
+      demo: { enabled: false },
+      export: { minimumUsableDiskSpaceAfterExport: 0 },
+    },
+  });
+}
+
+/** A fresh database on SLUICE_BENCH_PG_URL's server, or a throwaway cluster. */
+async function database(): Promise<{ url: string; stop(): Promise<void> }> {
+  const server = process.env.SLUICE_BENCH_PG_URL;
+  if (!server) return startPostgres();
+  const name = `sluice_bench_${randomBytes(6).toString("hex")}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: server });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), stop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+async function generate(home: string, url: string): Promise<void> {
+  const ctx = await createContext(config(home, url), { logger: createLogger("warn") });
+  const site = await createSite(ctx.store, { product: "confluence", contextPath: "/wiki" });
+  const t0 = Date.now();
+  let last = 0;
+  const counts = await generateDemo(
+    ctx.store,
+    site,
+    { scale: 1, seed: 1, now: Date.UTC(2026, 0, 1), counts: { pages: PAGES, comments: COMMENTS, analytics_events: 1000 }, contentBytes: 2000 },
+    (e, n) => {
+      if (Date.now() - last > 5000) {
+        last = Date.now();
+        process.stderr.write(`  generating ${e}: ${n.toLocaleString("en")}\n`);
+      }
+    },
+  );
+  await ctx.close();
+  process.stderr.write(`generated in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${JSON.stringify(counts)}\n`);
+  // Fresh statistics and visibility map, as a production database would have.
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("VACUUM ANALYZE");
+  } finally {
+    await client.end();
+  }
+}
+
+/** Child mode: run one export exactly as the server does and report. */
+async function runExportChild(home: string, url: string): Promise<void> {
+  const ctx = await createContext(config(home, url), { logger: createLogger("warn") });
+  const site = (await ctx.store.sites.byKey("wiki"))!;
+  const t0 = process.hrtime.bigint();
+  const result = await ctx.exports.start(site, { exportFrom: 0, forced: false, schemaVersion: 1, trigger: "cli" });
+  if (result.outcome !== "started") throw new Error(`export did not start: ${JSON.stringify(result.job.errors)}`);
+  await ctx.exports.waitFor(site.id, result.job.jobId);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const job = (await ctx.store.jobs.get(site.id, result.job.jobId))!;
+  await ctx.close();
+  const files = (job.files ?? []).filter((f) => (ENTITIES as readonly string[]).includes(f.entity));
+  process.stdout.write(
+    JSON.stringify({
+      status: job.status,
+      errors: job.errors,
+      seconds,
+      rows: files.reduce((n, f) => n + f.rows, 0),
+      bytes: files.reduce((n, f) => n + f.bytes, 0),
+      allRows: job.statistics?.writtenRows,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+      dir: join(job.rootExportPath, String(job.jobId)),
+    }) + "\n",
+  );
+}
+
+/** The same columns of pages and comments, in key order, as `psql \copy … CSV HEADER`. */
+function psqlCopy(url: string, out: string): { seconds: number; rows: number; bytes: number; sql: string[] } {
+  let rows = 0;
+  let bytes = 0;
+  const sql: string[] = [];
+  let nanos = 0n;
+  for (const name of ENTITIES) {
+    const def = entity("confluence", name);
+    const q = (id: string) => `"${id}"`;
+    const cols = exportColumns(def, 1).map((c) =>
+      c.type === "instance" ? `'${INSTANCE}' AS ${q(c.name)}` : c.type === "url" ? `'${INSTANCE}' || ${q(c.name)} AS ${q(c.name)}` : q(c.name),
+    );
+    const file = `${out}-${name}.csv`;
+    const select = `SELECT ${cols.join(", ")} FROM ${q(tableName(def))} ORDER BY site_id, ${def.key.map(q).join(", ")}`;
+    sql.push(select);
+    const t0 = process.hrtime.bigint();
+    execFileSync("psql", [url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", `\\copy (${select}) TO '${file}' CSV HEADER`], {
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    nanos += process.hrtime.bigint() - t0;
+    bytes += statSync(file).size;
+    rows += Number(execFileSync("psql", [url, "-X", "-qAt", "-c", `SELECT count(*) FROM ${tableName(def)}`]).toString().trim());
+  }
+  return { seconds: Number(nanos) / 1e9, rows, bytes, sql };
+}
+
+async function main(): Promise<void> {
+  const childHome = argText("child-home");
+  const childUrl = argText("child-url");
+  if (childHome && childUrl) return runExportChild(childHome, childUrl);
+
+  const db = await database();
+  const home = mkdtempSync(join(tmpdir(), "sluice-bench-pg-"));
+  try {
+    await generate(home, db.url);
+    // Node flags (--cpu-prof, --max-old-space-size) apply to the export child too.
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "--child-home", home, "--child-url", db.url], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on("exit", r));
+    if (code !== 0) throw new Error(`the export child exited with ${code}`);
+    const sluice = JSON.parse(out) as { seconds: number; rows: number; bytes: number; maxRssMb: number; dir: string; status: string; errors: unknown[] };
+    if (sluice.status !== "COMPLETED") throw new Error(`the export ended ${sluice.status}: ${JSON.stringify(sluice.errors)}`);
+    rmSync(sluice.dir, { recursive: true, force: true });
+    const copy = psqlCopy(db.url, join(home, "psql-copy"));
+
+    const mb = (b: number, s: number) => (b / 1024 / 1024 / s).toFixed(0);
+    const rps = (r: number, s: number) => Math.round(r / s).toLocaleString("en");
+    const ratio = copy.seconds / sluice.seconds;
+    const w = (line = "") => process.stdout.write(`${line}\n`);
+    w();
+    w(`Confluence export from PostgreSQL, ${PAGES.toLocaleString("en")} pages (~2 KB content) + ${COMMENTS.toLocaleString("en")} comments (rows/s over the pages and comments files)`);
+    w();
+    w(`| run | rows | seconds | rows/s | MB/s | peak RSS |`);
+    w(`|---|---:|---:|---:|---:|---:|`);
+    w(`| Sluice export (${sluice.status}) | ${sluice.rows.toLocaleString("en")} | ${sluice.seconds.toFixed(1)} | ${rps(sluice.rows, sluice.seconds)} | ${mb(sluice.bytes, sluice.seconds)} | ${sluice.maxRssMb.toFixed(0)} MB |`);
+    w(`| psql \\copy … CSV HEADER, same columns | ${copy.rows.toLocaleString("en")} | ${copy.seconds.toFixed(1)} | ${rps(copy.rows, copy.seconds)} | ${mb(copy.bytes, copy.seconds)} | – |`);
+    w();
+    w(`ratio Sluice / psql \\copy (rows/s): ${ratio.toFixed(2)}x   (targets: >= 0.7x, peak RSS < 300 MB)`);
+    w(`Sluice's time covers the whole export (every Confluence entity, manifest); rows count pages and comments only.`);
+    w();
+    w(`psql commands (psql "$URL" -X, then):`);
+    for (const select of copy.sql) w(`  \\copy (${select}) TO 'out.csv' CSV HEADER`);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+    await db.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

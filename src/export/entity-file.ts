@@ -1,0 +1,84 @@
+/**
+ * Writes one entity file of an export: header, rows streamed from a batch source through the CSV
+ * row writer into a `.partial` file (with backpressure, throttling and disk checks), renamed when
+ * complete. Used on the main thread and inside export worker threads alike.
+ */
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { exportColumns, storedColumns, type EntityDef } from "../core/entities/registry.js";
+import type { JobFile } from "../core/job.js";
+import { ChunkBuilder } from "./chunk-builder.js";
+import { CsvFileWriter } from "./csv-file-writer.js";
+import { headerLine, rowWriter, type CsvOptions } from "./csv-format.js";
+import { checkDiskSpace } from "./disk-space.js";
+
+export class ExportCancelled extends Error {
+  constructor() {
+    super("export cancelled");
+    this.name = "ExportCancelled";
+  }
+}
+
+const DISK_CHECK_BYTES = 64 * 1024 * 1024;
+
+export interface EntityFileOptions {
+  def: EntityDef;
+  directory: string;
+  name: string;
+  schemaVersion: number;
+  csv: CsvOptions;
+  instanceUrl: string;
+  minimumFreeBytes: number;
+  /** 0 = unlimited. Shared pacing: `paced(rows)` waits until the export may have written `rows` more. */
+  pace?: (rows: number) => Promise<void>;
+  signal: AbortSignal;
+  /** Called after every batch with the rows written so far in this file. */
+  onRows(rowsWritten: number): void;
+}
+
+export async function writeEntityFile(options: EntityFileOptions, batches: AsyncIterable<unknown[][]>): Promise<JobFile> {
+  const { def, signal } = options;
+  const exported = exportColumns(def, options.schemaVersion);
+  const write = rowWriter(exported, storedColumns(def), options.csv, options.instanceUrl);
+  const chunk = new ChunkBuilder();
+  const writer = await CsvFileWriter.open(join(options.directory, options.name), options.name, headerLine(exported));
+  try {
+    let bytesSinceDiskCheck = 0;
+    for await (const batch of batches) {
+      if (signal.aborted) throw new ExportCancelled();
+      for (const row of batch) write(row, chunk);
+      const bytes = chunk.take();
+      await writer.write(bytes, batch.length);
+      options.onRows(writer.rows);
+      bytesSinceDiskCheck += bytes.length;
+      if (bytesSinceDiskCheck > DISK_CHECK_BYTES) {
+        bytesSinceDiskCheck = 0;
+        await checkDiskSpace(options.directory, options.minimumFreeBytes);
+      }
+      if (options.pace) await options.pace(batch.length);
+      // Let the thread answer other work (HTTP requests, messages) between batches.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (signal.aborted) throw new ExportCancelled();
+    const done = await writer.complete();
+    return { name: done.name, entity: def.name, rows: done.rows, bytes: done.bytes, sha256: done.sha256 };
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+
+/** A pacer that keeps the whole export under `rowsPerSecond` (0: no limit). */
+export function pacer(rowsPerSecond: number, signal: AbortSignal): ((rows: number) => Promise<void>) | undefined {
+  if (rowsPerSecond <= 0) return undefined;
+  const started = Date.now();
+  let total = 0;
+  return async (rows) => {
+    total += rows;
+    let wait = started + (total / rowsPerSecond) * 1000 - Date.now();
+    while (wait > 0 && !signal.aborted) {
+      await sleep(Math.min(wait, 200));
+      wait = started + (total / rowsPerSecond) * 1000 - Date.now();
+    }
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * An export worker thread: opens its own snapshot (shared with the job's, see
+ * `DataRepo.shareSnapshot`) and writes a lane of entity files, reporting rows and files to the job.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { entity, type Product } from "../core/entities/registry.js";
+import type { SnapshotLocation } from "../store/port.js";
+import { openWorkerSnapshot } from "../store/worker-snapshot.js";
+import { isSluiceError } from "../core/errors.js";
+import type { CsvOptions } from "./csv-format.js";
+import { ExportCancelled, writeEntityFile } from "./entity-file.js";
+import type { RowFilter } from "../store/port.js";
+
+export interface LaneFile {
+  product: Product;
+  entity: string;
+  name: string;
+  filter: RowFilter;
+}
+
+export interface LaneData {
+  location: SnapshotLocation;
+  files: LaneFile[];
+  directory: string;
+  schemaVersion: number;
+  csv: CsvOptions;
+  instanceUrl: string;
+  minimumFreeBytes: number;
+  batchSize: number;
+}
+
+export type LaneMessage =
+  | { type: "ready" }
+  | { type: "rows"; entity: string; rows: number }
+  | { type: "file"; file: import("../core/job.js").JobFile }
+  | { type: "done" }
+  | { type: "cancelled" }
+  | { type: "error"; code: string | null; message: string };
+
+async function main(): Promise<void> {
+  const port = parentPort!;
+  const data = workerData as LaneData;
+  const controller = new AbortController();
+  const post = (m: LaneMessage) => port.postMessage(m);
+  let opened: (() => void) | undefined;
+  const open = new Promise<void>((resolve) => (opened = resolve));
+  port.on("message", (m: { type: string }) => {
+    if (m.type === "open") opened?.();
+    if (m.type === "cancel") {
+      controller.abort();
+      opened?.();
+    }
+  });
+  await open;
+  if (controller.signal.aborted) return post({ type: "cancelled" });
+  const snapshot = openWorkerSnapshot(data.location);
+  post({ type: "ready" });
+  try {
+    for (const f of data.files) {
+      const def = entity(f.product, f.entity);
+      let last = 0;
+      const file = await writeEntityFile(
+        {
+          def,
+          directory: data.directory,
+          name: f.name,
+          schemaVersion: data.schemaVersion,
+          csv: data.csv,
+          instanceUrl: data.instanceUrl,
+          minimumFreeBytes: data.minimumFreeBytes,
+          signal: controller.signal,
+          onRows: (rows) => {
+            if (rows - last >= 5000) {
+              last = rows;
+              post({ type: "rows", entity: f.entity, rows });
+            }
+          },
+        },
+        snapshot.rows(def, f.filter, data.batchSize),
+      );
+      post({ type: "rows", entity: f.entity, rows: file.rows });
+      post({ type: "file", file });
+    }
+    post({ type: "done" });
+  } catch (error) {
+    if (error instanceof ExportCancelled || controller.signal.aborted) post({ type: "cancelled" });
+    else post({ type: "error", code: isSluiceError(error) ? error.code : null, message: (error as Error).message });
+  } finally {
+    await snapshot.close();
+  }
+}
+
+void main();

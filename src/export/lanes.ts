@@ -1,0 +1,102 @@
+/**
+ * Parallel export: entity files split into lanes, one worker thread per lane, each reading its own
+ * snapshot opened while writers are held off (so every file sees the same data).
+ */
+import { Worker } from "node:worker_threads";
+import { SluiceError, type ErrorCode, ERROR_STATUS } from "../core/errors.js";
+import type { JobFile } from "../core/job.js";
+import type { EntityDef } from "../core/entities/registry.js";
+import type { LaneData, LaneFile, LaneMessage } from "./file-worker.js";
+import { ExportCancelled } from "./entity-file.js";
+
+export interface PlannedFile {
+  def: EntityDef;
+  file: LaneFile;
+  estimate: number;
+}
+
+/** Greedy split by estimated rows: biggest file first, onto the lightest lane. */
+export function planLanes(files: readonly PlannedFile[], lanes: number): PlannedFile[][] {
+  const out: PlannedFile[][] = Array.from({ length: Math.max(1, Math.min(lanes, files.length)) }, () => []);
+  const load = out.map(() => 0);
+  for (const f of [...files].sort((a, b) => b.estimate - a.estimate)) {
+    const i = load.indexOf(Math.min(...load));
+    out[i]!.push(f);
+    load[i]! += f.estimate + 1;
+  }
+  return out.filter((l) => l.length > 0);
+}
+
+export interface LaneRun {
+  /** Resolves when the worker has opened its snapshot. */
+  ready: Promise<void>;
+  /** Resolves with the lane's files when done. */
+  done: Promise<JobFile[]>;
+  open(): void;
+  cancel(): void;
+}
+
+export function startLane(data: LaneData, onRows: (entity: string, rows: number) => void): LaneRun {
+  const worker = new Worker(new URL("./file-worker.js", import.meta.url), { workerData: data });
+  let readyResolve!: () => void;
+  let readyReject!: (e: unknown) => void;
+  const ready = new Promise<void>((res, rej) => {
+    readyResolve = res;
+    readyReject = rej;
+  });
+  const files: JobFile[] = [];
+  const done = new Promise<JobFile[]>((resolve, reject) => {
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      fn();
+      void worker.terminate();
+    };
+    worker.on("message", (m: LaneMessage) => {
+      switch (m.type) {
+        case "ready":
+          readyResolve();
+          break;
+        case "rows":
+          onRows(m.entity, m.rows);
+          break;
+        case "file":
+          files.push(m.file);
+          break;
+        case "done":
+          finish(() => resolve(files));
+          break;
+        case "cancelled":
+          readyResolve();
+          finish(() => reject(new ExportCancelled()));
+          break;
+        case "error": {
+          const error =
+            m.code && m.code in ERROR_STATUS ? new SluiceError(m.code as ErrorCode, m.message) : new Error(m.message);
+          readyReject(error);
+          finish(() => reject(error));
+          break;
+        }
+      }
+    });
+    worker.on("error", (error) => {
+      readyReject(error);
+      finish(() => reject(error));
+    });
+    worker.on("exit", (code) => {
+      const error = new Error(`export worker stopped unexpectedly (exit code ${code})`);
+      readyReject(error);
+      finish(() => reject(error));
+    });
+  });
+  // A lane that fails before it is awaited must not become an unhandled rejection.
+  ready.catch(() => undefined);
+  done.catch(() => undefined);
+  return {
+    ready,
+    done,
+    open: () => worker.postMessage({ type: "open" }),
+    cancel: () => worker.postMessage({ type: "cancel" }),
+  };
+}
