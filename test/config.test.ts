@@ -2,6 +2,7 @@
  * Configuration (`loadConfig`): defaults, JSON and YAML files, environment and command-line
  * overrides, the Atlassian property names as aliases, sizes, and every problem listed at once.
  */
+import { availableParallelism } from "node:os";
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -67,6 +68,8 @@ describe("loadConfig", () => {
       commitQueuePollingTimeoutSeconds: 20,
       commitGitExecutionTimeoutSeconds: 3600,
       optOutLimit: 1000,
+      exportThreads: Math.max(1, Math.min(2, availableParallelism())),
+      parallelExportMinRows: 50_000,
     });
   });
 

@@ -342,8 +342,9 @@ for (const kind of STORE_KINDS) {
           warnings: [],
           errors: [{ key: "e", message: "an error" }],
         });
-        assert.equal(await store.jobs.update(site.id, 1, "node-a:7", { progress: null }), true);
-        assert.equal((await store.jobs.get(site.id, 1))?.progress, null);
+        // Once the job has ended, not even its owner can change it (a late node cannot revive a lost job).
+        assert.equal(await store.jobs.update(site.id, 1, "node-a:7", { progress: null }), false);
+        assert.deepEqual((await store.jobs.get(site.id, 1))?.progress, progress, "the refused update changed nothing");
         assert.equal(await store.jobs.update(site.id, 2, "node-a:7", { leaseExpiresAt: 1 }), false);
       });
 

@@ -8,6 +8,7 @@ import { ExportService } from "../jobs/export-service.js";
 import { createLogger, type Logger } from "../logger.js";
 import type { Source } from "../sources/port.js";
 import { gitSource } from "../sources/git/index.js";
+import { connectorSource } from "../sync/connector-source.js";
 import { openPostgresStore } from "../store/postgres/index.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import type { Store } from "../store/port.js";
@@ -27,21 +28,16 @@ export async function openStore(config: Config): Promise<Store> {
 }
 
 /** Sources that concern sites: each adds readiness checks and may read entities itself. */
-export async function createSources(store: Store): Promise<Source[]> {
+export function createSources(store: Store): Source[] {
   const sources: Source[] = [];
-  sources.push(gitSource(store));
-  for (const [path, factory] of [["../sync/source.js", "connectorSource"]] as const) {
-    const mod = (await import(path).catch(() => undefined)) as Record<string, (s: Store) => Source> | undefined;
-    const make = mod?.[factory];
-    if (make) sources.push(make(store));
-  }
+  sources.push(gitSource(store), connectorSource(store));
   return sources;
 }
 
 export async function createContext(config: Config, options: { logger?: Logger } = {}): Promise<AppContext> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = await openStore(config);
-  const sources = await createSources(store);
+  const sources = createSources(store);
   const exports = new ExportService({ config, store, sources, logger });
   return {
     config,

@@ -10,7 +10,9 @@ import { repoCommand } from "./commands/repo.js";
 import { siteCommand } from "./commands/site.js";
 import { startCommand } from "./commands/start.js";
 import { tokenCommand } from "./commands/token.js";
+import { addSourceOptions, saveSourceFromOptions, syncCommand } from "./commands/sync.js";
 import { commandStore } from "./shared.js";
+import { sourcesRoutes } from "../server/routes/sources.js";
 
 /** The built console: dist/src/cli → <repo>/web/dist. */
 const WEB_DIST = fileURLToPath(new URL("../../../web/dist", import.meta.url));
@@ -23,16 +25,32 @@ export function program(): Command {
     .option("--home <dir>", "Sluice home directory (default ./sluice-home or $SLUICE_HOME)")
     .option("--store <url>", "store: a postgres:// URL or a SQLite file path")
     .showHelpAfterError();
-  cli.addCommand(startCommand([(app) => registerConsole(app, { webRoot: WEB_DIST })]));
+  cli.addCommand(
+    startCommand([
+      (app) => registerConsole(app, { webRoot: WEB_DIST }),
+      async (app, ctx) => {
+        await app.register(sourcesRoutes, { store: ctx.store, env: process.env, logger: ctx.logger });
+      },
+    ]),
+  );
   cli.addCommand(exportCommand());
   cli.addCommand(demoCommand());
-  cli.addCommand(siteCommand());
+  cli.addCommand(
+    siteCommand({
+      addOptions: addSourceOptions,
+      afterCreate: async (ctx, key, opts) => {
+        const site = (await ctx.store.sites.byKey(key))!;
+        await saveSourceFromOptions(ctx.store, site, opts);
+      },
+    }),
+  );
   cli.addCommand(tokenCommand());
   cli.addCommand(statusCommand());
   cli.addCommand(cancelCommand());
   cli.addCommand(historyCommand());
   cli.addCommand(migrateCommand());
   cli.addCommand(repoCommand({ openStore: () => commandStore(cli) }));
+  cli.addCommand(syncCommand({ openStore: () => commandStore(cli), env: process.env }));
   return cli;
 }
 

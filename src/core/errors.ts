@@ -48,6 +48,8 @@ export const ERROR_STATUS = {
   "sluice.route.not.found": 404,
   "sluice.method.not.allowed": 405,
   "sluice.config.invalid": 400,
+  "sluice.source.not.found": 404,
+  "sluice.sync.running": 409,
   "sluice.internal": 500,
 } as const;
 

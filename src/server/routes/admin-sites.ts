@@ -7,6 +7,7 @@ import { siteBaseUrl } from "../../jobs/export-paths.js";
 import { findScopes } from "../../jobs/opt-outs.js";
 import { createSite } from "../../sites/site-service.js";
 import type { Account, Site } from "../../store/port.js";
+import { syncStatus } from "../../sync/sync-status.js";
 import { renderJob } from "./export.js";
 
 export async function siteSummary(ctx: AppContext, site: Site): Promise<Record<string, unknown>> {
@@ -26,7 +27,21 @@ export async function siteSummary(ctx: AppContext, site: Site): Promise<Record<s
     state: site.state,
     counts,
     lastExport: latest ? renderJob(ctx, site, latest) : null,
-    source: source ? { kind: source.kind, url: source.url, lastSync: (await ctx.store.settings.get(site.id, "sync.last")) ?? null } : null,
+    source: source ? { kind: source.kind, url: source.url, lastSync: await lastSync(ctx, site) } : null,
+  };
+}
+
+/** The running or latest connector sync, as the console shows it. */
+async function lastSync(ctx: AppContext, site: Site): Promise<Record<string, unknown> | null> {
+  const status = await syncStatus(ctx.store, site, Date.now());
+  const run = status.current ?? status.history[0];
+  if (!run) return null;
+  return {
+    status: run.status,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt ?? null,
+    ...(run.error ? { error: run.error.message } : {}),
+    ...(run.status === "RUNNING" ? { progress: run.streams } : {}),
   };
 }
 

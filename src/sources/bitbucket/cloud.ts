@@ -1,0 +1,367 @@
+/**
+ * Bitbucket Cloud: REST 2.0 (`api.bitbucket.org`) with an email/username and API token (Basic).
+ * Pages follow the `next` URL. Repositories and members are read whole each run; pull requests per
+ * repository with `q=updated_on >= "…"` sorted by `updated_on`, and for each changed pull request
+ * its activity and build statuses. Commits come from the git mirror (not here).
+ */
+import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../../sync/connector.js";
+import type { SourceConfig } from "../../sync/source-config.js";
+import { SyncError } from "../../sync/sync-error.js";
+import { commitPass, emailOf, type CommitCheckpoint } from "./commit-pass.js";
+import { bareUuid, hashId, uuidToId } from "./ids.js";
+
+interface Paged<T> {
+  pagelen?: number;
+  size?: number;
+  page?: number;
+  next?: string;
+  values: T[];
+}
+
+interface CloudUser {
+  uuid?: string;
+  account_id?: string;
+  display_name?: string;
+  nickname?: string;
+}
+
+interface CloudRepo {
+  uuid: string;
+  name: string;
+  slug: string;
+  full_name: string;
+  description?: string;
+  is_private: boolean;
+  fork_policy?: string;
+  parent?: { uuid: string; full_name?: string };
+  project?: { uuid: string; key: string; name: string };
+  links?: { html?: { href: string } };
+}
+
+interface CloudPullRequest {
+  id: number;
+  title: string;
+  description?: string;
+  state: string;
+  author?: CloudUser;
+  reviewers?: CloudUser[];
+  source: { branch: { name: string }; repository?: { uuid: string }; commit?: { hash: string } };
+  destination: { branch: { name: string }; repository?: { uuid: string } };
+  created_on: string;
+  updated_on: string;
+  links?: { html?: { href: string } };
+}
+
+type CloudActivity = {
+  update?: { state: string; date: string; author?: CloudUser; title?: string; source?: { commit?: { hash: string } } };
+  approval?: { date: string; user?: CloudUser };
+  changes_requested?: { date: string; user?: CloudUser };
+  comment?: { id: number; created_on: string; user?: CloudUser; content?: { raw?: string }; inline?: unknown };
+};
+
+interface CloudStatus {
+  key: string;
+  name?: string;
+  url?: string;
+  state: string;
+  description?: string;
+  created_on: string;
+  updated_on: string;
+  refname?: string;
+  commit?: { hash: string };
+}
+
+export function workspaceOf(config: SourceConfig): string {
+  if (config.workspace) return config.workspace;
+  const segment = new URL(config.url).pathname.split("/").filter(Boolean)[0];
+  if (!segment) throw new SyncError(`bitbucket-cloud needs a workspace: give --url https://bitbucket.org/<workspace>`);
+  return segment;
+}
+
+async function* pages<T>(ctx: StreamContext, path: string, query: Record<string, string | number | readonly string[]> | undefined, entity: string): AsyncIterable<T[]> {
+  let page = await ctx.http.get<Paged<T>>(path, { entity, query });
+  for (;;) {
+    yield page.values;
+    if (!page.next) return;
+    page = await ctx.http.get<Paged<T>>(page.next, { entity });
+  }
+}
+
+const userId = (u: CloudUser | undefined | null): string | null => bareUuid(u?.uuid) ?? u?.account_id ?? null;
+
+async function repositories(ctx: StreamContext): Promise<CloudRepo[]> {
+  const cached = ctx.shared.get("bitbucket.repos") as CloudRepo[] | undefined;
+  if (cached) return cached;
+  const all: CloudRepo[] = [];
+  for await (const values of pages<CloudRepo>(ctx, `/2.0/repositories/${workspaceOf(ctx.config)}`, { pagelen: 100 }, "repositories")) all.push(...values);
+  ctx.shared.set("bitbucket.repos", all);
+  return all;
+}
+
+function repoStream(): Stream {
+  return {
+    name: "repositories",
+    entities: ["repositories"],
+    async *read(ctx): AsyncIterable<Batch> {
+      const all: CloudRepo[] = [];
+      for await (const values of pages<CloudRepo>(ctx, `/2.0/repositories/${workspaceOf(ctx.config)}`, { pagelen: 100 }, "repositories")) {
+        all.push(...values);
+        const records: SyncRecord[] = values.map((r) => {
+          const id = uuidToId(r.uuid);
+          return {
+            repository_id: id,
+            url: r.links?.html?.href,
+            repository_name: r.name,
+            description: r.description || null,
+            hierarchy_id: bareUuid(r.parent?.uuid ?? r.uuid),
+            origin: uuidToId(r.parent?.uuid),
+            project_id: uuidToId(r.project?.uuid),
+            project_key: r.project?.key,
+            project_name: r.project?.name,
+            project_type: "NORMAL",
+            forkable: r.fork_policy !== "no_forks",
+            fork: r.parent !== undefined,
+            public: !r.is_private,
+            slug: r.slug,
+            scope_key: String(id),
+          };
+        });
+        yield { records: { repositories: records }, checkpoint: {}, items: records.length };
+      }
+      ctx.shared.set("bitbucket.repos", all);
+    },
+  };
+}
+
+function activityRecord(prId: string, a: CloudActivity, scope: string): SyncRecord | undefined {
+  let action: string;
+  let date: string;
+  let user: CloudUser | undefined;
+  let info: Record<string, unknown> = {};
+  if (a.comment) {
+    action = "COMMENTED";
+    date = a.comment.created_on;
+    user = a.comment.user;
+    info = { comment_id: a.comment.id, text: a.comment.content?.raw ?? "" };
+  } else if (a.approval) {
+    action = "APPROVED";
+    date = a.approval.date;
+    user = a.approval.user;
+  } else if (a.changes_requested) {
+    action = "REVIEWED";
+    date = a.changes_requested.date;
+    user = a.changes_requested.user;
+    info = { status: "NEEDS_WORK" };
+  } else if (a.update) {
+    action = a.update.state === "MERGED" ? "MERGED" : a.update.state === "DECLINED" ? "DECLINED" : "UPDATED";
+    date = a.update.date;
+    user = a.update.author;
+    if (a.update.source?.commit?.hash) info = { commit: a.update.source.commit.hash };
+  } else {
+    return undefined;
+  }
+  return {
+    activity_id: hashId(`${prId}|${action}|${date}|${userId(user) ?? ""}`),
+    pull_request_id: prId,
+    author_id: userId(user),
+    created_date: date,
+    action,
+    additional_information: info,
+    scope_key: scope,
+  };
+}
+
+interface PrCheckpoint {
+  since?: string;
+  high?: string;
+  done?: string[];
+}
+
+function pullRequestStream(): Stream {
+  return {
+    name: "pull_requests",
+    entities: ["pull_requests", "pull_request_activities", "build_statuses"],
+    async *read(ctx): AsyncIterable<Batch> {
+      const cp = (ctx.checkpoint ?? {}) as PrCheckpoint;
+      const resuming = cp.done !== undefined;
+      const since = resuming ? cp.since : cp.high;
+      const done = new Set(resuming ? cp.done : []);
+      let high = cp.high;
+      const ws = workspaceOf(ctx.config);
+      for (const repo of await repositories(ctx)) {
+        if (done.has(repo.uuid)) continue;
+        const repoId = uuidToId(repo.uuid)!;
+        const scope = String(repoId);
+        const base = `/2.0/repositories/${ws}/${repo.slug}`;
+        const query = {
+          state: ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"],
+          sort: "updated_on",
+          pagelen: 50,
+          fields: "+values.reviewers",
+          ...(since ? { q: `updated_on >= ${since}` } : {}),
+        };
+        for await (const prs of pages<CloudPullRequest>(ctx, `${base}/pullrequests`, query, "pull_requests")) {
+          const pullRequests: SyncRecord[] = [];
+          const activities: SyncRecord[] = [];
+          const statuses: SyncRecord[] = [];
+          for (const pr of prs) {
+            const toRepo = uuidToId(pr.destination.repository?.uuid) ?? repoId;
+            const prId = `${toRepo}-${pr.id}`;
+            if (!high || pr.updated_on > high) high = pr.updated_on;
+            pullRequests.push({
+              pull_request_id: prId,
+              url: pr.links?.html?.href,
+              scoped_id: pr.id,
+              from_repository_id: uuidToId(pr.source.repository?.uuid),
+              to_repository_id: toRepo,
+              from_branch: pr.source.branch.name,
+              to_branch: pr.destination.branch.name,
+              title: pr.title,
+              description: pr.description || null,
+              state: pr.state === "SUPERSEDED" ? "DECLINED" : pr.state,
+              author_id: userId(pr.author),
+              reviewer_ids: (pr.reviewers ?? []).map(userId).filter((u): u is string => u !== null),
+              created_date: pr.created_on,
+              updated_date: pr.updated_on,
+              // 2.0 has no close time: a closed pull request's last update is when it closed.
+              closed_date: pr.state === "OPEN" ? null : pr.updated_on,
+              scope_key: scope,
+            });
+            for await (const values of pages<CloudActivity>(ctx, `${base}/pullrequests/${pr.id}/activity`, { pagelen: 50 }, "pull_request_activities")) {
+              for (const a of values) {
+                const r = activityRecord(prId, a, scope);
+                if (r) activities.push(r);
+              }
+            }
+            for await (const values of pages<CloudStatus>(ctx, `${base}/pullrequests/${pr.id}/statuses`, { pagelen: 50 }, "build_statuses")) {
+              for (const s of values) {
+                statuses.push({
+                  commit_hash: s.commit?.hash,
+                  repository_id: repoId,
+                  build_key: s.key,
+                  build_url: s.url,
+                  build_name: s.name,
+                  build_description: s.description || null,
+                  build_created_date: s.created_on,
+                  build_updated_date: s.updated_on,
+                  build_state: s.state === "STOPPED" ? "FAILED" : s.state,
+                  ref: s.refname ?? null,
+                  scope_key: scope,
+                });
+              }
+            }
+          }
+          yield {
+            records: { pull_requests: pullRequests, pull_request_activities: activities, build_statuses: statuses },
+            checkpoint: { ...(since ? { since } : {}), ...(high ? { high } : {}), done: [...done] },
+            items: pullRequests.length,
+          };
+        }
+        done.add(repo.uuid);
+        yield { records: {}, checkpoint: { ...(since ? { since } : {}), ...(high ? { high } : {}), done: [...done] }, items: 0 };
+      }
+    },
+    complete(cp) {
+      const high = (cp as PrCheckpoint).high;
+      return high ? { high } : undefined;
+    },
+  };
+}
+
+interface CloudCommit {
+  hash: string;
+  date: string;
+  message?: string;
+  author?: { raw?: string; user?: CloudUser };
+  links?: { html?: { href: string } };
+}
+
+function commitStream(): Stream {
+  return {
+    name: "commits",
+    entities: ["commits"],
+    async *read(ctx): AsyncIterable<Batch> {
+      const pass = commitPass(ctx.checkpoint as CommitCheckpoint | undefined);
+      let high = pass.high;
+      const ws = workspaceOf(ctx.config);
+      const checkpoint = () => ({ ...(pass.since !== undefined ? { since: pass.since } : {}), ...(high !== undefined ? { high } : {}), done: [...pass.done] });
+      for (const repo of await repositories(ctx)) {
+        if (pass.done.has(repo.uuid)) continue;
+        const repoId = uuidToId(repo.uuid)!;
+        for await (const commits of pages<CloudCommit>(ctx, `/2.0/repositories/${ws}/${repo.slug}/commits`, { pagelen: 100 }, "commits")) {
+          const fresh = commits.filter((c) => pass.since === undefined || Date.parse(c.date) >= pass.since);
+          const records: SyncRecord[] = fresh.map((c) => {
+            const at = Date.parse(c.date);
+            if (high === undefined || at > high) high = at;
+            // 2.0 gives the author only: the committer is reported as the author.
+            const email = emailOf(c.author?.raw);
+            return {
+              commit_hash: c.hash,
+              url: c.links?.html?.href,
+              message: c.message ?? null,
+              repository_id: repoId,
+              author_email: email,
+              author_timestamp: c.date,
+              committer_email: email,
+              committer_timestamp: c.date,
+              scope_key: String(repoId),
+            };
+          });
+          yield { records: { commits: records }, checkpoint: checkpoint(), items: records.length };
+          if (fresh.length < commits.length) break;
+        }
+        pass.done.add(repo.uuid);
+        yield { records: {}, checkpoint: checkpoint(), items: 0 };
+      }
+    },
+    complete(cp) {
+      const high = (cp as CommitCheckpoint).high;
+      return high === undefined ? undefined : { high };
+    },
+  };
+}
+
+function memberStream(): Stream {
+  return {
+    name: "users",
+    entities: ["users"],
+    async *read(ctx): AsyncIterable<Batch> {
+      for await (const values of pages<{ user: CloudUser }>(ctx, `/2.0/workspaces/${workspaceOf(ctx.config)}/members`, { pagelen: 100 }, "users")) {
+        const records: SyncRecord[] = values.map((m) => ({
+          user_id: userId(m.user),
+          user_name: m.user.nickname ?? m.user.display_name,
+          user_fullname: m.user.display_name,
+          // Bitbucket Cloud never shows members' emails.
+          user_email: "",
+        }));
+        yield { records: { users: records }, checkpoint: {}, items: records.length };
+      }
+    },
+  };
+}
+
+function repoSweep(): Sweep {
+  return {
+    entity: "repositories",
+    async *ids(ctx) {
+      for await (const values of pages<{ uuid: string }>(ctx, `/2.0/repositories/${workspaceOf(ctx.config)}`, { pagelen: 100, fields: "next,values.uuid" }, "repositories")) {
+        yield values.map((r) => uuidToId(r.uuid)!);
+      }
+    },
+  };
+}
+
+export function bitbucketCloudConnector(): Connector {
+  return {
+    kind: "bitbucket-cloud",
+    product: "bitbucket",
+    authHint: "--email and the API token in --api-token-env/--token-file",
+    apiBase: (config) => {
+      const url = new URL(config.url);
+      return url.hostname === "bitbucket.org" ? "https://api.bitbucket.org" : url.origin;
+    },
+    linkBase: (config) => new URL(config.url).origin,
+    streams: [memberStream(), repoStream(), pullRequestStream(), commitStream()],
+    sweeps: [repoSweep()],
+  };
+}

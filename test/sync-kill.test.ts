@@ -1,0 +1,104 @@
+/**
+ * A sync killed with SIGKILL half-way resumes from its checkpoint and ends with no duplicate and no gap.
+ * The child process is this file run with SLUICE_SYNC_CHILD set: it syncs against the parent's replay
+ * server and reports each committed batch on stdout.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, test } from "node:test";
+import { entity } from "../src/core/entities/registry.js";
+import { openSqliteStore } from "../src/store/sqlite/index.js";
+import { runSync } from "../src/sync/engine.js";
+import { CHECKPOINT_KEY, type CheckpointState } from "../src/sync/run-state.js";
+import { generatedJiraCloud, ReplayServer } from "./support/replay-server.js";
+
+const ISSUES = 300;
+const HISTORIES = 3;
+
+async function child(): Promise<void> {
+  const store = openSqliteStore(process.env.SLUICE_SYNC_DB!);
+  const site = (await store.sites.byKey("jira-kill"))!;
+  await runSync({
+    store,
+    site,
+    env: { KILL_TOKEN: "t" },
+    afterBatch: async (stream, batches) => {
+      if (stream !== "issues") return;
+      process.stdout.write(`batch ${batches}\n`);
+      // The parent kills at batch 5, wherever the child is by then; past batch 6 it waits to be killed,
+      // so that a slow machine cannot let it finish first.
+      await new Promise((r) => setTimeout(r, batches >= 6 ? 60_000 : 20));
+    },
+  });
+  process.stdout.write("done\n");
+}
+
+if (process.env.SLUICE_SYNC_CHILD) {
+  await child();
+} else {
+  describe("sync killed with SIGKILL", () => {
+    test("resumes from its checkpoint with no duplicate and no gap", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "sluice-sync-kill-"));
+      const server = new ReplayServer();
+      try {
+        const base = await server.start();
+        server.handle(generatedJiraCloud({ issues: ISSUES, histories: HISTORIES }));
+        const file = join(dir, "sluice.db");
+        const store = openSqliteStore(file);
+        await store.sites.ensureOrganisation("demo-org", "Demo");
+        const site = await store.sites.create("demo-org", { product: "jira", contextPath: "/jira-kill", baseUrl: "http://localhost/jira-kill" });
+        await store.settings.set(site.id, "source", { kind: "jira-cloud", url: base, email: "kill@acme.com", tokenEnv: "KILL_TOKEN", pageSize: 20, requestsPerSecond: 0 });
+
+        const proc = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+          env: { ...process.env, SLUICE_SYNC_CHILD: "1", SLUICE_SYNC_DB: file, NODE_TEST_CONTEXT: "" },
+          stdio: ["ignore", "pipe", "inherit"],
+        });
+        const killedAt = await new Promise<number>((resolve, reject) => {
+          let seen = "";
+          proc.stdout.on("data", (chunk: Buffer) => {
+            seen += chunk.toString();
+            const batches = [...seen.matchAll(/batch (\d+)\n/g)].map((m) => Number(m[1]));
+            const last = batches[batches.length - 1] ?? 0;
+            if (last >= 5) {
+              proc.kill("SIGKILL");
+              resolve(last);
+            }
+            if (seen.includes("done")) reject(new Error("the child finished before it was killed"));
+          });
+          proc.on("error", reject);
+          proc.on("exit", (code) => reject(new Error(`the child exited (${code}) before it was killed`)));
+        });
+        await new Promise((r) => proc.once("exit", r));
+        assert.ok(killedAt >= 5);
+
+        const issuesDef = entity("jira", "issues");
+        const partial = await store.data.count(site.id, issuesDef);
+        assert.ok(partial > 0 && partial < ISSUES, `${partial} issues stored before the kill`);
+        const cp = await store.settings.get<CheckpointState>(site.id, CHECKPOINT_KEY);
+        const next = cp?.streams.issues?.next;
+        assert.match(String(next), /^o\d+$/);
+
+        const before = server.requests.length;
+        const run = await runSync({ store, site, env: { KILL_TOKEN: "t" } });
+        assert.equal(run.status, "SUCCEEDED");
+        const resumed = server.requests.slice(before).filter((r) => r.path === "/rest/api/3/search/jql");
+        assert.equal(resumed[0]!.query.get("nextPageToken"), next, "the resumed sync starts at the checkpoint's page");
+        assert.ok(run.counts.issues! <= ISSUES - partial + 20, `re-read at most one page: ${run.counts.issues}`);
+
+        assert.equal(await store.data.count(site.id, issuesDef), ISSUES);
+        assert.equal(await store.data.count(site.id, entity("jira", "issue_history")), ISSUES * HISTORIES);
+        const ids: number[] = [];
+        for await (const keys of store.data.keys(site.id, issuesDef, 1000)) for (const k of keys) ids.push(Number(k[0]));
+        assert.deepEqual(ids, Array.from({ length: ISSUES }, (_, i) => 100000 + i));
+        await store.close();
+      } finally {
+        await server.stop();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}
