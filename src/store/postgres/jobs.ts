@@ -1,79 +1,13 @@
 import type pg from "pg";
-import type { JobPatch, JobRecord, JobStatus, JobTrigger } from "../../core/job.js";
+import type { JobPatch, JobRecord } from "../../core/job.js";
+import { patchColumns, toJob, type JobRow } from "../records.js";
 import type { ClaimResult, JobsRepo } from "../port.js";
 import { LOCK_NAMESPACE } from "./schema.js";
 
-interface JobRow {
-  site_id: number;
-  job_id: number;
-  status: string;
-  trigger: string;
-  start_time: number;
-  completed_time: number | null;
-  cancelled_time: number | null;
-  node_id: string;
-  instance_id: string;
-  pid: number;
-  schema_version: number;
-  export_from: number;
-  forced: boolean;
-  root_export_path: string;
-  opted_out: string;
-  warnings: string;
-  errors: string;
-  statistics: string | null;
-  progress: string | null;
-  files: string | null;
-  lease_expires_at: number;
-}
-
-const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
-
-function toJob(r: JobRow): JobRecord {
-  return {
-    siteId: r.site_id,
-    jobId: r.job_id,
-    status: r.status as JobStatus,
-    trigger: r.trigger as JobTrigger,
-    startTime: r.start_time,
-    completedTime: r.completed_time,
-    cancelledTime: r.cancelled_time,
-    nodeId: r.node_id,
-    instanceId: r.instance_id,
-    pid: r.pid,
-    schemaVersion: r.schema_version,
-    exportFrom: r.export_from,
-    forced: r.forced,
-    rootExportPath: r.root_export_path,
-    optedOut: JSON.parse(r.opted_out) as JobRecord["optedOut"],
-    warnings: JSON.parse(r.warnings) as JobRecord["warnings"],
-    errors: JSON.parse(r.errors) as JobRecord["errors"],
-    statistics: parse(r.statistics),
-    progress: parse(r.progress),
-    files: parse(r.files),
-    leaseExpiresAt: r.lease_expires_at,
-  };
-}
-
 /** Column assignments for a patch (`$first`, `$first+1`, …), shared by `update` and `transition`. */
 function patchSql(patch: JobPatch, first: number): { sets: string[]; values: unknown[] } {
-  const sets: string[] = [];
-  const values: unknown[] = [];
-  const put = (col: string, value: unknown) => {
-    values.push(value);
-    sets.push(`${col} = $${first + values.length - 1}`);
-  };
-  const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
-  if (patch.status !== undefined) put("status", patch.status);
-  if (patch.completedTime !== undefined) put("completed_time", patch.completedTime);
-  if (patch.cancelledTime !== undefined) put("cancelled_time", patch.cancelledTime);
-  if (patch.warnings !== undefined) put("warnings", JSON.stringify(patch.warnings));
-  if (patch.errors !== undefined) put("errors", JSON.stringify(patch.errors));
-  if (patch.statistics !== undefined) put("statistics", json(patch.statistics));
-  if (patch.progress !== undefined) put("progress", json(patch.progress));
-  if (patch.files !== undefined) put("files", json(patch.files));
-  if (patch.leaseExpiresAt !== undefined) put("lease_expires_at", patch.leaseExpiresAt);
-  return { sets, values };
+  const columns = patchColumns(patch);
+  return { sets: columns.map(([c], i) => `${c} = $${first + i}`), values: columns.map(([, v]) => v) };
 }
 
 const RUNNING_SQL = "SELECT * FROM jobs WHERE site_id = $1 AND status IN ('STARTED', 'CANCELLATION_REQUESTED')";

@@ -1,37 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import type { Product } from "../../core/entities/registry.js";
 import type { NewSite, Organisation, Site, SiteState, SitesRepo } from "../port.js";
+import { toSite, type SiteRow } from "../records.js";
 
-interface SiteRow {
-  id: number;
-  org_id: string;
-  cloud_id: string;
-  product: string;
-  site_key: string;
-  context_path: string;
-  base_url: string;
-  plan: string;
-  region: string;
-  state: string;
-  created_at: number;
-}
-
-function toSite(r: SiteRow): Site {
-  return {
-    id: r.id,
-    orgId: r.org_id,
-    cloudId: r.cloud_id,
-    product: r.product as Product,
-    key: r.site_key,
-    contextPath: r.context_path,
-    baseUrl: r.base_url,
-    plan: r.plan,
-    region: r.region,
-    state: r.state as SiteState,
-    createdAt: r.created_at,
-  };
-}
 
 export function postgresSites(pool: pg.Pool): SitesRepo {
   const one = async (sql: string, params: unknown[]) => {

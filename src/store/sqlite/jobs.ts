@@ -1,77 +1,12 @@
 import type Database from "better-sqlite3";
-import type { JobPatch, JobRecord, JobStatus, JobTrigger } from "../../core/job.js";
+import type { JobPatch, JobRecord } from "../../core/job.js";
+import { patchColumns, toJob, type JobRow } from "../records.js";
 import type { ClaimResult, JobsRepo } from "../port.js";
-
-interface JobRow {
-  site_id: number;
-  job_id: number;
-  status: string;
-  trigger: string;
-  start_time: number;
-  completed_time: number | null;
-  cancelled_time: number | null;
-  node_id: string;
-  instance_id: string;
-  pid: number;
-  schema_version: number;
-  export_from: number;
-  forced: number;
-  root_export_path: string;
-  opted_out: string;
-  warnings: string;
-  errors: string;
-  statistics: string | null;
-  progress: string | null;
-  files: string | null;
-  lease_expires_at: number;
-}
-
-const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
-
-export function toJob(r: JobRow): JobRecord {
-  return {
-    siteId: r.site_id,
-    jobId: r.job_id,
-    status: r.status as JobStatus,
-    trigger: r.trigger as JobTrigger,
-    startTime: r.start_time,
-    completedTime: r.completed_time,
-    cancelledTime: r.cancelled_time,
-    nodeId: r.node_id,
-    instanceId: r.instance_id,
-    pid: r.pid,
-    schemaVersion: r.schema_version,
-    exportFrom: r.export_from,
-    forced: r.forced === 1,
-    rootExportPath: r.root_export_path,
-    optedOut: JSON.parse(r.opted_out) as JobRecord["optedOut"],
-    warnings: JSON.parse(r.warnings) as JobRecord["warnings"],
-    errors: JSON.parse(r.errors) as JobRecord["errors"],
-    statistics: parse(r.statistics),
-    progress: parse(r.progress),
-    files: parse(r.files),
-    leaseExpiresAt: r.lease_expires_at,
-  };
-}
 
 /** Column assignments for a patch, shared by `update` and `transition`. */
 function patchSql(patch: JobPatch): { sets: string[]; values: unknown[] } {
-  const sets: string[] = [];
-  const values: unknown[] = [];
-  const put = (col: string, value: unknown) => {
-    sets.push(`${col} = ?`);
-    values.push(value);
-  };
-  if (patch.status !== undefined) put("status", patch.status);
-  if (patch.completedTime !== undefined) put("completed_time", patch.completedTime);
-  if (patch.cancelledTime !== undefined) put("cancelled_time", patch.cancelledTime);
-  if (patch.warnings !== undefined) put("warnings", JSON.stringify(patch.warnings));
-  if (patch.errors !== undefined) put("errors", JSON.stringify(patch.errors));
-  if (patch.statistics !== undefined) put("statistics", patch.statistics === null ? null : JSON.stringify(patch.statistics));
-  if (patch.progress !== undefined) put("progress", patch.progress === null ? null : JSON.stringify(patch.progress));
-  if (patch.files !== undefined) put("files", patch.files === null ? null : JSON.stringify(patch.files));
-  if (patch.leaseExpiresAt !== undefined) put("lease_expires_at", patch.leaseExpiresAt);
-  return { sets, values };
+  const columns = patchColumns(patch);
+  return { sets: columns.map(([c]) => `${c} = ?`), values: columns.map(([, v]) => v) };
 }
 
 export function sqliteJobs(db: Database.Database): JobsRepo {
