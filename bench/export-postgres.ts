@@ -6,6 +6,8 @@
  * SLUICE_BENCH_PG_URL. The export runs in a child process so that its peak RSS is the export's alone.
  *
  *   npx tsc -p . && node dist/bench/export-postgres.js [--pages N] [--comments N]
+ *   … --keep          keep the generated database (prints its URL) for later runs
+ *   … --url URL       export from a database generated earlier with --keep (no generation)
  */
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -154,10 +156,12 @@ async function main(): Promise<void> {
   const childUrl = argText("child-url");
   if (childHome && childUrl) return runExportChild(childHome, childUrl);
 
-  const db = await database();
+  const reuse = argText("url");
+  const keep = process.argv.includes("--keep");
+  const db = reuse ? { url: reuse, stop: async () => undefined } : await database();
   const home = mkdtempSync(join(tmpdir(), "sluice-bench-pg-"));
   try {
-    await generate(home, db.url);
+    if (!reuse) await generate(home, db.url);
     // Node flags (--cpu-prof, --max-old-space-size) apply to the export child too.
     const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, "--child-home", home, "--child-url", db.url], {
       stdio: ["ignore", "pipe", "inherit"],
@@ -190,7 +194,8 @@ async function main(): Promise<void> {
     for (const select of copy.sql) w(`  \\copy (${select}) TO 'out.csv' CSV HEADER`);
   } finally {
     rmSync(home, { recursive: true, force: true });
-    await db.stop();
+    if (keep && !reuse) process.stderr.write(`kept the database: --url ${db.url}\n`);
+    else await db.stop();
   }
 }
 

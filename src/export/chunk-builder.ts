@@ -27,6 +27,24 @@ export class ChunkBuilder {
     this.pos += n;
   }
 
+  /**
+   * Direct access for byte loops: flushes pending text, makes room for `n` bytes and returns the
+   * buffer; write from `position` and then `advance(written)`.
+   */
+  reserve(n: number): Buffer {
+    if (this.text.length > 0) this.flushText();
+    this.ensure(n);
+    return this.buf;
+  }
+
+  get position(): number {
+    return this.pos;
+  }
+
+  advance(n: number): void {
+    this.pos += n;
+  }
+
   /** Roughly how much is buffered. */
   get size(): number {
     return this.pos + this.text.length;

@@ -162,7 +162,18 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     const threadResults = (async () => {
       for (const p of inThread) {
         report(p.def.name, 0);
-        const batches = p.reader ? p.reader.rows(site, p.def, readOptions) : snapshot.rows(p.def, p.file.filter, batchSize);
+        const records = p.reader
+          ? undefined
+          : await snapshot.csvRecords?.(p.def, p.file.filter, {
+              columns: exportColumns(p.def, job.schemaVersion),
+              csv: settings,
+              instanceUrl: run.instanceUrl,
+            });
+        const source = records
+          ? { records }
+          : p.reader
+            ? p.reader.rows(site, p.def, readOptions)
+            : snapshot.rows(p.def, p.file.filter, batchSize);
         const file = await writeEntityFile(
           {
             def: p.def,
@@ -176,7 +187,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
             signal,
             onRows: (rows) => report(p.def.name, rows),
           },
-          batches,
+          source,
         );
         fileDone(file);
       }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { exportColumns, storedColumns, type EntityDef } from "../core/entities/registry.js";
 import type { JobFile } from "../core/job.js";
+import type { CsvChunk } from "../store/port.js";
 import { ChunkBuilder } from "./chunk-builder.js";
 import { CsvFileWriter } from "./csv-file-writer.js";
 import { headerLine, rowWriter, type CsvOptions } from "./csv-format.js";
@@ -36,26 +37,39 @@ export interface EntityFileOptions {
   onRows(rowsWritten: number): void;
 }
 
-export async function writeEntityFile(options: EntityFileOptions, batches: AsyncIterable<unknown[][]>): Promise<JobFile> {
+/** Stored rows to render, or records a store rendered itself (`Snapshot.csvRecords`). */
+export type EntityRows = AsyncIterable<unknown[][]> | { records: AsyncIterable<CsvChunk> };
+
+/** Rendered bytes and row counts, whichever the source. */
+async function* rendered(options: EntityFileOptions, source: EntityRows): AsyncIterable<CsvChunk> {
+  if ("records" in source) {
+    yield* source.records;
+    return;
+  }
+  const write = rowWriter(exportColumns(options.def, options.schemaVersion), storedColumns(options.def), options.csv, options.instanceUrl);
+  const chunk = new ChunkBuilder();
+  for await (const batch of source) {
+    for (const row of batch) write(row, chunk);
+    yield { bytes: chunk.take(), rows: batch.length };
+  }
+}
+
+export async function writeEntityFile(options: EntityFileOptions, source: EntityRows): Promise<JobFile> {
   const { def, signal } = options;
   const exported = exportColumns(def, options.schemaVersion);
-  const write = rowWriter(exported, storedColumns(def), options.csv, options.instanceUrl);
-  const chunk = new ChunkBuilder();
   const writer = await CsvFileWriter.open(join(options.directory, options.name), options.name, headerLine(exported));
   try {
     let bytesSinceDiskCheck = 0;
-    for await (const batch of batches) {
+    for await (const { bytes, rows } of rendered(options, source)) {
       if (signal.aborted) throw new ExportCancelled();
-      for (const row of batch) write(row, chunk);
-      const bytes = chunk.take();
-      await writer.write(bytes, batch.length);
+      await writer.write(bytes, rows);
       options.onRows(writer.rows);
       bytesSinceDiskCheck += bytes.length;
       if (bytesSinceDiskCheck > DISK_CHECK_BYTES) {
         bytesSinceDiskCheck = 0;
         await checkDiskSpace(options.directory, options.minimumFreeBytes);
       }
-      if (options.pace) await options.pace(batch.length);
+      if (options.pace) await options.pace(rows);
       // Let the thread answer other work (HTTP requests, messages) between batches.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }

@@ -3,7 +3,8 @@
  * `store/<kind>/` with the same file set (sqlite, postgres). All methods are async so that a network
  * database drops in beside the embedded one.
  */
-import type { EntityDef, Product } from "../core/entities/registry.js";
+import type { CsvOptions } from "../core/csv.js";
+import type { Column, EntityDef, Product } from "../core/entities/registry.js";
 import type { JobPatch, JobRecord, JobStatus } from "../core/job.js";
 
 export interface Organisation {
@@ -122,7 +123,26 @@ export interface Snapshot {
    * as UTF-8 Buffers (the CSV writer copies them without decoding); everything else as JS values.
    */
   rows(def: EntityDef, filter: RowFilter, batchSize: number): AsyncIterable<unknown[][]>;
+  /**
+   * Optional: the store renders the CSV records itself, byte for byte as the export's CSV writer
+   * would (header excluded, CRLF after each record). Undefined when it cannot for these options or
+   * this data; the caller then renders `rows`.
+   */
+  csvRecords?(def: EntityDef, filter: RowFilter, request: CsvRequest): Promise<AsyncIterable<CsvChunk> | undefined>;
   close(): Promise<void>;
+}
+
+export interface CsvRequest {
+  /** The exported columns, in file order. */
+  columns: readonly Column[];
+  csv: CsvOptions;
+  instanceUrl: string;
+}
+
+/** Rendered records and how many of them the bytes hold. */
+export interface CsvChunk {
+  bytes: Buffer;
+  rows: number;
 }
 
 /** Where a worker thread opens a snapshot: plain data, sent to the worker. */

@@ -68,6 +68,29 @@ const MIGRATIONS: readonly string[] = [
   -- One export at a time per site, whichever process or node asks: the index is the lock (ADR 0002).
   CREATE UNIQUE INDEX jobs_one_running ON jobs(site_id) WHERE status IN ('STARTED', 'CANCELLATION_REQUESTED');
   `,
+  // Long text cut as the CSV writer cuts it (src/export/csv-format.ts, `truncate`): the longest prefix
+  // of whole characters that fits in max_units UTF-16 units. Used by COPY exports (csv-copy.ts).
+  `
+  CREATE OR REPLACE FUNCTION sluice_utf16_prefix(t text, max_units integer) RETURNS text
+  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
+  DECLARE
+    k integer := greatest(max_units, 0);
+    s text;
+    units integer;
+  BEGIN
+    LOOP
+      s := left(t, k);
+      -- characters beyond U+FFFF take two UTF-16 units
+      units := char_length(s) + char_length(regexp_replace(s, '[^\\U00010000-\\U0010FFFF]', '', 'g'));
+      IF units <= max_units THEN
+        RETURN s;
+      END IF;
+      -- each character is at most two units: dropping ceil(excess / 2) never cuts too much
+      k := k - (units - max_units + 1) / 2;
+    END LOOP;
+  END
+  $fn$;
+  `,
 ];
 
 /** Advisory lock keys (two-int form, so they never meet a single-bigint lock another tool takes). */
