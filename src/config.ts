@@ -48,6 +48,8 @@ export const exportSettingsSchema = z
     exportThreads: intish(1, 16).default(Math.max(1, Math.min(2, availableParallelism()))),
     /** Exports smaller than this (estimated rows) stay on the main thread: workers cost a start-up. */
     parallelExportMinRows: intish(0).default(50_000),
+    /** With worker threads, a file of at least this many estimated rows is cut into one part per thread. */
+    splitExportMinRows: intish(1).default(100_000),
   })
   .strict();
 

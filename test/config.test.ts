@@ -70,6 +70,7 @@ describe("loadConfig", () => {
       optOutLimit: 1000,
       exportThreads: Math.max(1, Math.min(2, availableParallelism())),
       parallelExportMinRows: 50_000,
+      splitExportMinRows: 100_000,
     });
   });
 

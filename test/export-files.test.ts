@@ -58,7 +58,7 @@ function entityOf(file: string): string {
 // …and the same bytes again when the files are written by worker threads side by side (SQLite).
 const VARIANTS = [
   ...STORE_KINDS.map((kind) => ({ kind, label: kind, threads: { exportThreads: 1 } })),
-  { kind: "sqlite" as const, label: "sqlite, worker threads", threads: { exportThreads: 2, parallelExportMinRows: 0 } },
+  { kind: "sqlite" as const, label: "sqlite, worker threads", threads: { exportThreads: 2, parallelExportMinRows: 0, splitExportMinRows: 2 } },
 ];
 
 for (const { kind, label, threads } of VARIANTS) {

@@ -17,7 +17,8 @@ export interface WrittenFile {
 
 export class CsvFileWriter {
   private readonly stream: WriteStream;
-  private readonly hash: Hash = createHash("sha256");
+  /** Absent for a part of a file: the whole file is hashed when its parts are joined. */
+  private readonly hash: Hash | undefined;
   private pending = "";
   private bytes = 0;
   rows = 0;
@@ -25,12 +26,14 @@ export class CsvFileWriter {
   private constructor(
     private readonly path: string,
     private readonly name: string,
+    hashed: boolean,
   ) {
+    this.hash = hashed ? createHash("sha256") : undefined;
     this.stream = createWriteStream(`${path}.partial`, { flags: "wx", mode: 0o600 });
   }
 
-  static async open(path: string, name: string, header: string): Promise<CsvFileWriter> {
-    const writer = new CsvFileWriter(path, name);
+  static async open(path: string, name: string, header: string, options: { hash?: boolean } = {}): Promise<CsvFileWriter> {
+    const writer = new CsvFileWriter(path, name, options.hash ?? true);
     await once(writer.stream, "open");
     writer.pending = header;
     return writer;
@@ -45,7 +48,7 @@ export class CsvFileWriter {
 
   private async writeBuffer(buf: Buffer): Promise<void> {
     if (buf.length === 0) return;
-    this.hash.update(buf);
+    this.hash?.update(buf);
     this.bytes += buf.length;
     if (!this.stream.write(buf)) await once(this.stream, "drain");
   }
@@ -63,7 +66,7 @@ export class CsvFileWriter {
     this.stream.end();
     await once(this.stream, "finish");
     await rename(`${this.path}.partial`, this.path);
-    return { name: this.name, path: this.path, rows: this.rows, bytes: this.bytes, sha256: this.hash.digest("hex") };
+    return { name: this.name, path: this.path, rows: this.rows, bytes: this.bytes, sha256: this.hash?.digest("hex") ?? "" };
   }
 
   /** Closes and removes the partial file (cancelled or failed export). */

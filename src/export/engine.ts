@@ -19,8 +19,9 @@ import type { EntityReader, Source } from "../sources/port.js";
 import type { RowFilter, Site, Store } from "../store/port.js";
 import { checkDiskSpace } from "./disk-space.js";
 import { ExportCancelled, pacer, writeEntityFile } from "./entity-file.js";
-import { planLanes, startLane, type LaneRun, type PlannedFile } from "./lanes.js";
+import { laneFileKey, planLanes, startLane, type LaneRun, type PlannedFile } from "./lanes.js";
 import { exportFileName } from "./file-names.js";
+import { joinParts, removeParts } from "./file-parts.js";
 
 export interface ExportRun {
   store: Store;
@@ -84,6 +85,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     throw error;
   });
   const lanes: LaneRun[] = [];
+  const splits = new Map<string, { name: string; count: number; done: JobFile[]; joined?: boolean }>();
   const cancelLanes = () => lanes.forEach((l) => l.cancel());
   signal.addEventListener("abort", cancelLanes);
   try {
@@ -99,6 +101,23 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     const useLanes = parallel && totalEstimate >= settings.parallelExportMinRows;
     const inWorkers = useLanes ? planned.filter((p) => !p.reader) : [];
     const inThread = planned.filter((p) => !inWorkers.includes(p));
+    // Big files are cut by key into one part per lane, so that every lane has a share of them.
+    const laneFiles: PlannedFile[] = [];
+    for (const p of inWorkers) {
+      const bounds =
+        p.estimate >= settings.splitExportMinRows && snapshot.keyBoundaries
+          ? await snapshot.keyBoundaries(p.def, settings.exportThreads)
+          : [];
+      if (bounds.length === 0) {
+        laneFiles.push(p);
+        continue;
+      }
+      splits.set(p.def.name, { name: p.file.name, count: bounds.length + 1, done: [] });
+      for (let i = 0; i <= bounds.length; i++) {
+        const filter: RowFilter = { ...p.file.filter, ...(i > 0 ? { keyFrom: bounds[i - 1]! } : {}), ...(i < bounds.length ? { keyBefore: bounds[i]! } : {}) };
+        laneFiles.push({ def: p.def, estimate: Math.ceil(p.estimate / (bounds.length + 1)), file: { ...p.file, filter, part: i } });
+      }
+    }
 
     const progress: JobProgress = {
       file: "",
@@ -113,9 +132,10 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
       etaSeconds: null,
     };
     const started = Date.now();
+    // Rows written per file or file part (`laneFileKey`).
     const written = new Map<string, number>();
-    const report = (entityName: string, rows: number) => {
-      written.set(entityName, rows);
+    const report = (key: string, entityName: string, rows: number) => {
+      written.set(key, rows);
       const p = planned.find((x) => x.def.name === entityName)!;
       progress.file = p.file.name;
       progress.entity = entityName;
@@ -132,11 +152,27 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     const fileDone = (file: JobFile) => {
       files.push(file);
       progress.filesDone += 1;
-      report(file.entity, file.rows);
+      report(file.entity, file.entity, file.rows);
+    };
+    // A split file is joined as soon as its last part is written, while the lanes go on.
+    const joins: Promise<void>[] = [];
+    const onFile = (file: JobFile, part: number | undefined) => {
+      if (part === undefined) return fileDone(file);
+      const split = splits.get(file.entity)!;
+      split.done.push(file);
+      if (split.done.length < split.count) return;
+      const rows = split.done.reduce((n, f) => n + f.rows, 0);
+      for (let i = 0; i < split.count; i++) written.delete(laneFileKey({ entity: file.entity, part: i }));
+      const joined = joinParts(directory, split.name, split.count, rows, signal).then((j) => {
+        split.joined = true;
+        fileDone({ name: split.name, entity: file.entity, rows: j.rows, bytes: j.bytes, sha256: j.sha256 });
+      });
+      joined.catch(() => undefined);
+      joins.push(joined);
     };
 
-    if (inWorkers.length > 0) {
-      for (const lane of planLanes(inWorkers, settings.exportThreads)) {
+    if (laneFiles.length > 0) {
+      for (const lane of planLanes(laneFiles, settings.exportThreads)) {
         const run_ = startLane(
           {
             location: shared!.location,
@@ -148,7 +184,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
             minimumFreeBytes: settings.minimumUsableDiskSpaceAfterExport,
             batchSize,
           },
-          report,
+          { onRows: report, onFile },
         );
         lanes.push(run_);
       }
@@ -158,10 +194,10 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     await shared?.release();
 
     const pace = pacer(settings.exportRowsPerSecond, signal);
-    const laneResults = Promise.all(lanes.map((l) => l.done.then((fs) => fs.forEach(fileDone))));
+    const laneResults = Promise.all(lanes.map((l) => l.done)).then(() => Promise.all(joins));
     const threadResults = (async () => {
       for (const p of inThread) {
-        report(p.def.name, 0);
+        report(p.def.name, p.def.name, 0);
         const records = p.reader
           ? undefined
           : await snapshot.csvRecords?.(p.def, p.file.filter, {
@@ -185,7 +221,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
             minimumFreeBytes: settings.minimumUsableDiskSpaceAfterExport,
             ...(pace ? { pace } : {}),
             signal,
-            onRows: (rows) => report(p.def.name, rows),
+            onRows: (rows) => report(p.def.name, p.def.name, rows),
           },
           source,
         );
@@ -213,6 +249,8 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     signal.removeEventListener("abort", cancelLanes);
     cancelLanes();
     await Promise.allSettled(lanes.map((l) => l.done));
+    // Parts of a file that was never joined (failure, cancel) go with the export.
+    for (const split of splits.values()) if (!split.joined) await removeParts(directory, split.name, split.count);
     await shared?.release();
     await snapshot.close();
   }

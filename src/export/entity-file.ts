@@ -12,6 +12,7 @@ import { ChunkBuilder } from "./chunk-builder.js";
 import { CsvFileWriter } from "./csv-file-writer.js";
 import { headerLine, rowWriter, type CsvOptions } from "./csv-format.js";
 import { checkDiskSpace } from "./disk-space.js";
+import { partName } from "./file-names.js";
 
 export class ExportCancelled extends Error {
   constructor() {
@@ -35,6 +36,8 @@ export interface EntityFileOptions {
   signal: AbortSignal;
   /** Called after every batch with the rows written so far in this file. */
   onRows(rowsWritten: number): void;
+  /** Write part `index` of the file (`file-parts.ts`): no header after part 0, no hash. */
+  part?: number;
 }
 
 /** Stored rows to render, or records a store rendered itself (`Snapshot.csvRecords`). */
@@ -57,7 +60,10 @@ async function* rendered(options: EntityFileOptions, source: EntityRows): AsyncI
 export async function writeEntityFile(options: EntityFileOptions, source: EntityRows): Promise<JobFile> {
   const { def, signal } = options;
   const exported = exportColumns(def, options.schemaVersion);
-  const writer = await CsvFileWriter.open(join(options.directory, options.name), options.name, headerLine(exported));
+  const part = options.part;
+  const name = part === undefined ? options.name : partName(options.name, part);
+  const header = part === undefined || part === 0 ? headerLine(exported) : "";
+  const writer = await CsvFileWriter.open(join(options.directory, name), name, header, { hash: part === undefined });
   try {
     let bytesSinceDiskCheck = 0;
     for await (const { bytes, rows } of rendered(options, source)) {

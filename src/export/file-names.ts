@@ -8,3 +8,8 @@ export function exportFileName(prefix: string, jobId: number, schemaVersion: num
   const version = schemaVersion >= 2 ? `_v${schemaVersion}` : "";
   return `${prefix}_job${jobId}${version}_${fileTimestamp(startTime, zone)}.csv`;
 }
+
+/** Part `index` of a file written by several lanes (`file-parts.ts`). */
+export function partName(name: string, index: number): string {
+  return `${name}.part${index}`;
+}

@@ -9,6 +9,7 @@ import { openWorkerSnapshot } from "../store/worker-snapshot.js";
 import { isSluiceError } from "../core/errors.js";
 import type { CsvOptions } from "./csv-format.js";
 import { ExportCancelled, writeEntityFile } from "./entity-file.js";
+import { laneFileKey } from "./lanes.js";
 import type { RowFilter } from "../store/port.js";
 
 export interface LaneFile {
@@ -16,7 +17,10 @@ export interface LaneFile {
   entity: string;
   name: string;
   filter: RowFilter;
+  /** Part index when several lanes write this file (`file-parts.ts`). */
+  part?: number;
 }
+
 
 export interface LaneData {
   location: SnapshotLocation;
@@ -31,8 +35,8 @@ export interface LaneData {
 
 export type LaneMessage =
   | { type: "ready" }
-  | { type: "rows"; entity: string; rows: number }
-  | { type: "file"; file: import("../core/job.js").JobFile }
+  | { type: "rows"; key: string; entity: string; rows: number }
+  | { type: "file"; key: string; file: import("../core/job.js").JobFile; part?: number }
   | { type: "done" }
   | { type: "cancelled" }
   | { type: "error"; code: string | null; message: string };
@@ -58,6 +62,7 @@ async function main(): Promise<void> {
   try {
     for (const f of data.files) {
       const def = entity(f.product, f.entity);
+      const key = laneFileKey(f);
       let last = 0;
       const file = await writeEntityFile(
         {
@@ -68,26 +73,31 @@ async function main(): Promise<void> {
           csv: data.csv,
           instanceUrl: data.instanceUrl,
           minimumFreeBytes: data.minimumFreeBytes,
+          ...(f.part !== undefined ? { part: f.part } : {}),
           signal: controller.signal,
           onRows: (rows) => {
             if (rows - last >= 5000) {
               last = rows;
-              post({ type: "rows", entity: f.entity, rows });
+              post({ type: "rows", key, entity: f.entity, rows });
             }
           },
         },
         snapshot.rows(def, f.filter, data.batchSize),
       );
-      post({ type: "rows", entity: f.entity, rows: file.rows });
-      post({ type: "file", file });
+      post({ type: "rows", key, entity: f.entity, rows: file.rows });
+      post({ type: "file", key, file, ...(f.part !== undefined ? { part: f.part } : {}) });
     }
-    post({ type: "done" });
   } catch (error) {
+    await snapshot.close();
     if (error instanceof ExportCancelled || controller.signal.aborted) post({ type: "cancelled" });
     else post({ type: "error", code: isSluiceError(error) ? error.code : null, message: (error as Error).message });
-  } finally {
-    await snapshot.close();
+    port.close();
+    return;
   }
+  await snapshot.close();
+  post({ type: "done" });
+  // Nothing keeps the thread alive once its port is closed: it exits by itself.
+  port.close();
 }
 
 void main();

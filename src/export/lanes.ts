@@ -15,6 +15,11 @@ export interface PlannedFile {
   estimate: number;
 }
 
+/** Identifies a lane file in progress reports: the entity, and the part if any. */
+export function laneFileKey(file: { entity: string; part?: number }): string {
+  return file.part === undefined ? file.entity : `${file.entity}#${file.part}`;
+}
+
 /** Greedy split by estimated rows: biggest file first, onto the lightest lane. */
 export function planLanes(files: readonly PlannedFile[], lanes: number): PlannedFile[][] {
   const out: PlannedFile[][] = Array.from({ length: Math.max(1, Math.min(lanes, files.length)) }, () => []);
@@ -36,8 +41,16 @@ export interface LaneRun {
   cancel(): void;
 }
 
-export function startLane(data: LaneData, onRows: (entity: string, rows: number) => void): LaneRun {
-  const worker = new Worker(new URL("./file-worker.js", import.meta.url), { workerData: data });
+export interface LaneEvents {
+  /** Rows written so far in one lane file (`key`: `laneFileKey`). */
+  onRows(key: string, entity: string, rows: number): void;
+  /** A lane file (or part) is complete. */
+  onFile(file: JobFile, part: number | undefined): void;
+}
+
+export function startLane(data: LaneData, events: LaneEvents): LaneRun {
+  // A small young generation keeps each lane's memory flat (rows are short-lived garbage).
+  const worker = new Worker(new URL("./file-worker.js", import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
   let readyResolve!: () => void;
   let readyReject!: (e: unknown) => void;
   const ready = new Promise<void>((res, rej) => {
@@ -47,11 +60,12 @@ export function startLane(data: LaneData, onRows: (entity: string, rows: number)
   const files: JobFile[] = [];
   const done = new Promise<JobFile[]>((resolve, reject) => {
     let settled = false;
-    const finish = (fn: () => void) => {
+    // A worker that is done closes its own port and exits by itself; one that failed is terminated.
+    const finish = (fn: () => void, terminate = false) => {
       if (settled) return;
       settled = true;
       fn();
-      void worker.terminate();
+      if (terminate) void worker.terminate();
     };
     worker.on("message", (m: LaneMessage) => {
       switch (m.type) {
@@ -59,10 +73,11 @@ export function startLane(data: LaneData, onRows: (entity: string, rows: number)
           readyResolve();
           break;
         case "rows":
-          onRows(m.entity, m.rows);
+          events.onRows(m.key, m.entity, m.rows);
           break;
         case "file":
           files.push(m.file);
+          events.onFile(m.file, m.part);
           break;
         case "done":
           finish(() => resolve(files));
@@ -75,14 +90,14 @@ export function startLane(data: LaneData, onRows: (entity: string, rows: number)
           const error =
             m.code && m.code in ERROR_STATUS ? new SluiceError(m.code as ErrorCode, m.message) : new Error(m.message);
           readyReject(error);
-          finish(() => reject(error));
+          finish(() => reject(error), true);
           break;
         }
       }
     });
     worker.on("error", (error) => {
       readyReject(error);
-      finish(() => reject(error));
+      finish(() => reject(error), true);
     });
     worker.on("exit", (code) => {
       const error = new Error(`export worker stopped unexpectedly (exit code ${code})`);

@@ -60,8 +60,17 @@ export class ExportService {
     this.instanceId = `${deps.config.nodeId}:${process.pid}:${randomBytes(4).toString("hex")}`;
   }
 
+  /**
+   * How long a renewal keeps a job alive: two thirds of `jobLeaseSeconds`. With renewals every second
+   * and lease checks every sixth of the lease, a job whose node died is marked FAILED at most
+   * 2/3 + 1/6 of `jobLeaseSeconds` after the node's last renewal: within the configured lease.
+   */
   private get leaseMs(): number {
-    return this.deps.config.jobLeaseSeconds * 1000;
+    return Math.floor((this.deps.config.jobLeaseSeconds * 1000 * 2) / 3);
+  }
+
+  private get checkEveryMs(): number {
+    return Math.max(500, Math.floor((this.deps.config.jobLeaseSeconds * 1000) / 6));
   }
 
   /** Marks jobs whose node is gone as FAILED (`export.node.lost`) so that a new export can start. */
@@ -94,12 +103,12 @@ export class ExportService {
     return lost;
   }
 
-  /** Starts the lease monitor (lost-job recovery every third of the lease). */
+  /** Starts the lease monitor (lost-job recovery every sixth of the lease). */
   startMonitor(): void {
     const tick = () => {
       this.recoverLostJobs().catch((error: unknown) => this.deps.logger.error({ err: error }, "lease check failed"));
     };
-    this.leaseTimer = setInterval(tick, Math.max(1000, Math.floor(this.leaseMs / 3)));
+    this.leaseTimer = setInterval(tick, this.checkEveryMs);
     this.leaseTimer.unref();
   }
 

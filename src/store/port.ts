@@ -64,6 +64,10 @@ export interface RowFilter {
   since?: string;
   /** Drop rows whose scope key is in this list. */
   excludeScopes?: readonly string[];
+  /** Keep rows whose key (values in `def.key` order) is >= this one: a part of a file (export lanes). */
+  keyFrom?: readonly unknown[];
+  /** Keep rows whose key is < this one. */
+  keyBefore?: readonly unknown[];
 }
 
 export interface SitesRepo {
@@ -129,6 +133,11 @@ export interface Snapshot {
    * this data; the caller then renders `rows`.
    */
   csvRecords?(def: EntityDef, filter: RowFilter, request: CsvRequest): Promise<AsyncIterable<CsvChunk> | undefined>;
+  /**
+   * Optional: up to `parts - 1` keys, ascending, that cut the entity's rows into about equal parts
+   * (for `keyFrom`/`keyBefore`), so that one big file can be written by several lanes.
+   */
+  keyBoundaries?(def: EntityDef, parts: number): Promise<unknown[][]>;
   close(): Promise<void>;
 }
 

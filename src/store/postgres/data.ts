@@ -89,6 +89,16 @@ function whereClause(siteId: number, def: EntityDef, filter: RowFilter): Query {
     values.push([...filter.excludeScopes]);
     parts.push(`(scope_key IS NULL OR scope_key <> ALL($${values.length}::text[]))`);
   }
+  const key = `(${def.key.map(quoteIdent).join(", ")})`;
+  const bound = (values_: readonly unknown[]) =>
+    `(${def.key
+      .map((k, i) => {
+        values.push(values_[i]);
+        return `$${values.length}::${scalarType(columnOf(def, k))}`;
+      })
+      .join(", ")})`;
+  if (filter.keyFrom) parts.push(`${key} >= ${bound(filter.keyFrom)}`);
+  if (filter.keyBefore) parts.push(`${key} < ${bound(filter.keyBefore)}`);
   return { text: parts.join(" AND "), values };
 }
 

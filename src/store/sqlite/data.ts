@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import { ENTITIES, storedColumns, tableName, type Column, type EntityDef } from "../../core/entities/registry.js";
+import type { WriteGate } from "./write-gate.js";
 import type { DataRepo, RowFilter, RowValues, Snapshot } from "../port.js";
 import { quoteIdent } from "./schema.js";
 
@@ -49,6 +50,16 @@ function whereClause(siteId: number, def: EntityDef, filter: RowFilter): Query {
   if (filter.excludeScopes && filter.excludeScopes.length > 0 && def.scope) {
     parts.push(`(scope_key IS NULL OR scope_key NOT IN (${filter.excludeScopes.map(() => "?").join(", ")}))`);
     params.push(...filter.excludeScopes);
+  }
+  const key = `(${def.key.map(quoteIdent).join(", ")})`;
+  const placeholders = `(${def.key.map(() => "?").join(", ")})`;
+  if (filter.keyFrom) {
+    parts.push(`${key} >= ${placeholders}`);
+    params.push(...filter.keyFrom);
+  }
+  if (filter.keyBefore) {
+    parts.push(`${key} < ${placeholders}`);
+    params.push(...filter.keyBefore);
   }
   return { sql: parts.join(" AND "), params };
 }
@@ -116,6 +127,24 @@ export class SqliteSnapshot implements Snapshot {
     }
   }
 
+  async keyBoundaries(def: EntityDef, parts: number): Promise<unknown[][]> {
+    if (!this.db.open) throw new Error("the snapshot is closed");
+    const table = tableName(def);
+    const index = quoteIdent(`${table}_key`);
+    const key = def.key.map(quoteIdent).join(", ");
+    // Index-only walks of the key index: cheap, and equal parts of the site's rows (filters aside).
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(table)} INDEXED BY ${index} WHERE site_id = ?`).get(this.siteId) as { n: number }).n;
+    const at = this.db
+      .prepare(`SELECT ${key} FROM ${quoteIdent(table)} INDEXED BY ${index} WHERE site_id = ? ORDER BY site_id, ${key} LIMIT 1 OFFSET ?`)
+      .raw(true);
+    const out: unknown[][] = [];
+    for (let i = 1; i < parts; i++) {
+      const row = at.get(this.siteId, Math.floor((i * total) / parts)) as unknown[] | undefined;
+      if (row && !out.some((k) => k.every((v, j) => v === row[j]))) out.push(row);
+    }
+    return out;
+  }
+
   async close(): Promise<void> {
     // An abandoned iteration keeps the connection busy: end it first.
     for (const it of this.iterators) it.return?.();
@@ -127,7 +156,7 @@ export class SqliteSnapshot implements Snapshot {
   }
 }
 
-export function sqliteData(db: Database.Database, file: string): DataRepo {
+export function sqliteData(db: Database.Database, file: string, gate: WriteGate): DataRepo {
   const upserts = new Map<string, (rows: readonly RowValues[], siteId: number) => void>();
   const upsertFor = (def: EntityDef) => {
     const key = tableName(def);
@@ -209,7 +238,14 @@ export function sqliteData(db: Database.Database, file: string): DataRepo {
       // A write lock (BEGIN IMMEDIATE) keeps commits out while every reader opens its transaction.
       const lock = new Database(file, { fileMustExist: true });
       lock.pragma("busy_timeout = 5000");
-      lock.exec("BEGIN IMMEDIATE");
+      const open = gate.hold();
+      try {
+        lock.exec("BEGIN IMMEDIATE");
+      } catch (error) {
+        open();
+        lock.close();
+        throw error;
+      }
       return {
         location: { kind: "sqlite", file, siteId },
         async release() {
@@ -217,6 +253,7 @@ export function sqliteData(db: Database.Database, file: string): DataRepo {
             if (lock.inTransaction) lock.exec("ROLLBACK");
             lock.close();
           }
+          open();
         },
       };
     },

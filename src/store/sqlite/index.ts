@@ -9,6 +9,7 @@ import { sqliteJobs } from "./jobs.js";
 import { migrate } from "./schema.js";
 import { sqliteSettings } from "./settings.js";
 import { sqliteSites } from "./sites.js";
+import { WriteGate } from "./write-gate.js";
 
 export function openSqliteStore(file: string): Store {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -18,13 +19,14 @@ export function openSqliteStore(file: string): Store {
   db.pragma("busy_timeout = 5000");
   db.pragma("foreign_keys = ON");
   migrate(db);
+  const gate = new WriteGate();
   return {
     kind: "sqlite",
-    sites: sqliteSites(db),
-    accounts: sqliteAccounts(db),
-    settings: sqliteSettings(db),
-    jobs: sqliteJobs(db),
-    data: sqliteData(db, file),
+    sites: gate.guard(sqliteSites(db)),
+    accounts: gate.guard(sqliteAccounts(db)),
+    settings: gate.guard(sqliteSettings(db)),
+    jobs: gate.guard(sqliteJobs(db)),
+    data: gate.guard(sqliteData(db, file, gate), ["upsert", "deleteByKey", "clearSite"]),
     async close() {
       if (db.open) db.close();
     },
