@@ -173,7 +173,8 @@ describe("CopyCsvTransform (PostgreSQL CSV → the export's CSV)", () => {
 
   it("rewrites line breaks, drops quotes kept only for them, ends records with CRLF", () => {
     const t = new CopyCsvTransform("<br>");
-    const out = t.push(Buffer.from(input));
+    t.push(Buffer.from(input));
+    const out = t.take();
     assert.equal(out.bytes.toString(), expected);
     assert.equal(out.rows, 4);
     assert.equal(t.pending, 0);
@@ -185,7 +186,10 @@ describe("CopyCsvTransform (PostgreSQL CSV → the export's CSV)", () => {
       for (const second of [cut + 1, cut + 3, bytes.length]) {
         const t = new CopyCsvTransform("<br>");
         const pieces = [bytes.subarray(0, cut), bytes.subarray(cut, Math.min(second, bytes.length)), bytes.subarray(Math.min(second, bytes.length))];
-        const outs = pieces.map((p) => t.push(p));
+        const outs = pieces.map((p) => {
+          t.push(p);
+          return t.take();
+        });
         assert.equal(Buffer.concat(outs.map((o) => o.bytes)).toString(), expected, `cut at ${cut}/${second}`);
         assert.equal(outs.reduce((n, o) => n + o.rows, 0), 4);
         assert.equal(t.pending, 0);

@@ -29,7 +29,8 @@ export class CsvFileWriter {
     hashed: boolean,
   ) {
     this.hash = hashed ? createHash("sha256") : undefined;
-    this.stream = createWriteStream(`${path}.partial`, { flags: "wx", mode: 0o600 });
+    // A few MB may wait for the disk while the next records are produced (no stall per write).
+    this.stream = createWriteStream(`${path}.partial`, { flags: "wx", mode: 0o600, highWaterMark: 4 << 20 });
   }
 
   static async open(path: string, name: string, header: string, options: { hash?: boolean } = {}): Promise<CsvFileWriter> {

@@ -104,23 +104,33 @@ function put(out: Buffer, p: number, b: Buffer, start: number, end: number): num
 export class CopyCsvTransform {
   private carry: Buffer | undefined;
   private readonly escape: Buffer;
+  /** Converted records not handed on yet (`take`). */
+  private out: Buffer = Buffer.allocUnsafe(0);
+  private size = 0;
+  private rows = 0;
 
   constructor(escape: string) {
     this.escape = Buffer.from(escape, "utf8");
   }
 
-  /** The complete records of `input` (and of what was carried), converted. */
-  push(input: Buffer): CsvChunk {
+  /** Converts the complete records of `input` (and of what was carried) into the pending run. */
+  push(input: Buffer): void {
     const b = this.carry ? Buffer.concat([this.carry, input]) : input;
     this.carry = undefined;
     const n = b.length;
     const esc = this.escape;
     // Worst case: every byte a line break turned into the escape, or an LF turned into CRLF.
-    const out = Buffer.allocUnsafe(n * Math.max(2, esc.length) + 2);
-    let p = 0;
+    const need = this.size + n * Math.max(2, esc.length) + 2;
+    if (need > this.out.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, 2 * this.out.length, 1 << 21));
+      this.out.copy(grown, 0, 0, this.size);
+      this.out = grown;
+    }
+    const out = this.out;
+    let p = this.size;
     let rows = 0;
     let recordIn = 0;
-    let recordOut = 0;
+    let recordOut = p;
     // Next CR / LF at or after the read position (-1: none left); advanced lazily.
     let nextCr = b.indexOf(CR);
     let nextLf = b.indexOf(LF);
@@ -177,7 +187,22 @@ export class CopyCsvTransform {
       i = end + 1;
     }
     if (recordIn < n) this.carry = Buffer.from(b.subarray(recordIn));
-    return { bytes: out.subarray(0, recordOut), rows };
+    this.size = recordOut;
+    this.rows += rows;
+  }
+
+  /** Bytes of converted records waiting to be taken. */
+  get buffered(): number {
+    return this.size;
+  }
+
+  /** The converted records so far; the next ones go to a fresh buffer. */
+  take(): CsvChunk {
+    const chunk = { bytes: this.out.subarray(0, this.size), rows: this.rows };
+    this.out = Buffer.allocUnsafe(0);
+    this.size = 0;
+    this.rows = 0;
+    return chunk;
   }
 
   /** Bytes left over at the end of the data (none when PostgreSQL ended its last record). */

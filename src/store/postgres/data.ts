@@ -193,25 +193,13 @@ class PostgresSnapshot implements Snapshot {
     const stream = this.client.query(copyTo(sql));
     let finished = false;
     try {
-      // COPY arrives in socket-sized pieces (~16 KB): hand records on in ~1 MB runs, so the file
-      // writer, the hash and the disk see a few large writes instead of many small ones.
-      let parts: Buffer[] = [];
-      let bytes = 0;
-      let rows = 0;
+      // COPY arrives in socket-sized pieces (~16 KB): records are handed on in ~1 MB runs, so the
+      // file writer, the hash and the disk see a few large writes instead of many small ones.
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        const records = transform.push(chunk);
-        if (records.rows === 0) continue;
-        parts.push(records.bytes);
-        bytes += records.bytes.length;
-        rows += records.rows;
-        if (bytes >= COPY_RUN_BYTES) {
-          yield { bytes: Buffer.concat(parts, bytes), rows };
-          parts = [];
-          bytes = 0;
-          rows = 0;
-        }
+        transform.push(chunk);
+        if (transform.buffered >= COPY_RUN_BYTES) yield transform.take();
       }
-      if (rows > 0) yield { bytes: Buffer.concat(parts, bytes), rows };
+      if (transform.buffered > 0) yield transform.take();
       if (transform.pending > 0) throw new Error(`COPY output ended inside a record (${transform.pending} bytes left)`);
       finished = true;
     } finally {
