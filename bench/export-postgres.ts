@@ -16,13 +16,10 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { createContext } from "../src/app/context.js";
 import { loadConfig } from "../src/config.js";
 import { entity, exportColumns, tableName } from "../src/core/entities/registry.js";
-import { createLogger } from "../src/logger.js";
-import { createSite } from "../src/sites/site-service.js";
-import { generateDemo } from "../src/sources/demo/index.js";
 import { startPostgres } from "../test/support/postgres.js";
+import { exportAndReport, generateConfluence, INSTANCE } from "./support/confluence-export.js";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,7 +32,6 @@ const argText = (name: string) => {
 const PAGES = arg("pages", 1_000_000);
 const COMMENTS = arg("comments", Math.round(PAGES / 2));
 const RUNS = arg("runs", 3);
-const INSTANCE = "http://localhost:8080/wiki";
 const ENTITIES = ["pages", "comments"] as const;
 
 function config(home: string, url: string) {
@@ -74,23 +70,7 @@ async function database(): Promise<{ url: string; stop(): Promise<void> }> {
 }
 
 async function generate(home: string, url: string): Promise<void> {
-  const ctx = await createContext(config(home, url), { logger: createLogger("warn") });
-  const site = await createSite(ctx.store, { product: "confluence", contextPath: "/wiki" });
-  const t0 = Date.now();
-  let last = 0;
-  const counts = await generateDemo(
-    ctx.store,
-    site,
-    { scale: 1, seed: 1, now: Date.UTC(2026, 0, 1), counts: { pages: PAGES, comments: COMMENTS, analytics_events: 1000 }, contentBytes: 2000 },
-    (e, n) => {
-      if (Date.now() - last > 5000) {
-        last = Date.now();
-        process.stderr.write(`  generating ${e}: ${n.toLocaleString("en")}\n`);
-      }
-    },
-  );
-  await ctx.close();
-  process.stderr.write(`generated in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${JSON.stringify(counts)}\n`);
+  await generateConfluence(config(home, url), PAGES, COMMENTS);
   // Fresh statistics and visibility map, as a production database would have.
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -99,32 +79,6 @@ async function generate(home: string, url: string): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-/** Child mode: run one export exactly as the server does and report. */
-async function runExportChild(home: string, url: string): Promise<void> {
-  const ctx = await createContext(config(home, url), { logger: createLogger("warn") });
-  const site = (await ctx.store.sites.byKey("wiki"))!;
-  const t0 = process.hrtime.bigint();
-  const result = await ctx.exports.start(site, { exportFrom: 0, forced: false, schemaVersion: 1, trigger: "cli" });
-  if (result.outcome !== "started") throw new Error(`export did not start: ${JSON.stringify(result.job.errors)}`);
-  await ctx.exports.waitFor(site.id, result.job.jobId);
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const job = (await ctx.store.jobs.get(site.id, result.job.jobId))!;
-  await ctx.close();
-  const files = (job.files ?? []).filter((f) => (ENTITIES as readonly string[]).includes(f.entity));
-  process.stdout.write(
-    JSON.stringify({
-      status: job.status,
-      errors: job.errors,
-      seconds,
-      rows: files.reduce((n, f) => n + f.rows, 0),
-      bytes: files.reduce((n, f) => n + f.bytes, 0),
-      allRows: job.statistics?.writtenRows,
-      maxRssMb: process.resourceUsage().maxRSS / 1024,
-      dir: join(job.rootExportPath, String(job.jobId)),
-    }) + "\n",
-  );
 }
 
 /** The same columns of pages and comments, in key order, as `psql \copy … CSV HEADER`. */
@@ -156,7 +110,7 @@ function psqlCopy(url: string, out: string): { seconds: number; rows: number; by
 async function main(): Promise<void> {
   const childHome = argText("child-home");
   const childUrl = argText("child-url");
-  if (childHome && childUrl) return runExportChild(childHome, childUrl);
+  if (childHome && childUrl) return exportAndReport(config(childHome, childUrl), ENTITIES);
 
   const reuse = argText("url");
   const keep = process.argv.includes("--keep");

@@ -9,12 +9,9 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { generateDemo } from "../src/sources/demo/index.js";
-import { createContext } from "../src/app/context.js";
 import { loadConfig } from "../src/config.js";
-import { createLogger } from "../src/logger.js";
-import { createSite } from "../src/sites/site-service.js";
 import { entity, exportColumns, storedColumns, tableName } from "../src/core/entities/registry.js";
+import { exportAndReport, generateConfluence, INSTANCE } from "./support/confluence-export.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const arg = (name: string, fallback: number) => {
@@ -24,7 +21,6 @@ const arg = (name: string, fallback: number) => {
 const PAGES = arg("pages", 1_000_000);
 const COMMENTS = arg("comments", 1_000_000);
 const HOME = join(ROOT, ".bench-cache", `export-${PAGES}-${COMMENTS}`);
-const INSTANCE = "http://localhost:8080/wiki";
 
 function config(home: string) {
   return loadConfig({
@@ -39,49 +35,7 @@ async function generate(): Promise<void> {
   if (existsSync(marker)) return;
   rmSync(HOME, { recursive: true, force: true });
   mkdirSync(HOME, { recursive: true });
-  const ctx = await createContext(config(HOME), { logger: createLogger("warn") });
-  const site = await createSite(ctx.store, { product: "confluence", contextPath: "/wiki" });
-  const t0 = Date.now();
-  let last = 0;
-  const counts = await generateDemo(
-    ctx.store,
-    site,
-    { scale: 1, seed: 1, now: Date.UTC(2026, 0, 1), counts: { pages: PAGES, comments: COMMENTS, analytics_events: 1000 }, contentBytes: 2000 },
-    (e, n) => {
-      if (Date.now() - last > 5000) {
-        last = Date.now();
-        process.stderr.write(`  generating ${e}: ${n.toLocaleString("en")}\n`);
-      }
-    },
-  );
-  await ctx.close();
-  writeFileSync(marker, JSON.stringify({ counts, seconds: (Date.now() - t0) / 1000 }));
-  process.stderr.write(`generated in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${JSON.stringify(counts)}\n`);
-}
-
-/** Child mode: run one export exactly as the server does and report. */
-async function runExportChild(): Promise<void> {
-  const ctx = await createContext(config(HOME), { logger: createLogger("warn") });
-  const site = (await ctx.store.sites.byKey("wiki"))!;
-  const t0 = process.hrtime.bigint();
-  const result = await ctx.exports.start(site, { exportFrom: 0, forced: false, schemaVersion: 1, trigger: "cli" });
-  if (result.outcome !== "started") throw new Error(`export did not start: ${JSON.stringify(result.job.errors)}`);
-  await ctx.exports.waitFor(site.id, result.job.jobId);
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const job = (await ctx.store.jobs.get(site.id, result.job.jobId))!;
-  await ctx.close();
-  const files = (job.files ?? []).filter((f) => f.entity === "pages" || f.entity === "comments");
-  process.stdout.write(
-    JSON.stringify({
-      status: job.status,
-      seconds,
-      rows: files.reduce((n, f) => n + f.rows, 0),
-      bytes: files.reduce((n, f) => n + f.bytes, 0),
-      allRows: job.statistics?.writtenRows,
-      maxRssMb: process.resourceUsage().maxRSS / 1024,
-      dir: join(job.rootExportPath, String(job.jobId)),
-    }) + "\n",
-  );
+  writeFileSync(marker, JSON.stringify(await generateConfluence(config(HOME), PAGES, COMMENTS)));
 }
 
 /** The sqlite3 CLI dumping the same columns (instance URL and absolute URLs included) of pages and comments. */
@@ -106,7 +60,7 @@ function sqliteCli(out: string): { seconds: number; rows: number; bytes: number 
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes("--child")) return runExportChild();
+  if (process.argv.includes("--child")) return exportAndReport(config(HOME), ["pages", "comments"]);
   await generate();
   const child = spawn(process.execPath, [process.argv[1]!, "--child", "--pages", String(PAGES), "--comments", String(COMMENTS)], {
     stdio: ["ignore", "pipe", "inherit"],

@@ -6,10 +6,12 @@ export interface CsvOptions {
   pageContentMaxLength: number;
 }
 
-/**
- * The escape string can be written without quoting of its own: no `,` `"` CR or LF in it. Stores
- * that render CSV themselves (PostgreSQL `COPY`) need this and escaped line breaks.
- */
+/** The escape string can be written without quoting of its own: no `,` `"` CR or LF in it. */
+export function plainEscape(escape: string): boolean {
+  return !/[",\r\n]/.test(escape);
+}
+
+/** Stores that render CSV themselves (PostgreSQL `COPY`) need escaped line breaks and a plain escape. */
 export function storeRenderable(options: CsvOptions): boolean {
-  return !options.embeddedLineBreakPreserve && !/[",\r\n]/.test(options.embeddedLineBreakEscape);
+  return !options.embeddedLineBreakPreserve && plainEscape(options.embeddedLineBreakEscape);
 }

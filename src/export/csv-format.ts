@@ -5,7 +5,7 @@
  * `embeddedLineBreakPreserve` keeps them raw inside quotes. Measured in docs/benchmarks.md: a
  * hand-written formatter is ~3× faster here than a general CSV library, which is why it is not one.
  */
-import type { CsvOptions } from "../core/csv.js";
+import { plainEscape, type CsvOptions } from "../core/csv.js";
 import type { Column, TruncateSetting } from "../core/entities/registry.js";
 import { ChunkBuilder } from "./chunk-builder.js";
 
@@ -65,7 +65,7 @@ function bytesTextWriter(options: CsvOptions, max: number): (b: Buffer, out: Chu
   const text = textField(options);
   const escape = Buffer.from(options.embeddedLineBreakEscape, "utf8");
   const escapeLength = escape.length;
-  const escapeIsPlain = !NEEDS_WORK.test(options.embeddedLineBreakEscape);
+  const escapeIsPlain = plainEscape(options.embeddedLineBreakEscape);
   const preserve = options.embeddedLineBreakPreserve;
   return (b, out) => {
     if (b.length > max || !escapeIsPlain) {

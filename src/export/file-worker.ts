@@ -21,7 +21,6 @@ export interface LaneFile {
   part?: number;
 }
 
-
 export interface LaneData {
   location: SnapshotLocation;
   files: LaneFile[];
@@ -36,7 +35,7 @@ export interface LaneData {
 export type LaneMessage =
   | { type: "ready" }
   | { type: "rows"; key: string; entity: string; rows: number }
-  | { type: "file"; key: string; file: import("../core/job.js").JobFile; part?: number }
+  | { type: "file"; file: import("../core/job.js").JobFile; part?: number }
   | { type: "done" }
   | { type: "cancelled" }
   | { type: "error"; code: string | null; message: string };
@@ -85,19 +84,17 @@ async function main(): Promise<void> {
         snapshot.rows(def, f.filter, data.batchSize),
       );
       post({ type: "rows", key, entity: f.entity, rows: file.rows });
-      post({ type: "file", key, file, ...(f.part !== undefined ? { part: f.part } : {}) });
+      post({ type: "file", file, ...(f.part !== undefined ? { part: f.part } : {}) });
     }
   } catch (error) {
     await snapshot.close();
     if (error instanceof ExportCancelled || controller.signal.aborted) post({ type: "cancelled" });
     else post({ type: "error", code: isSluiceError(error) ? error.code : null, message: (error as Error).message });
-    port.close();
     return;
   }
   await snapshot.close();
   post({ type: "done" });
-  // Nothing keeps the thread alive once its port is closed: it exits by itself.
-  port.close();
 }
 
-void main();
+// Nothing keeps the thread alive once its port is closed: however main ends, the thread exits.
+void main().finally(() => parentPort!.close());

@@ -35,8 +35,8 @@ export function planLanes(files: readonly PlannedFile[], lanes: number): Planned
 export interface LaneRun {
   /** Resolves when the worker has opened its snapshot. */
   ready: Promise<void>;
-  /** Resolves with the lane's files when done. */
-  done: Promise<JobFile[]>;
+  /** Resolves when the lane has written all its files (each reported through `onFile`). */
+  done: Promise<void>;
   open(): void;
   cancel(): void;
 }
@@ -57,8 +57,7 @@ export function startLane(data: LaneData, events: LaneEvents): LaneRun {
     readyResolve = res;
     readyReject = rej;
   });
-  const files: JobFile[] = [];
-  const done = new Promise<JobFile[]>((resolve, reject) => {
+  const done = new Promise<void>((resolve, reject) => {
     let settled = false;
     // A worker that is done closes its own port and exits by itself; one that failed is terminated.
     const finish = (fn: () => void, terminate = false) => {
@@ -76,11 +75,10 @@ export function startLane(data: LaneData, events: LaneEvents): LaneRun {
           events.onRows(m.key, m.entity, m.rows);
           break;
         case "file":
-          files.push(m.file);
           events.onFile(m.file, m.part);
           break;
         case "done":
-          finish(() => resolve(files));
+          finish(() => resolve());
           break;
         case "cancelled":
           readyResolve();

@@ -142,6 +142,8 @@ class PostgresSnapshot implements Snapshot {
       // Rows stream in key order from the key index: never let the planner sort a whole table
       // instead (it prefers a seq scan + on-disk sort of wide rows for a filtered export).
       await client.query("SET LOCAL enable_sort = off");
+      // Shortest round-trip float output whatever the server's setting (the JavaScript rule).
+      await client.query("SET LOCAL extra_float_digits = 1");
       // The snapshot is taken by the first statement, not by BEGIN: take it now.
       await client.query("SELECT 1");
     } catch (error) {
@@ -183,8 +185,6 @@ class PostgresSnapshot implements Snapshot {
     const whereSql = inlineParams(where.text, where.values, this.client);
     const check = decimalCheck(def, request.columns, whereSql);
     if (check && (await this.client.query<{ odd: boolean }>(check)).rows[0]!.odd) return undefined;
-    // Shortest round-trip float output whatever the server's setting (the JavaScript rule).
-    await this.client.query("SET LOCAL extra_float_digits = 1");
     const sql = copyStatement(def, request, whereSql, (v) => this.client.escapeLiteral(v));
     return this.copy(sql, new CopyCsvTransform(request.csv.embeddedLineBreakEscape));
   }

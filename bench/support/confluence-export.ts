@@ -1,0 +1,62 @@
+/**
+ * What the export benchmarks share: Confluence demo data of a given size in a store, and one export
+ * run exactly as the server runs it (in a child process, so that its peak RSS is the export's alone),
+ * reported as one JSON line on stdout.
+ */
+import { createContext } from "../../src/app/context.js";
+import type { Config } from "../../src/config.js";
+import { createLogger } from "../../src/logger.js";
+import { createSite } from "../../src/sites/site-service.js";
+import { generateDemo } from "../../src/sources/demo/index.js";
+import { join } from "node:path";
+
+export const INSTANCE = "http://localhost:8080/wiki";
+
+/** A Confluence site at `/wiki` with `pages` pages (~2 KB content) and `comments` comments. */
+export async function generateConfluence(config: Config, pages: number, comments: number): Promise<{ counts: Record<string, number>; seconds: number }> {
+  const ctx = await createContext(config, { logger: createLogger("warn") });
+  const site = await createSite(ctx.store, { product: "confluence", contextPath: "/wiki" });
+  const t0 = Date.now();
+  let last = 0;
+  const counts = await generateDemo(
+    ctx.store,
+    site,
+    { scale: 1, seed: 1, now: Date.UTC(2026, 0, 1), counts: { pages, comments, analytics_events: 1000 }, contentBytes: 2000 },
+    (e, n) => {
+      if (Date.now() - last > 5000) {
+        last = Date.now();
+        process.stderr.write(`  generating ${e}: ${n.toLocaleString("en")}\n`);
+      }
+    },
+  );
+  await ctx.close();
+  const seconds = (Date.now() - t0) / 1000;
+  process.stderr.write(`generated in ${seconds.toFixed(0)} s: ${JSON.stringify(counts)}\n`);
+  return { counts, seconds };
+}
+
+/** Child mode: one export of `/wiki` from `exportFrom` 0; rows and bytes count `entities` only. */
+export async function exportAndReport(config: Config, entities: readonly string[]): Promise<void> {
+  const ctx = await createContext(config, { logger: createLogger("warn") });
+  const site = (await ctx.store.sites.byKey("wiki"))!;
+  const t0 = process.hrtime.bigint();
+  const result = await ctx.exports.start(site, { exportFrom: 0, forced: false, schemaVersion: 1, trigger: "cli" });
+  if (result.outcome !== "started") throw new Error(`export did not start: ${JSON.stringify(result.job.errors)}`);
+  await ctx.exports.waitFor(site.id, result.job.jobId);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const job = (await ctx.store.jobs.get(site.id, result.job.jobId))!;
+  await ctx.close();
+  const files = (job.files ?? []).filter((f) => entities.includes(f.entity));
+  process.stdout.write(
+    JSON.stringify({
+      status: job.status,
+      errors: job.errors,
+      seconds,
+      rows: files.reduce((n, f) => n + f.rows, 0),
+      bytes: files.reduce((n, f) => n + f.bytes, 0),
+      allRows: job.statistics?.writtenRows,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+      dir: join(job.rootExportPath, String(job.jobId)),
+    }) + "\n",
+  );
+}
