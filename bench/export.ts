@@ -4,7 +4,10 @@
  * .bench-cache/ between runs. The export runs in a child process (a fresh server-like process) so
  * that its peak RSS is the export's alone.
  *
- *   npm run build && node dist/bench/export.js [--pages N] [--comments N]
+ *   npm run build && node dist/bench/export.js [--pages N] [--comments N] [--runs N]
+ *
+ * With --runs N the two sides alternate N times and the median ratio is printed too (the machine
+ * moves by ±10 % and more from run to run).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from "node:fs";
@@ -20,6 +23,7 @@ const arg = (name: string, fallback: number) => {
 };
 const PAGES = arg("pages", 1_000_000);
 const COMMENTS = arg("comments", 1_000_000);
+const RUNS = arg("runs", 1);
 const HOME = join(ROOT, ".bench-cache", `export-${PAGES}-${COMMENTS}`);
 
 function config(home: string) {
@@ -62,6 +66,30 @@ function sqliteCli(out: string): { seconds: number; rows: number; bytes: number 
 async function main(): Promise<void> {
   if (process.argv.includes("--child")) return exportAndReport(config(HOME), ["pages", "comments"]);
   await generate();
+  const mb = (b: number, s: number) => (b / 1024 / 1024 / s).toFixed(0);
+  const rps = (r: number, s: number) => Math.round(r / s).toLocaleString("en");
+  process.stdout.write(`\nConfluence export, ${PAGES.toLocaleString("en")} pages + ${COMMENTS.toLocaleString("en")} comments (pages and comments files)\n\n`);
+  process.stdout.write(`| run | rows | seconds | rows/s | MB/s | peak RSS |\n|---|---:|---:|---:|---:|---:|\n`);
+  const ratios: number[] = [];
+  for (let run = 1; run <= RUNS; run++) {
+    const sluice = await exportChild();
+    const cliOut = join(HOME, "sqlite3-dump");
+    const cli = sqliteCli(cliOut);
+    for (const f of readdirSync(HOME).filter((n) => n.startsWith("sqlite3-dump"))) rmSync(join(HOME, f));
+    const tag = RUNS > 1 ? ` #${run}` : "";
+    process.stdout.write(`| Sluice export${tag} (${sluice.status}) | ${sluice.rows.toLocaleString("en")} | ${sluice.seconds.toFixed(1)} | ${rps(sluice.rows, sluice.seconds)} | ${mb(sluice.bytes, sluice.seconds)} | ${sluice.maxRssMb.toFixed(0)} MB |\n`);
+    process.stdout.write(`| sqlite3 -csv, same columns${tag} | ${cli.rows.toLocaleString("en")} | ${cli.seconds.toFixed(1)} | ${rps(cli.rows, cli.seconds)} | ${mb(cli.bytes, cli.seconds)} | – |\n`);
+    ratios.push(cli.seconds / sluice.seconds);
+  }
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  process.stdout.write(
+    `\nratio Sluice / sqlite3 (rows/s): ${ratios.map((r) => `${r.toFixed(2)}x`).join(" / ")}${RUNS > 1 ? `, median ${median.toFixed(2)}x` : ""}   (targets: >= 0.5x, >= 100,000 rows/s, RSS < 300 MB)\n`,
+  );
+}
+
+/** One export in a fresh child process; its files are removed afterwards. */
+async function exportChild(): Promise<{ seconds: number; rows: number; bytes: number; maxRssMb: number; dir: string; status: string }> {
   const child = spawn(process.execPath, [process.argv[1]!, "--child", "--pages", String(PAGES), "--comments", String(COMMENTS)], {
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -70,17 +98,7 @@ async function main(): Promise<void> {
   await new Promise((r) => child.on("exit", r));
   const sluice = JSON.parse(out) as { seconds: number; rows: number; bytes: number; maxRssMb: number; dir: string; status: string };
   rmSync(sluice.dir, { recursive: true, force: true });
-  const cliOut = join(HOME, "sqlite3-dump");
-  const cli = sqliteCli(cliOut);
-  for (const f of readdirSync(HOME).filter((n) => n.startsWith("sqlite3-dump"))) rmSync(join(HOME, f));
-
-  const mb = (b: number, s: number) => (b / 1024 / 1024 / s).toFixed(0);
-  const rps = (r: number, s: number) => Math.round(r / s).toLocaleString("en");
-  process.stdout.write(`\nConfluence export, ${PAGES.toLocaleString("en")} pages + ${COMMENTS.toLocaleString("en")} comments (pages and comments files)\n\n`);
-  process.stdout.write(`| run | rows | seconds | rows/s | MB/s | peak RSS |\n|---|---:|---:|---:|---:|---:|\n`);
-  process.stdout.write(`| Sluice export (${sluice.status}) | ${sluice.rows.toLocaleString("en")} | ${sluice.seconds.toFixed(1)} | ${rps(sluice.rows, sluice.seconds)} | ${mb(sluice.bytes, sluice.seconds)} | ${sluice.maxRssMb.toFixed(0)} MB |\n`);
-  process.stdout.write(`| sqlite3 -csv, same columns | ${cli.rows.toLocaleString("en")} | ${cli.seconds.toFixed(1)} | ${rps(cli.rows, cli.seconds)} | ${mb(cli.bytes, cli.seconds)} | – |\n`);
-  process.stdout.write(`\nratio Sluice / sqlite3 (rows/s): ${(cli.seconds / sluice.seconds).toFixed(2)}x   (targets: >= 0.5x, >= 100,000 rows/s, RSS < 300 MB)\n`);
+  return sluice;
 }
 
 main().catch((error: unknown) => {

@@ -9,74 +9,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { CsvOptions } from "../src/core/csv.js";
-import { entity, exportColumns, storedColumns, type EntityDef } from "../src/core/entities/registry.js";
-import { ChunkBuilder } from "../src/export/chunk-builder.js";
-import { rowWriter } from "../src/export/csv-format.js";
-import type { Site, Snapshot, Store } from "../src/store/port.js";
+import { entity, exportColumns } from "../src/core/entities/registry.js";
+import type { Site, Store } from "../src/store/port.js";
 import { CopyCsvTransform } from "../src/store/postgres/csv-copy.js";
+import { DEFAULTS, HARD_TEXT, row, storeRendered as copied, written as rendered } from "./support/csv-rows.js";
 import { openTestStore, type TestStore } from "./support/stores.js";
 
 const issues = entity("jira", "issues");
 const repositories = entity("bitbucket", "repositories");
-
-const DEFAULTS: CsvOptions = { embeddedLineBreakPreserve: false, embeddedLineBreakEscape: "\\n", descriptionMaxLength: 12, pageContentMaxLength: 100_000 };
-
-const HARD_TEXT = [
-  null,
-  "",
-  "plain",
-  "a,b",
-  'say "hi"',
-  "crlf\r\nlf\ncr\rend",
-  "\r\n",
-  "emoji 🚀 at twelve",
-  "12345678901🚀 straddles",
-  "1234567890🚀 fits",
-  "ends with quote\"",
-  "tab\there, ümlaut, 李雷, Ольга",
-];
-
-function row(def: EntityDef, i: number, values: Record<string, unknown>): unknown[] {
-  return storedColumns(def).map((c) => {
-    if (c.name in values) return values[c.name];
-    if (def.key.includes(c.name)) return i;
-    switch (c.type) {
-      case "integer":
-        return i % 4 === 0 ? null : i * 7;
-      case "boolean":
-        return i % 3 === 0 ? null : i % 3 === 1;
-      case "datetime":
-        return i % 5 === 0 ? null : `2024-03-${String((i % 28) + 1).padStart(2, "0")}T01:02:03Z`;
-      case "date":
-        return i % 5 === 1 ? null : `2024-04-${String((i % 28) + 1).padStart(2, "0")}`;
-      case "json":
-        return [null, [], ["a,b", 'q"'], ["x"]][i % 4];
-      case "url":
-        return i % 6 === 0 ? null : `/browse/K-${i}`;
-      default:
-        return HARD_TEXT[i % HARD_TEXT.length];
-    }
-  });
-}
-
-async function rendered(snapshot: Snapshot, def: EntityDef, csv: CsvOptions, instanceUrl: string): Promise<string> {
-  const write = rowWriter(exportColumns(def, 1), storedColumns(def), csv, instanceUrl);
-  const out = new ChunkBuilder();
-  for await (const batch of snapshot.rows(def, {}, 7)) for (const r of batch) write(r, out);
-  return out.take().toString("utf8");
-}
-
-async function copied(snapshot: Snapshot, def: EntityDef, csv: CsvOptions, instanceUrl: string): Promise<{ text: string; rows: number } | undefined> {
-  const records = await snapshot.csvRecords!(def, {}, { columns: exportColumns(def, 1), csv, instanceUrl });
-  if (!records) return undefined;
-  const parts: Buffer[] = [];
-  let rows = 0;
-  for await (const chunk of records) {
-    parts.push(chunk.bytes);
-    rows += chunk.rows;
-  }
-  return { text: Buffer.concat(parts).toString("utf8"), rows };
-}
 
 describe("PostgreSQL COPY renders the export's CSV bytes", () => {
   let t: TestStore;

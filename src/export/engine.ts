@@ -8,8 +8,6 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   entitiesForExport,
-  exportColumns,
-  storedColumns,
   type EntityDef,
 } from "../core/entities/registry.js";
 import type { JobFile, JobMessage, JobProgress, JobRecord } from "../core/job.js";
@@ -18,7 +16,7 @@ import type { ExportSettings } from "../config.js";
 import type { EntityReader, Source } from "../sources/port.js";
 import type { RowFilter, Site, Store } from "../store/port.js";
 import { checkDiskSpace } from "./disk-space.js";
-import { ExportCancelled, pacer, writeEntityFile } from "./entity-file.js";
+import { ExportCancelled, pacer, snapshotSource, writeEntityFile } from "./entity-file.js";
 import { laneFileKey, planLanes, startLane, type LaneRun, type PlannedFile } from "./lanes.js";
 import { exportFileName } from "./file-names.js";
 import { joinParts, removeParts } from "./file-parts.js";
@@ -198,18 +196,14 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     const threadResults = (async () => {
       for (const p of inThread) {
         report(p.def.name, p.def.name, 0);
-        const records = p.reader
-          ? undefined
-          : await snapshot.csvRecords?.(p.def, p.file.filter, {
-              columns: exportColumns(p.def, job.schemaVersion),
+        const source = p.reader
+          ? p.reader.rows(site, p.def, readOptions)
+          : await snapshotSource(snapshot, p.def, p.file.filter, {
+              schemaVersion: job.schemaVersion,
               csv: settings,
               instanceUrl: run.instanceUrl,
+              batchSize,
             });
-        const source = records
-          ? { records }
-          : p.reader
-            ? p.reader.rows(site, p.def, readOptions)
-            : snapshot.rows(p.def, p.file.filter, batchSize);
         const file = await writeEntityFile(
           {
             def: p.def,

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { exportColumns, storedColumns, type EntityDef } from "../core/entities/registry.js";
 import type { JobFile } from "../core/job.js";
-import type { CsvChunk } from "../store/port.js";
+import type { CsvChunk, RowFilter, Snapshot } from "../store/port.js";
 import { ChunkBuilder } from "./chunk-builder.js";
 import { CsvFileWriter } from "./csv-file-writer.js";
 import { headerLine, rowWriter, type CsvOptions } from "./csv-format.js";
@@ -42,6 +42,21 @@ export interface EntityFileOptions {
 
 /** Stored rows to render, or records a store rendered itself (`Snapshot.csvRecords`). */
 export type EntityRows = AsyncIterable<unknown[][]> | { records: AsyncIterable<CsvChunk> };
+
+/** The records the store renders itself when it can (same bytes), else its rows to render here. */
+export async function snapshotSource(
+  snapshot: Snapshot,
+  def: EntityDef,
+  filter: RowFilter,
+  request: { schemaVersion: number; csv: CsvOptions; instanceUrl: string; batchSize: number },
+): Promise<EntityRows> {
+  const records = await snapshot.csvRecords?.(def, filter, {
+    columns: exportColumns(def, request.schemaVersion),
+    csv: request.csv,
+    instanceUrl: request.instanceUrl,
+  });
+  return records ? { records } : snapshot.rows(def, filter, request.batchSize);
+}
 
 /** Rendered bytes and row counts, whichever the source. */
 async function* rendered(options: EntityFileOptions, source: EntityRows): AsyncIterable<CsvChunk> {

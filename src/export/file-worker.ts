@@ -8,7 +8,7 @@ import type { SnapshotLocation } from "../store/port.js";
 import { openWorkerSnapshot } from "../store/worker-snapshot.js";
 import { isSluiceError } from "../core/errors.js";
 import type { CsvOptions } from "./csv-format.js";
-import { ExportCancelled, writeEntityFile } from "./entity-file.js";
+import { ExportCancelled, snapshotSource, writeEntityFile } from "./entity-file.js";
 import { laneFileKey } from "./lanes.js";
 import type { RowFilter } from "../store/port.js";
 
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
             }
           },
         },
-        snapshot.rows(def, f.filter, data.batchSize),
+        await snapshotSource(snapshot, def, f.filter, data),
       );
       post({ type: "rows", key, entity: f.entity, rows: file.rows });
       post({ type: "file", file, ...(f.part !== undefined ? { part: f.part } : {}) });

@@ -1,7 +1,8 @@
 import Database from "better-sqlite3";
 import { ENTITIES, storedColumns, tableName, type Column, type EntityDef } from "../../core/entities/registry.js";
 import type { WriteGate } from "./write-gate.js";
-import type { DataRepo, RowFilter, RowValues, Snapshot } from "../port.js";
+import type { CsvChunk, CsvRequest, DataRepo, RowFilter, RowValues, Snapshot } from "../port.js";
+import { loadCsvExtension, sqliteCanRender, sqliteCsvRecords } from "./csv-render.js";
 import { quoteIdent } from "./schema.js";
 
 const CANONICAL_DATETIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -90,11 +91,15 @@ function rowsQuery(siteId: number, def: EntityDef, filter: RowFilter): Query {
 export class SqliteSnapshot implements Snapshot {
   private readonly db: Database.Database;
   private readonly iterators = new Set<IterableIterator<unknown[]>>();
+  /** The `sluice_csv` extension is loaded (`csv-render.ts`). */
+  private readonly renders: boolean;
 
   constructor(file: string, private readonly siteId: number) {
     this.db = new Database(file, { readonly: true, fileMustExist: true });
     this.db.pragma("busy_timeout = 5000");
-    this.db.pragma("cache_size = -16000");
+    // Exports read each page once, in key order: a small cache is enough, and each lane has one.
+    this.db.pragma("cache_size = -2000");
+    this.renders = loadCsvExtension(this.db);
     // A read transaction in WAL mode pins one consistent view for every file of the export.
     this.db.exec("BEGIN");
     this.db.prepare("SELECT count(*) FROM sites").get();
@@ -125,6 +130,13 @@ export class SqliteSnapshot implements Snapshot {
       this.iterators.delete(iterator);
       iterator.return?.();
     }
+  }
+
+  async csvRecords(def: EntityDef, filter: RowFilter, request: CsvRequest): Promise<AsyncIterable<CsvChunk> | undefined> {
+    if (!this.db.open) throw new Error("the snapshot is closed");
+    if (!this.renders || !sqliteCanRender(request)) return undefined;
+    const where = whereClause(this.siteId, def, { ...filter, keyFrom: undefined, keyBefore: undefined });
+    return sqliteCsvRecords(this.db, this.siteId, def, filter, { where: where.sql, params: where.params }, request, () => this.db.open);
   }
 
   async keyBoundaries(def: EntityDef, parts: number): Promise<unknown[][]> {
