@@ -70,6 +70,7 @@ describe("SQLite's sluice_csv extension renders the export's CSV bytes", () => {
     ["an instance URL with a comma and a long escape", { embeddedLineBreakEscape: "<br/>" }, "http://h/a,b"],
     ["an empty escape string and no truncation", { embeddedLineBreakEscape: "", descriptionMaxLength: 100_000 }, "http://h"],
     ["truncation to one unit", { descriptionMaxLength: 1 }, 'http://h/"q"'],
+    ["a limit beyond any stored value", { descriptionMaxLength: 1e13 }, "http://h"],
   ];
   for (const [name, options, instanceUrl] of cases) {
     it(`same bytes as the CSV writer: ${name}`, async () => {

@@ -12,7 +12,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type Database from "better-sqlite3";
-import { storeRenderable } from "../../core/csv.js";
 import { tableName, type Column, type EntityDef } from "../../core/entities/registry.js";
 import { maxLength } from "../../export/csv-format.js";
 import type { CsvChunk, CsvRequest, RowFilter } from "../port.js";
@@ -54,7 +53,8 @@ function specOf(column: Column, request: CsvRequest): string {
       return "j";
     case "text": {
       const max = maxLength(column.truncate, request.csv);
-      return max === Infinity ? "t" : `t${max}`;
+      // No SQLite value reaches 2^31 bytes (so not 2^31 UTF-16 units): a larger limit never cuts.
+      return max >= 2 ** 31 ? "t" : `t${max}`;
     }
     default:
       return "s";
@@ -65,11 +65,6 @@ export interface RangeQuery {
   /** `site_id = ? AND …` for the export's filter without its key range (since, opt-outs). */
   where: string;
   params: unknown[];
-}
-
-/** Whether the extension can render these options (it escapes line breaks with a plain string). */
-export function sqliteCanRender(request: CsvRequest): boolean {
-  return storeRenderable(request.csv);
 }
 
 /**

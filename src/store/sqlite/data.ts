@@ -2,7 +2,8 @@ import Database from "better-sqlite3";
 import { ENTITIES, storedColumns, tableName, type Column, type EntityDef } from "../../core/entities/registry.js";
 import type { WriteGate } from "./write-gate.js";
 import type { CsvChunk, CsvRequest, DataRepo, RowFilter, RowValues, Snapshot } from "../port.js";
-import { loadCsvExtension, sqliteCanRender, sqliteCsvRecords } from "./csv-render.js";
+import { storeRenderable } from "../../core/csv.js";
+import { loadCsvExtension, sqliteCsvRecords } from "./csv-render.js";
 import { quoteIdent } from "./schema.js";
 
 const CANONICAL_DATETIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -134,7 +135,8 @@ export class SqliteSnapshot implements Snapshot {
 
   async csvRecords(def: EntityDef, filter: RowFilter, request: CsvRequest): Promise<AsyncIterable<CsvChunk> | undefined> {
     if (!this.db.open) throw new Error("the snapshot is closed");
-    if (!this.renders || !sqliteCanRender(request)) return undefined;
+    // The extension escapes line breaks with a plain string, as COPY does.
+    if (!this.renders || !storeRenderable(request.csv)) return undefined;
     const where = whereClause(this.siteId, def, { ...filter, keyFrom: undefined, keyBefore: undefined });
     return sqliteCsvRecords(this.db, this.siteId, def, filter, { where: where.sql, params: where.params }, request, () => this.db.open);
   }
