@@ -13,7 +13,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadConfig } from "../src/config.js";
-import { entity, exportColumns, storedColumns, tableName } from "../src/core/entities/registry.js";
+import { entity, exportColumns, tableName } from "../src/core/entities/registry.js";
 import { exportAndReport, generateConfluence, INSTANCE } from "./support/confluence-export.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -49,11 +49,9 @@ function sqliteCli(out: string): { seconds: number; rows: number; bytes: number 
   const t0 = process.hrtime.bigint();
   for (const name of ["pages", "comments"]) {
     const def = entity("confluence", name);
-    const stored = storedColumns(def).map((c) => c.name);
     const cols = exportColumns(def, 1).map((c) =>
       c.type === "instance" ? `'${INSTANCE}'` : c.type === "url" ? `'${INSTANCE}' || ${c.name}` : c.name,
     );
-    void stored;
     const sql = `.headers on\n.mode csv\n.output ${out}-${name}.csv\nSELECT ${cols.join(", ")} FROM ${tableName(def)} ORDER BY site_id, ${def.key.join(", ")};\n`;
     const r = spawnSync("sqlite3", [join(HOME, "sluice.db")], { input: sql, stdio: ["pipe", "inherit", "inherit"] });
     if (r.status !== 0) throw new Error("sqlite3 failed");
