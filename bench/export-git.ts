@@ -31,7 +31,7 @@ const { values: args } = parseArgs({
   },
 });
 const NOW = Date.UTC(2026, 0, 1);
-const cacheDir = resolve(args.cache!);
+const cacheDir = resolve(args.cache);
 
 /** A cached generated repository: built under a temporary name, renamed when complete. */
 async function cachedRepository(commits: number, seed: number): Promise<string> {

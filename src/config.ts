@@ -8,6 +8,7 @@ import { availableParallelism, hostname } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { SluiceError } from "./core/errors.js";
 import { isValidZone } from "./core/time.js";
 
 const GB = 1024 ** 3;
@@ -85,7 +86,14 @@ export const configSchema = z
   })
   .strict();
 
-export type Config = z.infer<typeof configSchema> & { baseUrl: string; configFile: string | undefined };
+export type Config = z.infer<typeof configSchema> & {
+  baseUrl: string;
+  /** The base URL was given (config, env or flag), not derived from host and port. */
+  baseUrlGiven: boolean;
+  configFile: string | undefined;
+  /** Where secrets named by environment variable (a source's `tokenEnv`) are looked up. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+};
 
 /** The Atlassian system property names accepted as aliases of export settings. */
 export const ATLASSIAN_ALIASES: Record<string, keyof ExportSettings> = {
@@ -99,11 +107,16 @@ export const ATLASSIAN_ALIASES: Record<string, keyof ExportSettings> = {
   "plugin.data.pipeline.bitbucket.commit.git.execution.timeout.seconds": "commitGitExecutionTimeoutSeconds",
 };
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "ConfigError";
-  }
+/** Every problem of the configuration in one error (`sluice.config.invalid`), one line each. */
+export function configError(problems: readonly string[]): SluiceError {
+  return new SluiceError("sluice.config.invalid", `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`, {
+    problems: problems.map((message) => ({ key: "sluice.config.invalid", message })),
+  });
+}
+
+/** The problems of a configuration error, as lines. */
+export function configProblems(error: SluiceError): string[] {
+  return error.problems.map((p) => p.message);
 }
 
 export interface ConfigSources {
@@ -118,7 +131,7 @@ function readFile(path: string): Record<string, unknown> {
   const text = readFileSync(path, "utf8");
   const parsed: unknown = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new ConfigError([`${path}: the file must hold an object of settings`]);
+    throw configError([`${path}: the file must hold an object of settings`]);
   }
   return parsed as Record<string, unknown>;
 }
@@ -162,7 +175,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set("repositoriesRoot", env.SLUICE_REPOSITORIES_ROOT);
   if (env.SLUICE_DATABASE_URL) out.store = { kind: "postgres", url: env.SLUICE_DATABASE_URL };
   if (env.SLUICE_DEMO === "false") out.demo = { enabled: false };
-  if (env.SLUICE_DEMO_SCALE) out.demo = { ...((out.demo as object) ?? {}), scale: Number(env.SLUICE_DEMO_SCALE) };
+  if (env.SLUICE_DEMO_SCALE) out.demo = { ...((out.demo) ?? {}), scale: Number(env.SLUICE_DEMO_SCALE) };
   set("exportRowsPerSecond", env.SLUICE_EXPORT_ROWS_PER_SECOND, exp);
   set("minimumUsableDiskSpaceAfterExport", env.SLUICE_MIN_DISK_SPACE, exp);
   set("embeddedLineBreakPreserve", env.SLUICE_EMBEDDED_LINE_BREAK_PRESERVE, exp);
@@ -183,19 +196,19 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
   return out;
 }
 
-/** Reads and validates the configuration; throws ConfigError listing every problem. */
+/** Reads and validates the configuration; throws a `sluice.config.invalid` error listing every problem. */
 export function loadConfig(sources: ConfigSources = {}): Config {
   const env = sources.env ?? process.env;
   const cwd = sources.cwd ?? process.cwd();
   const file = findConfigFile(cwd, sources.configFile ?? env.SLUICE_CONFIG);
   let fileValues: Record<string, unknown> = {};
   if (file) {
-    if (!existsSync(file)) throw new ConfigError([`config file ${file} does not exist`]);
+    if (!existsSync(file)) throw configError([`config file ${file} does not exist`]);
     try {
       fileValues = readFile(file);
     } catch (error) {
-      if (error instanceof ConfigError) throw error;
-      throw new ConfigError([`${file}: ${(error as Error).message}`]);
+      if (error instanceof SluiceError) throw error;
+      throw configError([`${file}: ${(error as Error).message}`]);
     }
   }
   let raw = merge(applyAliases(fileValues), applyAliases(fromEnv(env)));
@@ -204,19 +217,36 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const where = file ? ` (from ${file} and the environment)` : "";
-    throw new ConfigError(
+    throw configError(
       parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}${where}`),
     );
   }
   const c = parsed.data;
   const home = isAbsolute(c.home) ? c.home : resolve(cwd, c.home);
   const shownHost = c.host === "0.0.0.0" || c.host === "::" ? "localhost" : c.host;
-  return {
+  const config = {
     ...c,
     home,
     baseUrl: (c.baseUrl ?? `http://${shownHost === "127.0.0.1" ? "localhost" : shownHost}:${c.port}`).replace(/\/+$/, ""),
+    baseUrlGiven: c.baseUrl !== undefined,
     configFile: file,
   };
+  // Not enumerable: a config printed or serialised never shows the environment's secrets.
+  return Object.defineProperty(config, "env", { value: env, enumerable: false }) as Config;
+}
+
+/** The process environment with `extra` set, for child processes (git). */
+export function childEnvironment(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
+}
+
+/**
+ * Test hook: `SLUICE_TEST_GIT_STALL_MS` makes every streaming git command stay silent that long before
+ * git runs (see sources/git/git-process.ts); 0 when unset. Never set it in production.
+ */
+export function gitStallHookMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const value = Number(env.SLUICE_TEST_GIT_STALL_MS ?? "");
+  return Number.isFinite(value) && value > 0 ? value : 0;
 }
 
 /** Where the SQLite file lives by default. */

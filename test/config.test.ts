@@ -8,7 +8,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ConfigError, loadConfig, sqlitePath, type ConfigSources } from "../src/config.js";
+import { configProblems, loadConfig, sqlitePath, type ConfigSources } from "../src/config.js";
+import { isSluiceError } from "../src/core/errors.js";
 
 const MB = 1024 ** 2;
 const GB = 1024 ** 3;
@@ -35,11 +36,11 @@ describe("loadConfig", () => {
     try {
       loadConfig(sources);
     } catch (error) {
-      assert.ok(error instanceof ConfigError, `a ConfigError, not ${String(error)}`);
-      for (const p of error.problems) assert.ok(error.message.includes(p), "the message lists every problem");
-      return error.problems;
+      assert.ok(isSluiceError(error) && error.code === "sluice.config.invalid", `a configuration error, not ${String(error)}`);
+      for (const p of configProblems(error)) assert.ok(error.message.includes(p), "the message lists every problem");
+      return configProblems(error);
     }
-    assert.fail("expected a ConfigError");
+    assert.fail("expected a configuration error");
   }
 
   it("has documented defaults", async () => {

@@ -122,7 +122,7 @@ function assertJob(job: Json, expected: { jobId?: number; status?: string; nodeI
 async function startExport(t: TestApp, site: string, query = ""): Promise<Json> {
   const res = await call(t, "POST", dp(site, `/export${query ? `?${query}` : ""}`));
   assert.equal(res.statusCode, 202, res.body);
-  const job = res.json() as Json;
+  const job = res.json<Json>();
   assertJob(job, { status: "STARTED" });
   return job;
 }
@@ -135,7 +135,7 @@ async function exportAndWait(t: TestApp, site: string, query = ""): Promise<Json
 }
 
 async function readCsv(path: string): Promise<Json[]> {
-  return parse(await readFile(path, "utf8"), { columns: true, relax_column_count: false }) as Json[];
+  return parse<Json[]>(await readFile(path, "utf8"), { columns: true, relax_column_count: false });
 }
 
 function fileOf(job: Json, entity: string): string {
@@ -187,7 +187,7 @@ describe("Data pipeline API: endpoints and errors", () => {
       headers: { "x-atlassian-token": "no-check" },
     });
     assert.equal(res.statusCode, 202, res.body);
-    const started = res.json() as Json;
+    const started = res.json<Json>();
     assertJob(started, { jobId: 1, status: "STARTED" });
     assert.deepEqual(started.schema, { version: 1, status: "ACTIVE" });
     assert.deepEqual(started.config, { exportFrom: "2020-12-30T21:03:00Z", forcedExport: false });
@@ -198,7 +198,7 @@ describe("Data pipeline API: endpoints and errors", () => {
     for (const version of ["latest", "1.0"]) {
       const got = await call(t, "GET", dp("wiki", "/export", version));
       assert.equal(got.statusCode, 200);
-      const job = got.json() as Json;
+      const job = got.json<Json>();
       assertJob(job, { jobId: 1, status: "COMPLETED" });
       assert.equal(job.startTime, started.startTime);
       assert.equal(job.progress, undefined, "no progress once finished");
@@ -256,7 +256,7 @@ describe("Data pipeline API: endpoints and errors", () => {
   });
 
   it("GET /history pages newest first with offset, limit, size, lastPage and nextPageRequest", async () => {
-    const all = (await call(t, "GET", dp("wiki", "/history"))).json() as Json;
+    const all = (await call(t, "GET", dp("wiki", "/history"))).json<Json>();
     assert.deepEqual(
       all.values.map((v: Json) => v.jobId),
       [4, 3, 2, 1],
@@ -268,21 +268,21 @@ describe("Data pipeline API: endpoints and errors", () => {
     assert.equal(all.nextPageRequest, null);
     for (const v of all.values as Json[]) assertJob(v, { status: "COMPLETED" });
 
-    const first = (await call(t, "GET", dp("wiki", "/history?offset=0&limit=3", "1.0"))).json() as Json;
+    const first = (await call(t, "GET", dp("wiki", "/history?offset=0&limit=3", "1.0"))).json<Json>();
     assert.deepEqual(first.values.map((v: Json) => v.jobId), [4, 3, 2]);
     assert.equal(first.size, 3);
     assert.equal(first.lastPage, false);
     assert.deepEqual(first.nextPageRequest, { offset: 3, limit: 3 });
-    const second = (await call(t, "GET", dp("wiki", "/history?offset=3&limit=3"))).json() as Json;
+    const second = (await call(t, "GET", dp("wiki", "/history?offset=3&limit=3"))).json<Json>();
     assert.deepEqual(second.values.map((v: Json) => v.jobId), [1]);
     assert.equal(second.offset, 3);
     assert.equal(second.size, 1);
     assert.equal(second.lastPage, true);
     assert.equal(second.nextPageRequest, null);
-    const beyond = (await call(t, "GET", dp("wiki", "/history?offset=50&limit=3"))).json() as Json;
+    const beyond = (await call(t, "GET", dp("wiki", "/history?offset=50&limit=3"))).json<Json>();
     assert.deepEqual(beyond.values, []);
     assert.equal(beyond.lastPage, true);
-    const empty = (await call(t, "GET", dp("bitbucket", "/history"))).json() as Json;
+    const empty = (await call(t, "GET", dp("bitbucket", "/history"))).json<Json>();
     assert.deepEqual(empty, { values: [], offset: 0, limit: 10, size: 0, lastPage: true, nextPageRequest: null });
   });
 
@@ -327,7 +327,7 @@ describe("Data pipeline API: endpoints and errors", () => {
       "every problem at once",
     );
     assert.equal(many.message, "Invalid query parameters");
-    const history = (await call(t, "GET", dp("wiki", "/history"))).json() as Json;
+    const history = (await call(t, "GET", dp("wiki", "/history"))).json<Json>();
     assert.equal(history.size, 4, "no job was created by a rejected request");
   });
 
@@ -335,12 +335,12 @@ describe("Data pipeline API: endpoints and errors", () => {
     for (const url of [dp("wiki", "/export"), dp("wiki", "/export", "1.0"), dp("bitbucket", "/export")]) {
       const res = await call(t, "DELETE", url);
       assert.equal(res.statusCode, 409, res.body);
-      const body = res.json() as Json;
+      const body = res.json<Json>();
       assert.equal(body.status, "WARNING");
       assert.equal(body.message, "Cancellation request aborted. There is no export job running to cancel.");
       assert.equal(typeof body.messageKey, "string");
     }
-    const withId = (await call(t, "DELETE", dp("wiki", "/export?jobId=3"))).json() as Json;
+    const withId = (await call(t, "DELETE", dp("wiki", "/export?jobId=3"))).json<Json>();
     assert.equal(withId.status, "WARNING", "job 3 has already ended");
     await assertError(t, await call(t, "DELETE", dp("wiki", "/export?jobId=-1")), 400, `${Q}.job.id.should.be.positive`);
     await assertError(t, await call(t, "DELETE", dp("wiki", "/export?jobId=0")), 400, `${Q}.job.id.should.be.positive`);
@@ -355,11 +355,11 @@ describe("Data pipeline API: endpoints and errors", () => {
     try {
       const refused = await call(t, "POST", dp("bitbucket", "/export"));
       assert.equal(refused.statusCode, 422, refused.body);
-      const failed = refused.json() as Json;
+      const failed = refused.json<Json>();
       assertJob(failed, { jobId: 1, status: "FAILED" });
       assert.equal(failed.errors[0].key, "export.pre.validation.failed");
       assert.equal(failed.statistics, undefined);
-      const shown = (await call(t, "GET", dp("bitbucket", "/export"))).json() as Json;
+      const shown = (await call(t, "GET", dp("bitbucket", "/export"))).json<Json>();
       assertJob(shown, { jobId: 1, status: "FAILED" });
       await assertPing(t);
 
@@ -440,7 +440,7 @@ describe("Data pipeline API: endpoints and errors", () => {
       assert.doesNotMatch(body.errors[0].message, STACK_LINE);
     }
     await assertError(t, await call(t, "PUT", dp("wiki", "/config/export-path")), 400, `${P}.missing`);
-    const after_ = (await call(t, "GET", dp("wiki", "/config/export-path"))).json() as Json;
+    const after_ = (await call(t, "GET", dp("wiki", "/config/export-path"))).json<Json>();
     assert.equal(after_.customPathSet, false, "a rejected PUT leaves the setting alone");
   });
 
@@ -464,7 +464,7 @@ describe("Data pipeline API: endpoints and errors", () => {
       payload: { days: ["mon", "wed"], repeatIntervalInWeeks: "1", time: "02:30:00", fromDate: "2024-01-01T00:00Z", schemaVersion: "2" },
     });
     assert.equal(put.statusCode, 202, put.body);
-    const body = put.json() as Json;
+    const body = put.json<Json>();
     assert.deepEqual(body.days, ["mon", "wed"]);
     assert.equal(body.repeatIntervalInWeeks, "1");
     assert.equal(body.time, "02:30:00");
@@ -481,7 +481,7 @@ describe("Data pipeline API: endpoints and errors", () => {
       payload: { days: ["MONDAY", "Friday", "SUNDAY"], repeatIntervalInWeeks: 2, time: "23:15", zoneId: "Europe/Paris" },
     });
     assert.equal(long.statusCode, 202, long.body);
-    const lb = long.json() as Json;
+    const lb = long.json<Json>();
     assert.deepEqual(lb.days, ["mon", "fri", "sun"]);
     assert.equal(lb.repeatIntervalInWeeks, "2");
     assert.equal(lb.time, "23:15:00");
@@ -530,7 +530,7 @@ describe("Data pipeline API: endpoints and errors", () => {
     assert.deepEqual((await call(t, "GET", dp("wiki", "/config/optout"))).json(), { optedOutEntities: [] });
     const post = await call(t, "POST", dp("wiki", "/config/optout"), { payload: { type: "SPACE", keys: ["ENG"] } });
     assert.equal(post.statusCode, 200, post.body);
-    const list = (post.json() as Json).optedOutEntities as Json[];
+    const list = (post.json<Json>()).optedOutEntities as Json[];
     assert.equal(list.length, 1);
     assert.equal(list[0]!.type, "SPACE");
     assert.equal(list[0]!.key, "ENG");
@@ -549,7 +549,7 @@ describe("Data pipeline API: endpoints and errors", () => {
     assert.match(unknown.errors[0].message, /NOPE/);
     const skipped = await call(t, "POST", dp("wiki", "/config/optout?continueIfNotFound=true"), { payload: { type: "SPACE", keys: ["NOPE", "HR"] } });
     assert.equal(skipped.statusCode, 200, skipped.body);
-    assert.deepEqual(((skipped.json() as Json).optedOutEntities as Json[]).map((o) => o.key), ["ENG", "HR"]);
+    assert.deepEqual(((skipped.json<Json>()).optedOutEntities as Json[]).map((o) => o.key), ["ENG", "HR"]);
     await assertError(
       t,
       await call(t, "POST", dp("wiki", "/config/optout?continueIfNotFound=maybe"), { payload: { type: "SPACE", keys: ["HR"] } }),
@@ -564,7 +564,7 @@ describe("Data pipeline API: endpoints and errors", () => {
 
     const del = await call(t, "DELETE", dp("wiki", "/config/optout"), { payload: { type: "SPACE", keys: ["HR"] } });
     assert.equal(del.statusCode, 200, del.body);
-    assert.deepEqual(((del.json() as Json).optedOutEntities as Json[]).map((o) => o.key), ["ENG"]);
+    assert.deepEqual(((del.json<Json>()).optedOutEntities as Json[]).map((o) => o.key), ["ENG"]);
     const none = await call(t, "DELETE", dp("wiki", "/config/optout"));
     assert.equal(none.statusCode, 200, none.body);
     assert.deepEqual(none.json(), { optedOutEntities: [] });
@@ -614,7 +614,7 @@ describe("Data pipeline API: endpoints and errors", () => {
     const post = await call(t, "POST", dp("jira", "/config/optout"), { payload: { type: "PROJECT", keys: ["HELP"] } });
     assert.equal(post.statusCode, 200, post.body);
     assert.deepEqual(
-      ((post.json() as Json).optedOutEntities as Json[]).map((o) => [o.type, o.key, o.displayName]),
+      ((post.json<Json>()).optedOutEntities as Json[]).map((o) => [o.type, o.key, o.displayName]),
       [["PROJECT", "HELP", "Help Desk 🛟"]],
     );
     await assertError(t, await call(t, "POST", dp("jira", "/config/optout"), { payload: { type: "REPOSITORY", keys: ["HELP"] } }), 400);
@@ -639,7 +639,7 @@ describe("Data pipeline API: endpoints and errors", () => {
     const bbFull = await exportAndWait(t, "bitbucket", "fromDate=2000-01-01T00:00Z");
     const out = await call(t, "POST", dp("bitbucket", "/config/optout"), { payload: { type: "REPOSITORY", keys: ["CORE/payments-service", "2"] } });
     assert.equal(out.statusCode, 200, out.body);
-    const opted = (out.json() as Json).optedOutEntities as Json[];
+    const opted = (out.json<Json>()).optedOutEntities as Json[];
     assert.deepEqual(opted.map((o) => o.identifier).sort(), ["1", "2"]);
     assert.deepEqual(opted.map((o) => o.key).sort(), ["CORE/payments-service", "TOOLS/web-app"]);
     try {
@@ -748,7 +748,7 @@ describe("Data pipeline API: endpoints and errors", () => {
   it("/rest/openapi.json lists the Data pipeline paths; /rest/docs serves HTML", async () => {
     const res = await call(t, "GET", "/rest/openapi.json", { auth: false });
     assert.equal(res.statusCode, 200);
-    const doc = res.json() as Json;
+    const doc = res.json<Json>();
     assert.match(String(doc.openapi), /^3\./);
     const paths = Object.keys(doc.paths as Json);
     for (const p of ["/export", "/history", "/config/export-path", "/config/schema", "/config/schedule", "/config/optout", "/ping"]) {
@@ -766,7 +766,7 @@ describe("Data pipeline API: endpoints and errors", () => {
   it("admin sites: list with counts, create an empty site whose export has header-only files, bad input, duplicates", async () => {
     const list = await call(t, "GET", "/rest/admin/v1/sites");
     assert.equal(list.statusCode, 200);
-    const sites = (list.json() as Json).sites as Json[];
+    const sites = (list.json<Json>()).sites as Json[];
     assert.deepEqual(
       sites.map((s) => [s.key, s.product, s.contextPath]),
       [
@@ -782,7 +782,7 @@ describe("Data pipeline API: endpoints and errors", () => {
 
     const created = await call(t, "POST", "/rest/admin/v1/sites", { payload: { product: "confluence", contextPath: "/kb", plan: "premium", region: "eu" } });
     assert.equal(created.statusCode, 201, created.body);
-    const site = created.json() as Json;
+    const site = created.json<Json>();
     assert.equal(site.key, "kb");
     assert.equal(site.contextPath, "/kb");
     assert.equal(site.plan, "premium");
@@ -790,10 +790,10 @@ describe("Data pipeline API: endpoints and errors", () => {
     assert.equal(site.baseUrl, "http://localhost:8080/kb");
     assert.ok(Object.values(site.counts as Record<string, number>).every((n) => n === 0));
     assert.equal(site.lastExport, null);
-    assert.equal(((await call(t, "GET", "/rest/admin/v1/sites")).json() as Json).sites.length, 4);
+    assert.equal(((await call(t, "GET", "/rest/admin/v1/sites")).json<Json>()).sites.length, 4);
     const one = await call(t, "GET", "/rest/admin/v1/sites/kb");
     assert.equal(one.statusCode, 200);
-    assert.equal((one.json() as Json).cloudId, site.cloudId);
+    assert.equal((one.json<Json>()).cloudId, site.cloudId);
     await assertError(t, await call(t, "GET", "/rest/admin/v1/sites/nope"), 404, "sluice.site.not.found");
 
     assert.deepEqual((await call(t, "GET", dp("kb", "/export"))).json(), {});
@@ -834,7 +834,7 @@ describe("Data pipeline API: one export at a time, cancellation", () => {
     const res = await call(t, "DELETE", dp(site, `/export?jobId=${jobId}`));
     assert.equal(res.statusCode, 200, res.body);
     return until(`job ${jobId} of /${site} CANCELLED`, 5000, async () => {
-      const job = (await call(t, "GET", dp(site, "/export"))).json() as Json;
+      const job = (await call(t, "GET", dp(site, "/export"))).json<Json>();
       return job.jobId === jobId && job.status === "CANCELLED" ? job : undefined;
     });
   }
@@ -844,7 +844,7 @@ describe("Data pipeline API: one export at a time, cancellation", () => {
     assert.equal(started.jobId, 1);
 
     const running = await until("progress while running", 10_000, async () => {
-      const job = (await call(t, "GET", dp("wiki", "/export"))).json() as Json;
+      const job = (await call(t, "GET", dp("wiki", "/export"))).json<Json>();
       return job.progress ? job : undefined;
     });
     assertJob(running, { jobId: 1, status: "STARTED" });
@@ -855,7 +855,7 @@ describe("Data pipeline API: one export at a time, cancellation", () => {
     for (const version of ["latest", "1.0"]) {
       const again = await call(t, "POST", dp("wiki", "/export", version));
       assert.equal(again.statusCode, 409, again.body);
-      const body = again.json() as Json;
+      const body = again.json<Json>();
       assertJob(body, { jobId: 1, status: "STARTED" });
       assert.equal(body.startTime, started.startTime);
     }
@@ -864,20 +864,20 @@ describe("Data pipeline API: one export at a time, cancellation", () => {
 
     const mismatch = await call(t, "DELETE", dp("wiki", "/export?jobId=7"));
     assert.equal(mismatch.statusCode, 409, mismatch.body);
-    assert.equal((mismatch.json() as Json).status, "WARNING");
-    assert.equal(((await call(t, "GET", dp("wiki", "/export"))).json() as Json).status, "STARTED", "a mismatching DELETE cancels nothing");
+    assert.equal((mismatch.json<Json>()).status, "WARNING");
+    assert.equal(((await call(t, "GET", dp("wiki", "/export"))).json<Json>()).status, "STARTED", "a mismatching DELETE cancels nothing");
 
     const del = await call(t, "DELETE", dp("wiki", "/export"));
     assert.equal(del.statusCode, 200, del.body);
     const requestedAt = Date.now();
-    const body = del.json() as Json;
+    const body = del.json<Json>();
     assert.equal(body.jobId, 1);
     assert.equal(body.status, "OK");
     assert.equal(typeof body.messageKey, "string");
     assert.equal(body.message, "Cancellation request successfully received. Currently running export job will be stopped shortly.");
 
     const cancelled = await until("CANCELLED", 5000, async () => {
-      const job = (await call(t, "GET", dp("wiki", "/export"))).json() as Json;
+      const job = (await call(t, "GET", dp("wiki", "/export"))).json<Json>();
       return job.status === "CANCELLED" ? job : undefined;
     });
     assert.ok(Date.now() - requestedAt <= 5000);
@@ -887,7 +887,7 @@ describe("Data pipeline API: one export at a time, cancellation", () => {
 
     const late = await call(t, "DELETE", dp("wiki", "/export"));
     assert.equal(late.statusCode, 409);
-    assert.equal((late.json() as Json).status, "WARNING");
+    assert.equal((late.json<Json>()).status, "WARNING");
 
     const next = await startExport(t, "wiki");
     assert.equal(next.jobId, 2, "a new export starts at once after a cancel");
@@ -906,18 +906,18 @@ describe("Data pipeline API: one export at a time, cancellation", () => {
       const started = await other.start(site, { exportFrom: Date.UTC(2020, 0, 1), forced: false, schemaVersion: 1, trigger: "api" });
       assert.equal(started.outcome, "started");
       const jobId = started.job.jobId;
-      const shown = (await call(t, "GET", dp("bitbucket", "/export"))).json() as Json;
+      const shown = (await call(t, "GET", dp("bitbucket", "/export"))).json<Json>();
       assertJob(shown, { jobId, status: "STARTED", nodeId: "node-b" });
       const conflict = await call(t, "POST", dp("bitbucket", "/export"));
       assert.equal(conflict.statusCode, 409, "one export per site across the cluster");
-      assert.equal((conflict.json() as Json).nodeId, "node-b");
+      assert.equal((conflict.json<Json>()).nodeId, "node-b");
 
       const del = await call(t, "DELETE", dp("bitbucket", "/export"));
       assert.equal(del.statusCode, 200, del.body);
-      assert.equal((del.json() as Json).jobId, jobId);
+      assert.equal((del.json<Json>()).jobId, jobId);
       const requestedAt = Date.now();
       const cancelled = await until("CANCELLED by node-b", 5000, async () => {
-        const job = (await call(t, "GET", dp("bitbucket", "/export"))).json() as Json;
+        const job = (await call(t, "GET", dp("bitbucket", "/export"))).json<Json>();
         return job.status === "CANCELLED" ? job : undefined;
       });
       assert.ok(Date.now() - requestedAt <= 5000);
@@ -975,7 +975,7 @@ describe("Data pipeline API: one export at a time, cancellation", () => {
     try {
       const del = await call(t, "DELETE", dp("bitbucket", `/export?jobId=${jobId}`));
       assert.equal(del.statusCode, 200, del.body);
-      const requested = (await call(t, "GET", dp("bitbucket", "/export"))).json() as Json;
+      const requested = (await call(t, "GET", dp("bitbucket", "/export"))).json<Json>();
       assert.equal(requested.jobId, jobId);
       assert.equal(requested.status, "CANCELLATION_REQUESTED", JSON.stringify(requested));
       assert.equal(requested.nodeId, "node-c");
@@ -983,7 +983,7 @@ describe("Data pipeline API: one export at a time, cancellation", () => {
       assert.equal(requested.statistics, undefined);
       const conflict = await call(t, "POST", dp("bitbucket", "/export"));
       assert.equal(conflict.statusCode, 409, "still the site's running job");
-      assert.equal((conflict.json() as Json).status, "CANCELLATION_REQUESTED");
+      assert.equal((conflict.json<Json>()).status, "CANCELLATION_REQUESTED");
     } finally {
       await endForeignJob("bitbucket", jobId);
     }
@@ -995,7 +995,7 @@ describe("Data pipeline API: one export at a time, cancellation", () => {
       const jobId = await foreignJob("bitbucket");
       try {
         assert.equal((await call(t, "DELETE", dp("bitbucket", "/export"))).statusCode, 200);
-        const requested = (await call(t, "GET", dp("bitbucket", "/export"))).json() as Json;
+        const requested = (await call(t, "GET", dp("bitbucket", "/export"))).json<Json>();
         assertJob(requested, { jobId, status: "CANCELLATION_REQUESTED", nodeId: "node-c" });
       } finally {
         await endForeignJob("bitbucket", jobId);
@@ -1008,10 +1008,10 @@ describe("Data pipeline API: one export at a time, cancellation", () => {
     const codes = results.map((r) => r.statusCode);
     assert.equal(codes.filter((c) => c === 202).length, 1, codes.join(","));
     assert.equal(codes.filter((c) => c === 409).length, 49, codes.join(","));
-    const winner = results.find((r) => r.statusCode === 202)!.json() as Json;
+    const winner = results.find((r) => r.statusCode === 202)!.json<Json>();
     assert.equal(winner.jobId, 1);
-    for (const r of results.filter((x) => x.statusCode === 409)) assert.equal((r.json() as Json).jobId, winner.jobId);
-    const history = (await call(t, "GET", dp("jira", "/history"))).json() as Json;
+    for (const r of results.filter((x) => x.statusCode === 409)) assert.equal((r.json<Json>()).jobId, winner.jobId);
+    const history = (await call(t, "GET", dp("jira", "/history"))).json<Json>();
     assert.equal(history.size, 1, "only one job was created");
     await cancelAndWait("jira", 1);
     await assertPing(t);
@@ -1033,13 +1033,13 @@ describe("Data pipeline API: disk space", () => {
     for (const [query, jobId] of [["", 1], ["?forceExport=true", 2]] as const) {
       const res = await call(t, "POST", dp("jira", `/export${query}`));
       assert.equal(res.statusCode, 422, res.body);
-      const job = res.json() as Json;
+      const job = res.json<Json>();
       assertJob(job, { jobId, status: "FAILED" });
       assert.equal(job.errors[0].key, "export.disk.space.insufficient");
       assert.match(job.errors[0].message, /disk space/i);
       await assertPing(t);
     }
-    const latest = (await call(t, "GET", dp("jira", "/export"))).json() as Json;
+    const latest = (await call(t, "GET", dp("jira", "/export"))).json<Json>();
     assert.equal(latest.status, "FAILED");
   });
 });
@@ -1061,18 +1061,18 @@ describe("Data pipeline API: a site mounted at / in a server zone with an offset
     assert.deepEqual((await call(t, "GET", "/rest/datapipeline/1.0/export")).json(), {});
     const res = await call(t, "POST", "/rest/datapipeline/latest/export?fromDate=2020-12-30T22%3A03%2B01%3A00");
     assert.equal(res.statusCode, 202, res.body);
-    const started = res.json() as Json;
+    const started = res.json<Json>();
     assert.match(started.startTime, /\+09:00$/);
     assert.equal(started.config.exportFrom, "2020-12-31T06:03:00+09:00");
     const job = await until("COMPLETED", 30_000, async () => {
-      const j = (await call(t, "GET", "/rest/datapipeline/1.0/export")).json() as Json;
+      const j = (await call(t, "GET", "/rest/datapipeline/1.0/export")).json<Json>();
       return j.status === "COMPLETED" ? j : undefined;
     });
     assertJob(job, { jobId: 1, status: "COMPLETED" });
     assert.match(job.completedTime, /\+09:00$/);
     const stamp = String(job.startTime).slice(0, 23).replace(/:/g, "-").replace(".", "-");
     for (const f of job.files as Json[]) assert.equal(f.name, `${f.entity}_job1_${stamp}+09.csv`);
-    const history = (await call(t, "GET", "/rest/datapipeline/latest/history")).json() as Json;
+    const history = (await call(t, "GET", "/rest/datapipeline/latest/history")).json<Json>();
     assert.equal(history.size, 1);
   });
 });

@@ -25,7 +25,7 @@ const SITES = [
 async function exportSite(t: TestApp, site: string, query: string): Promise<{ dir: string; job: Record<string, unknown> }> {
   const res = await t.app.inject({ method: "POST", url: `/${site}/rest/datapipeline/latest/export?${query}`, headers: t.auth });
   assert.equal(res.statusCode, 202, res.body);
-  const jobId = (res.json() as { jobId: number }).jobId;
+  const jobId = (res.json<{ jobId: number }>()).jobId;
   const job = await waitForJob(t, site, jobId);
   assert.equal(job.status, "COMPLETED", JSON.stringify(job));
   return { dir: join(String(job.rootExportPath), String(jobId)), job };

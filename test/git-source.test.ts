@@ -15,7 +15,7 @@ import { STALL_ENV } from "../src/sources/git/git-process.js";
 import { gitSource } from "../src/sources/git/index.js";
 import { utcSecondsFormatter } from "../src/sources/git/utc-seconds.js";
 import { isoUtcSeconds } from "../src/core/time.js";
-import { addRepository, listRepositories, scanRoot } from "../src/sources/git/registry.js";
+import { addRepository, listRepositories, scanRoot } from "../src/sources/git/index.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { exportSettingsSchema } from "../src/config.js";
 import type { JobRecord } from "../src/core/job.js";
@@ -514,7 +514,7 @@ describe("git source: through the export engine", () => {
       onProgress: () => undefined,
     });
     const file = outcome.files.find((f) => f.entity === "commits")!;
-    const records = parse(await readFile(join(outcome.directory, file.name)), { columns: true, relax_quotes: false }) as Record<string, string>[];
+    const records: Record<string, string>[] = parse(await readFile(join(outcome.directory, file.name)), { columns: true, relax_quotes: false });
     assert.deepEqual(records.map((r) => r.commit_hash).sort(), await revList(path));
     const truth = await showCommits(path, records.map((r) => r.commit_hash!));
     for (const r of records) {

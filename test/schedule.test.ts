@@ -220,15 +220,15 @@ describe("Scheduler", () => {
       assert.equal(latest.status, "FAILED");
       assert.equal(latest.trigger, "schedule");
       assert.equal(latest.errors[0]?.key, "export.already.running");
-      assert.match(latest.errors[0]!.message, new RegExp(`job ${running.jobId}`));
-      assert.ok(latest.errors[0]!.message.length <= 255);
+      assert.match(latest.errors[0].message, new RegExp(`job ${running.jobId}`));
+      assert.ok(latest.errors[0].message.length <= 255);
       assert.ok(latest.completedTime !== null);
       assert.equal(latest.nodeId, t.ctx.exports.nodeId, "recorded by the node whose scheduler fired");
 
       const still = (await t.ctx.store.jobs.running(wiki.id))!;
       assert.equal(still.jobId, running.jobId, "the running export goes on");
       const res = await t.app.inject({ method: "GET", url: `/wiki/rest/datapipeline/latest/history?limit=2`, headers: t.auth });
-      const shown = (res.json() as { values: { jobId: number; status: string; errors?: { key: string }[] }[] }).values;
+      const shown = (res.json<{ values: { jobId: number; status: string; errors?: { key: string }[] }[] }>()).values;
       assert.deepEqual(
         shown.map((v) => [v.jobId, v.status, v.errors?.[0]?.key]),
         [
@@ -255,7 +255,7 @@ describe("Scheduler", () => {
       payload: { days: ["sat"], repeatIntervalInWeeks: "1", time: "04:00", fromDate: "2024-01-01T00:00Z", schemaVersion: "1", zoneId: "Europe/Paris" },
     });
     assert.equal(put.statusCode, 202, put.body);
-    const nextRunTime = (put.json() as { nextRunTime: string }).nextRunTime;
+    const nextRunTime = (put.json<{ nextRunTime: string }>()).nextRunTime;
     const jira = (await t.ctx.store.sites.byKey("jira"))!;
     const stored = (await t.ctx.store.settings.get<StoredSchedule>(jira.id, SCHEDULE_SETTING))!;
     assert.equal(stored.nextRunAt, Date.parse(nextRunTime), "nextRunTime shows the stored next run");
@@ -270,13 +270,13 @@ describe("Scheduler", () => {
     await t.ctx.exports.waitFor(jira.id, job.jobId);
     const shown = (
       await t.app.inject({ method: "GET", url: "/jira/rest/datapipeline/latest/export", headers: t.auth })
-    ).json() as { jobId: number; status: string; schema: unknown };
+    ).json<{ jobId: number; status: string; schema: unknown }>();
     assert.equal(shown.jobId, job.jobId);
     assert.equal(shown.status, "COMPLETED");
     assert.deepEqual(shown.schema, { version: 1, status: "DEPRECATED" });
-    const after_ = (await t.app.inject({ method: "GET", url: "/jira/rest/datapipeline/latest/config/schedule", headers: t.auth })).json() as {
+    const after_ = (await t.app.inject({ method: "GET", url: "/jira/rest/datapipeline/latest/config/schedule", headers: t.auth })).json<{
       nextRunTime: string;
-    };
+    }>();
     const gap = Date.parse(after_.nextRunTime) - Date.parse(nextRunTime);
     assert.ok(Math.abs(gap - 7 * 86_400_000) <= 3_600_000, `the Saturday after: ${nextRunTime} → ${after_.nextRunTime}`);
     assert.match(after_.nextRunTime, /T04:00:00(\.000)?\+0[12]:00$/, "04:00 in Paris, whatever the DST");

@@ -45,7 +45,7 @@ describe("sync admin API and CLI", () => {
   test("PUT source lists every problem at once and refuses a token in the body", async () => {
     const bad = await app.inject({ method: "PUT", url: `${url}/source`, payload: { kind: "jira-cloud", url: "not a url" } });
     assert.equal(bad.statusCode, 400);
-    const body = bad.json() as { statusCode: number; errors: { key: string; message: string }[]; timestamp: string };
+    const body = bad.json<{ statusCode: number; errors: { key: string; message: string }[]; timestamp: string }>();
     assert.equal(body.statusCode, 400);
     assert.deepEqual(body.errors.map((e) => e.key).sort(), ["source.email", "source.tokenEnv", "source.url"]);
     assert.ok(body.timestamp);
@@ -66,7 +66,7 @@ describe("sync admin API and CLI", () => {
     assert.doesNotMatch(get.body, /s3cret/);
     const problems = await connectorSource(store).readiness(site);
     assert.equal(problems[0]?.key, "export.pre.validation.failed");
-    assert.match(problems[0]!.message, /first sync of site jira-acme .* has not finished/);
+    assert.match(problems[0].message, /first sync of site jira-acme .* has not finished/);
   });
 
   test("POST syncs starts a sync; GET syncs shows progress, history and counts; a second POST while running is 409", async () => {

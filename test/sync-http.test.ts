@@ -7,7 +7,7 @@ import type { Site, Store } from "../src/store/port.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { connectorSource } from "../src/sync/connector-source.js";
 import { runSync } from "../src/sync/engine.js";
-import { systemClock, type Clock } from "../src/sync/rate-budget.js";
+import { systemClock, type Clock } from "../src/sources/connector/rate-budget.js";
 import { CURRENT_KEY, type SyncRun } from "../src/sync/run-state.js";
 import { fixtureDir, ReplayServer } from "./support/replay-server.js";
 
@@ -44,7 +44,7 @@ describe("sync http behaviour (jira-cloud fixtures)", () => {
   test("a 429 with Retry-After waits what the server asked, then succeeds", async () => {
     server.fail({ path: "/rest/api/3/users/search", status: 429, headers: { "retry-after": "1" }, body: JIRA_401 });
     const sleeps: number[] = [];
-    const clock: Clock = { now: systemClock.now, sleep: (ms, signal) => (sleeps.push(ms), systemClock.sleep(ms, signal)) };
+    const clock: Clock = { now: () => systemClock.now(), sleep: (ms, signal) => (sleeps.push(ms), systemClock.sleep(ms, signal)) };
     const run = await runSync({ store, site, env, clock, backoff: fast });
     assert.equal(run.status, "SUCCEEDED");
     assert.equal(run.retries, 1);

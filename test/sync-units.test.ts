@@ -5,12 +5,12 @@ import { hashId, uuidToId } from "../src/sources/bitbucket/ids.js";
 import { adfToText } from "../src/sources/jira/adf.js";
 import { jqlDate } from "../src/sources/jira/jql.js";
 import { sprintIds } from "../src/sources/jira/map-issue.js";
-import { backoffDelayMs, DEFAULT_BACKOFF, retryDelayMs, serverDelayMs } from "../src/sync/backoff.js";
-import { Secret } from "../src/sync/credentials.js";
-import { vendorMessage, withQuery } from "../src/sync/http-client.js";
-import { RateBudget, type Clock } from "../src/sync/rate-budget.js";
-import { connectorFor } from "../src/sync/connectors.js";
-import { parseSourceConfig, SOURCE_KINDS } from "../src/sync/source-config.js";
+import { backoffDelayMs, DEFAULT_BACKOFF, retryDelayMs, serverDelayMs } from "../src/sources/connector/backoff.js";
+import { Secret } from "../src/sources/connector/credentials.js";
+import { vendorMessage, withQuery } from "../src/sources/connector/http-client.js";
+import { RateBudget, type Clock } from "../src/sources/connector/rate-budget.js";
+import { connectorFor } from "../src/sources/connectors.js";
+import { parseSourceConfig, SOURCE_KINDS } from "../src/sources/connector/source-config.js";
 import { toDatetime, toRow } from "../src/sync/to-row.js";
 
 const now = Date.UTC(2024, 2, 1, 12, 0, 0);

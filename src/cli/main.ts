@@ -11,7 +11,7 @@ import { siteCommand } from "./commands/site.js";
 import { startCommand } from "./commands/start.js";
 import { tokenCommand } from "./commands/token.js";
 import { addSourceOptions, saveSourceFromOptions, syncCommand } from "./commands/sync.js";
-import { commandStore } from "./shared.js";
+import { commandStore, readConfig } from "./shared.js";
 import { sourcesRoutes } from "../server/routes/sources.js";
 
 /** The built console: dist/src/cli → <repo>/web/dist. */
@@ -29,7 +29,7 @@ export function program(): Command {
     startCommand([
       (app) => registerConsole(app, { webRoot: WEB_DIST }),
       async (app, ctx) => {
-        await app.register(sourcesRoutes, { store: ctx.store, env: process.env, logger: ctx.logger });
+        await app.register(sourcesRoutes, { store: ctx.store, env: ctx.config.env, logger: ctx.logger });
       },
     ]),
   );
@@ -50,7 +50,7 @@ export function program(): Command {
   cli.addCommand(historyCommand());
   cli.addCommand(migrateCommand());
   cli.addCommand(repoCommand({ openStore: () => commandStore(cli) }));
-  cli.addCommand(syncCommand({ openStore: () => commandStore(cli), env: process.env }));
+  cli.addCommand(syncCommand({ openStore: () => commandStore(cli), env: () => readConfig(cli).env }));
   return cli;
 }
 

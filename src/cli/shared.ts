@@ -1,8 +1,8 @@
 /** What every CLI command shares: global options → config → context; plain error output. */
 import type { Command } from "commander";
 import { createContext, openStore, type AppContext } from "../app/context.js";
-import { ConfigError, loadConfig, type Config } from "../config.js";
-import { isSluiceError } from "../core/errors.js";
+import { loadConfig, type Config } from "../config.js";
+import { isSluiceError, SluiceError } from "../core/errors.js";
 import { createLogger } from "../logger.js";
 import type { Site, Store } from "../store/port.js";
 
@@ -49,27 +49,25 @@ export async function siteByKey(store: Store, key: string): Promise<Site> {
   const site = await store.sites.byKey(clean);
   if (!site) {
     const known = (await store.sites.list()).map((s) => s.contextPath).join(", ") || "none";
-    throw new CliError(`No site '${key}'. Sites: ${known}. Create one with 'sluice site create'.`);
+    throw usage(`No site '${key}'. Sites: ${known}. Create one with 'sluice site create'.`);
   }
   return site;
 }
 
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-    this.name = "CliError";
-  }
+/** A mistake on the command line or a refusal to show as one plain line (exit code 1). */
+export function usage(message: string): SluiceError {
+  return new SluiceError("sluice.cli.usage", message);
 }
 
-/** Wraps an action: known errors print as one plain line and set the exit code. */
+/** Wraps an action: known errors print as one plain line and set the exit code (1 usage, 2 otherwise). */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);
     } catch (error) {
-      if (error instanceof ConfigError || error instanceof CliError || isSluiceError(error)) {
+      if (isSluiceError(error)) {
         process.stderr.write(`sluice: ${error.message}\n`);
-        process.exitCode = error instanceof CliError ? error.exitCode : 2;
+        process.exitCode = error.code === "sluice.cli.usage" ? 1 : 2;
         return;
       }
       throw error;

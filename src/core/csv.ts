@@ -1,3 +1,5 @@
+import type { TruncateSetting } from "./entities/types.js";
+
 /** The CSV rules an export is written with (settings of `export` in the config). */
 export interface CsvOptions {
   embeddedLineBreakPreserve: boolean;
@@ -14,4 +16,11 @@ export function plainEscape(escape: string): boolean {
 /** Stores that render CSV themselves (PostgreSQL `COPY`) need escaped line breaks and a plain escape. */
 export function storeRenderable(options: CsvOptions): boolean {
   return !options.embeddedLineBreakPreserve && plainEscape(options.embeddedLineBreakEscape);
+}
+
+/** The length long text of a column is cut to (Infinity: not cut). */
+export function maxLength(setting: TruncateSetting | undefined, options: Pick<CsvOptions, "descriptionMaxLength" | "pageContentMaxLength">): number {
+  if (setting === "descriptionMaxLength") return options.descriptionMaxLength;
+  if (setting === "pageContentMaxLength") return options.pageContentMaxLength;
+  return Infinity;
 }

@@ -1,7 +1,8 @@
 /**
- * The error catalogue. Every error Sluice reports carries a stable code (the Data pipeline's message
- * keys where the original has one) and a plain message; the HTTP status is derived from the code here
- * and nowhere else.
+ * The error catalogue. Every error Sluice reports is a `SluiceError` with a stable code (the Data
+ * pipeline's message keys where the original has one) and a plain message saying where, what, and what
+ * is allowed; the HTTP status is derived from the code here and nowhere else. A request with several
+ * problems carries them all in `problems`, each with its own key.
  */
 export const ERROR_STATUS = {
   // Data pipeline query parameters [A]
@@ -9,6 +10,7 @@ export const ERROR_STATUS = {
   "data-pipeline.api.rest.queryparam.fromdate.should.not.be.future": 400,
   "data-pipeline.api.rest.queryparam.forceexport.invalid.should.be.boolean": 400,
   "data-pipeline.api.rest.queryparam.schemaversion.invalid.should.be.supported.integer.schemaversion": 400,
+  "data-pipeline.api.rest.queryparam.format.invalid": 400,
   "data-pipeline.api.rest.queryparam.job.id.should.be.numeric": 400,
   "data-pipeline.api.rest.queryparam.job.id.should.be.positive": 400,
   "data-pipeline.api.rest.queryparam.page.offset.should.be.numeric": 400,
@@ -35,7 +37,36 @@ export const ERROR_STATUS = {
   "export.disk.space.insufficient": 422,
   "export.node.lost": 500,
   "export.failed": 500,
+  "sluice.job.not.found": 404,
+  "sluice.job.kind.unknown": 400,
+  "sluice.job.busy": 409,
+  "sluice.job.cancelled": 409,
+  "sluice.job.failed": 500,
+  "sluice.job.node.lost": 500,
+  "sluice.job.not.running": 409,
+  // Schedules
+  "sluice.schedule.invalid": 400,
+  "sluice.schedule.not.found": 404,
+  // Queries, writers and access
+  "sluice.query.invalid": 400,
+  "sluice.query.column.unknown": 400,
+  "sluice.query.value.invalid": 400,
+  "sluice.query.entity.unknown": 400,
+  "sluice.format.unknown": 400,
+  "sluice.access.invalid": 400,
+  "sluice.access.scope.not.found": 404,
+  "sluice.access.user.not.found": 404,
+  "sluice.access.group.not.found": 404,
+  // Connectors and syncs
+  "sluice.source.not.found": 404,
+  "sluice.source.invalid": 400,
+  "sluice.source.credentials.missing": 400,
+  "sluice.source.auth.failed": 502,
+  "sluice.source.request.failed": 502,
+  "sluice.sync.running": 409,
+  "sluice.sync.node.lost": 500,
   // Sluice's own
+  "sluice.request.invalid": 400,
   "sluice.request.body.invalid": 400,
   "sluice.request.body.too.large": 413,
   "sluice.request.unsupported.media.type": 415,
@@ -48,29 +79,40 @@ export const ERROR_STATUS = {
   "sluice.route.not.found": 404,
   "sluice.method.not.allowed": 405,
   "sluice.config.invalid": 400,
-  "sluice.source.not.found": 404,
-  "sluice.sync.running": 409,
+  "sluice.cli.usage": 400,
   "sluice.internal": 500,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/** One problem of a request or a file, with its own stable key. */
+export interface Problem {
+  key: string;
+  message: string;
+}
+
+export interface SluiceErrorOptions {
+  retryable?: boolean;
+  cause?: unknown;
+  /** Extra fields for the response body (e.g. the running job on a 409), or facts for the caller. */
+  details?: Record<string, unknown>;
+  /** Every problem, when there are several (the body's `errors`); default: one, the code and message. */
+  problems?: readonly Problem[];
+}
+
 export class SluiceError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
-  /** Extra fields for the response body (e.g. the running job on a 409). */
   readonly details: Record<string, unknown> | undefined;
+  readonly problems: readonly Problem[];
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { retryable?: boolean; cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: SluiceErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = "SluiceError";
     this.code = code;
     this.retryable = options.retryable ?? false;
     this.details = options.details;
+    this.problems = options.problems && options.problems.length > 0 ? options.problems : [{ key: code, message }];
   }
 
   get status(): number {
@@ -80,6 +122,27 @@ export class SluiceError extends Error {
 
 export function isSluiceError(error: unknown): error is SluiceError {
   return error instanceof SluiceError;
+}
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_STATUS, code);
+}
+
+/**
+ * Several problems of one request in one error: `title` is the body's `message` (the Data pipeline says
+ * "Invalid query parameters"), each problem keeps its own key.
+ */
+export function invalid(problems: readonly Problem[], title = "Invalid query parameters", code: ErrorCode = "sluice.request.invalid"): SluiceError {
+  return new SluiceError(code, title, { problems });
+}
+
+/** Stops the work of a job that was cancelled (or whose node shuts down); never shown as a failure. */
+export function cancelled(what = "the job"): SluiceError {
+  return new SluiceError("sluice.job.cancelled", `${what} was cancelled`);
+}
+
+export function isCancelled(error: unknown): boolean {
+  return isSluiceError(error) && error.code === "sluice.job.cancelled";
 }
 
 /** Messages in job records are limited to 255 characters (as in the original). */

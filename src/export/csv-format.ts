@@ -5,8 +5,8 @@
  * `embeddedLineBreakPreserve` keeps them raw inside quotes. Measured in docs/benchmarks.md: a
  * hand-written formatter is ~3× faster here than a general CSV library, which is why it is not one.
  */
-import { plainEscape, type CsvOptions } from "../core/csv.js";
-import type { Column, TruncateSetting } from "../core/entities/registry.js";
+import { maxLength, plainEscape, type CsvOptions } from "../core/csv.js";
+import type { Column } from "../core/entities/registry.js";
 import { ChunkBuilder } from "./chunk-builder.js";
 
 export type { CsvOptions };
@@ -43,11 +43,6 @@ export function textField(options: Pick<CsvOptions, "embeddedLineBreakPreserve" 
   };
 }
 
-export function maxLength(setting: TruncateSetting | undefined, options: CsvOptions): number {
-  if (setting === "descriptionMaxLength") return options.descriptionMaxLength;
-  if (setting === "pageContentMaxLength") return options.pageContentMaxLength;
-  return Infinity;
-}
 
 const QUOTE_BYTE = 0x22;
 const COMMA_BYTE = 0x2c;

@@ -5,7 +5,6 @@
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   entitiesForExport,
   type EntityDef,
@@ -16,8 +15,10 @@ import type { ExportSettings } from "../config.js";
 import type { EntityReader, Source } from "../sources/port.js";
 import type { RowFilter, Site, Store } from "../store/port.js";
 import { checkDiskSpace } from "./disk-space.js";
-import { ExportCancelled, pacer, snapshotSource, writeEntityFile } from "./entity-file.js";
-import { laneFileKey, planLanes, startLane, type LaneRun, type PlannedFile } from "./lanes.js";
+import { cancelled } from "../core/errors.js";
+import { pacer, snapshotSource, writeEntityFile } from "./entity-file.js";
+import { laneFileKey } from "./lane-protocol.js";
+import { planLanes, startLane, type LaneRun, type PlannedFile } from "./lanes.js";
 import { exportFileName } from "./file-names.js";
 import { joinParts, removeParts } from "./file-parts.js";
 
@@ -42,7 +43,6 @@ export interface ExportOutcome {
   warnings: JobMessage[];
 }
 
-export { ExportCancelled };
 
 export function jobDirectory(job: JobRecord): string {
   return join(job.rootExportPath, String(job.jobId));
@@ -226,9 +226,9 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     const failed = outcome.find((o): o is PromiseRejectedResult => o.status === "rejected");
     if (failed) {
       cancelLanes();
-      throw signal.aborted ? new ExportCancelled() : failed.reason;
+      throw signal.aborted ? cancelled("the export") : failed.reason;
     }
-    if (signal.aborted) throw new ExportCancelled();
+    if (signal.aborted) throw cancelled("the export");
 
     const order = defs.map((d) => d.name);
     files.sort((a, b) => order.indexOf(a.entity) - order.indexOf(b.entity));

@@ -4,6 +4,7 @@
  * complete. Used on the main thread and inside export worker threads alike.
  */
 import { join } from "node:path";
+import { cancelled } from "../core/errors.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { exportColumns, storedColumns, type EntityDef } from "../core/entities/registry.js";
 import type { JobFile } from "../core/job.js";
@@ -14,12 +15,6 @@ import { headerLine, rowWriter, type CsvOptions } from "./csv-format.js";
 import { checkDiskSpace } from "./disk-space.js";
 import { partName } from "./file-names.js";
 
-export class ExportCancelled extends Error {
-  constructor() {
-    super("export cancelled");
-    this.name = "ExportCancelled";
-  }
-}
 
 const DISK_CHECK_BYTES = 64 * 1024 * 1024;
 
@@ -82,7 +77,7 @@ export async function writeEntityFile(options: EntityFileOptions, source: Entity
   try {
     let bytesSinceDiskCheck = 0;
     for await (const { bytes, rows } of rendered(options, source)) {
-      if (signal.aborted) throw new ExportCancelled();
+      if (signal.aborted) throw cancelled("the export");
       await writer.write(bytes, rows);
       options.onRows(writer.rows);
       bytesSinceDiskCheck += bytes.length;
@@ -94,7 +89,7 @@ export async function writeEntityFile(options: EntityFileOptions, source: Entity
       // Let the thread answer other work (HTTP requests, messages) between batches.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (signal.aborted) throw new ExportCancelled();
+    if (signal.aborted) throw cancelled("the export");
     const done = await writer.complete();
     return { name: done.name, entity: def.name, rows: done.rows, bytes: done.bytes, sha256: done.sha256 };
   } catch (error) {

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { open, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { ExportCancelled } from "./entity-file.js";
+import { cancelled } from "../core/errors.js";
 import { partName } from "./file-names.js";
 
 export interface JoinedFile {
@@ -36,7 +36,7 @@ export async function joinParts(directory: string, name: string, count: number, 
       const input = await open(path, "r");
       try {
         for (;;) {
-          if (signal.aborted) throw new ExportCancelled();
+          if (signal.aborted) throw cancelled("the export");
           const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
           if (bytesRead === 0) break;
           const chunk = buffer.subarray(0, bytesRead);

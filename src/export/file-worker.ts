@@ -3,42 +3,11 @@
  * `DataRepo.shareSnapshot`) and writes a lane of entity files, reporting rows and files to the job.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { entity, type Product } from "../core/entities/registry.js";
-import type { SnapshotLocation } from "../store/port.js";
+import { entity } from "../core/entities/registry.js";
 import { openWorkerSnapshot } from "../store/worker-snapshot.js";
-import { isSluiceError } from "../core/errors.js";
-import type { CsvOptions } from "./csv-format.js";
-import { ExportCancelled, snapshotSource, writeEntityFile } from "./entity-file.js";
-import { laneFileKey } from "./lanes.js";
-import type { RowFilter } from "../store/port.js";
-
-export interface LaneFile {
-  product: Product;
-  entity: string;
-  name: string;
-  filter: RowFilter;
-  /** Part index when several lanes write this file (`file-parts.ts`). */
-  part?: number;
-}
-
-export interface LaneData {
-  location: SnapshotLocation;
-  files: LaneFile[];
-  directory: string;
-  schemaVersion: number;
-  csv: CsvOptions;
-  instanceUrl: string;
-  minimumFreeBytes: number;
-  batchSize: number;
-}
-
-export type LaneMessage =
-  | { type: "ready" }
-  | { type: "rows"; key: string; entity: string; rows: number }
-  | { type: "file"; file: import("../core/job.js").JobFile; part?: number }
-  | { type: "done" }
-  | { type: "cancelled" }
-  | { type: "error"; code: string | null; message: string };
+import { isCancelled, isSluiceError } from "../core/errors.js";
+import { snapshotSource, writeEntityFile } from "./entity-file.js";
+import { laneFileKey, type LaneData, type LaneMessage } from "./lane-protocol.js";
 
 async function main(): Promise<void> {
   const port = parentPort!;
@@ -88,7 +57,7 @@ async function main(): Promise<void> {
     }
   } catch (error) {
     await snapshot.close();
-    if (error instanceof ExportCancelled || controller.signal.aborted) post({ type: "cancelled" });
+    if (isCancelled(error) || controller.signal.aborted) post({ type: "cancelled" });
     else post({ type: "error", code: isSluiceError(error) ? error.code : null, message: (error as Error).message });
     return;
   }

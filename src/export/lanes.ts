@@ -3,21 +3,15 @@
  * snapshot opened while writers are held off (so every file sees the same data).
  */
 import { Worker } from "node:worker_threads";
-import { SluiceError, type ErrorCode, ERROR_STATUS } from "../core/errors.js";
+import { cancelled, isErrorCode, SluiceError } from "../core/errors.js";
 import type { JobFile } from "../core/job.js";
 import type { EntityDef } from "../core/entities/registry.js";
-import type { LaneData, LaneFile, LaneMessage } from "./file-worker.js";
-import { ExportCancelled } from "./entity-file.js";
+import { type LaneData, type LaneFile, type LaneMessage } from "./lane-protocol.js";
 
 export interface PlannedFile {
   def: EntityDef;
   file: LaneFile;
   estimate: number;
-}
-
-/** Identifies a lane file in progress reports: the entity, and the part if any. */
-export function laneFileKey(file: { entity: string; part?: number }): string {
-  return file.part === undefined ? file.entity : `${file.entity}#${file.part}`;
 }
 
 /** Greedy split by estimated rows: biggest file first, onto the lightest lane. */
@@ -82,11 +76,11 @@ export function startLane(data: LaneData, events: LaneEvents): LaneRun {
           break;
         case "cancelled":
           readyResolve();
-          finish(() => reject(new ExportCancelled()));
+          finish(() => reject(cancelled("the export")));
           break;
         case "error": {
           const error =
-            m.code && m.code in ERROR_STATUS ? new SluiceError(m.code as ErrorCode, m.message) : new Error(m.message);
+            m.code && isErrorCode(m.code) ? new SluiceError(m.code, m.message) : new Error(m.message);
           readyReject(error);
           finish(() => reject(error), true);
           break;

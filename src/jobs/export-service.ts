@@ -5,10 +5,10 @@
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { schemaStatus } from "../core/entities/registry.js";
-import { isSluiceError, jobMessage } from "../core/errors.js";
+import { isCancelled, isSluiceError, jobMessage } from "../core/errors.js";
 import { isRunning, type JobMessage, type JobProgress, type JobRecord, type JobTrigger } from "../core/job.js";
 import type { Config } from "../config.js";
-import { ExportCancelled, runExport } from "../export/engine.js";
+import { runExport } from "../export/engine.js";
 import { checkDiskSpace } from "../export/disk-space.js";
 import type { Logger } from "../logger.js";
 import type { Source } from "../sources/port.js";
@@ -261,7 +261,7 @@ export class ExportService {
       clearInterval(heartbeat);
       const now = this.now();
       const written = entry.progress?.totalRowsWritten ?? 0;
-      if (error instanceof ExportCancelled || entry.controller.signal.aborted) {
+      if (isCancelled(error) || entry.controller.signal.aborted) {
         await store.jobs.transition(site.id, job.jobId, ["STARTED", "CANCELLATION_REQUESTED"], {
           status: "CANCELLED",
           completedTime: now,

@@ -10,7 +10,7 @@ import type { AppContext } from "../app/context.js";
 import { isSluiceError, SluiceError } from "../core/errors.js";
 import type { Account } from "../store/port.js";
 import { authenticate, requireSysadmin } from "./auth.js";
-import { errorBody, fromFastifyError, sendError, ValidationErrors } from "./errors.js";
+import { errorBody, fromFastifyError, sendError } from "./errors.js";
 import { adminSiteRoutes } from "./routes/admin-sites.js";
 import { exportConfigRoutes } from "./routes/export-config.js";
 import { exportRoutes } from "./routes/export.js";
@@ -75,7 +75,7 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
   });
 
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof ValidationErrors || isSluiceError(error)) return sendError(reply, error);
+    if (isSluiceError(error)) return sendError(reply, error);
     const mapped = fromFastifyError(error as { code?: string; statusCode?: number; message: string });
     if (mapped) return sendError(reply, mapped);
     ctx.logger.error({ err: error, url: request.url, method: request.method }, "unexpected error");

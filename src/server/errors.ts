@@ -1,41 +1,17 @@
-/** The error body of every 4xx/5xx: `{statusCode, message, errors:[{key, message}], timestamp}`. */
+/**
+ * The error body of every 4xx/5xx, `{statusCode, message, errors:[{key, message}], timestamp}`, and the
+ * mapping of fastify's own errors onto the catalogue.
+ */
 import type { FastifyReply } from "fastify";
-import { ERROR_STATUS, SluiceError, type ErrorCode } from "../core/errors.js";
+import { SluiceError, type Problem } from "../core/errors.js";
 
-export interface ErrorItem {
-  key: string;
-  message: string;
-}
-
-/** Several validation problems reported in one response. */
-export class ValidationErrors extends Error {
-  constructor(
-    readonly items: ErrorItem[],
-    readonly title = "Invalid query parameters",
-    readonly statusCode = 400,
-  ) {
-    super(items.map((i) => i.message).join("; "));
-    this.name = "ValidationErrors";
-  }
-}
-
-export function errorBody(statusCode: number, message: string, errors: ErrorItem[]): Record<string, unknown> {
+export function errorBody(statusCode: number, message: string, errors: readonly Problem[]): Record<string, unknown> {
   return { statusCode, message, errors, timestamp: new Date().toISOString() };
 }
 
-export function sendError(reply: FastifyReply, error: SluiceError | ValidationErrors): FastifyReply {
-  if (error instanceof ValidationErrors) {
-    return reply.code(error.statusCode).send(errorBody(error.statusCode, error.title, error.items));
-  }
+export function sendError(reply: FastifyReply, error: SluiceError): FastifyReply {
   const status = error.status;
-  return reply.code(status).send({
-    ...errorBody(status, error.message, [{ key: error.code, message: error.message }]),
-    ...(error.details ?? {}),
-  });
-}
-
-export function fail(code: ErrorCode, message: string): never {
-  throw new SluiceError(code, message);
+  return reply.code(status).send({ ...errorBody(status, error.message, error.problems), ...(error.details ?? {}) });
 }
 
 /** Fastify's own errors (body parsing, size) mapped to our catalogue. */
@@ -57,5 +33,3 @@ export function fromFastifyError(error: { code?: string; statusCode?: number; me
       return undefined;
   }
 }
-
-export { ERROR_STATUS };

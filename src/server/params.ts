@@ -4,7 +4,7 @@
  */
 import { isSupportedSchema, productSchemas, type Product } from "../core/entities/registry.js";
 import { parseOffsetDateTime, truncateToMinute } from "../core/time.js";
-import { ValidationErrors, type ErrorItem } from "./errors.js";
+import { invalid, type Problem } from "../core/errors.js";
 
 const Q = "data-pipeline.api.rest.queryparam";
 const DAY = 86_400_000;
@@ -18,7 +18,7 @@ function param(query: Query, name: string): string | undefined {
   return v === undefined ? undefined : String(v);
 }
 
-function missing(name: string): ErrorItem {
+function missing(name: string): Problem {
   return { key: "data-pipeline.api.rest.declared.parameter.missing.value", message: `The parameter ${name} was given without a value.` };
 }
 
@@ -29,7 +29,7 @@ export interface ExportParams {
 }
 
 export function parseExportParams(query: Query, product: Product, now: number): ExportParams {
-  const errors: ErrorItem[] = [];
+  const errors: Problem[] = [];
   let exportFrom = truncateToMinute(now - 365 * DAY);
   const fromDate = param(query, "fromDate");
   if (fromDate !== undefined) {
@@ -66,26 +66,26 @@ export function parseExportParams(query: Query, product: Product, now: number): 
       });
     } else schemaVersion = Number(schema);
   }
-  if (errors.length) throw new ValidationErrors(errors);
+  if (errors.length) throw invalid(errors);
   return { exportFrom, forced, schemaVersion };
 }
 
 export function parseJobId(query: Query): number | undefined {
   const v = param(query, "jobId");
   if (v === undefined) return undefined;
-  if (v.trim() === "") throw new ValidationErrors([missing("jobId")]);
+  if (v.trim() === "") throw invalid([missing("jobId")]);
   if (!/^-?\d+$/.test(v.trim())) {
-    throw new ValidationErrors([{ key: `${Q}.job.id.should.be.numeric`, message: `jobId must be a number, not '${v.slice(0, 40)}'.` }]);
+    throw invalid([{ key: `${Q}.job.id.should.be.numeric`, message: `jobId must be a number, not '${v.slice(0, 40)}'.` }]);
   }
   const n = Number(v);
   if (n <= 0 || !Number.isSafeInteger(n)) {
-    throw new ValidationErrors([{ key: `${Q}.job.id.should.be.positive`, message: `jobId must be a positive number, not ${v.slice(0, 40)}.` }]);
+    throw invalid([{ key: `${Q}.job.id.should.be.positive`, message: `jobId must be a positive number, not ${v.slice(0, 40)}.` }]);
   }
   return n;
 }
 
 export function parsePage(query: Query): { offset: number; limit: number } {
-  const errors: ErrorItem[] = [];
+  const errors: Problem[] = [];
   let offset = 0;
   let limit = 10;
   const o = param(query, "offset");
@@ -102,7 +102,7 @@ export function parsePage(query: Query): { offset: number; limit: number } {
     else if (Number(l) < 1 || Number(l) > 1000) errors.push({ key: `${Q}.page.limit.should.be.between.1.and.1000`, message: `limit must be between 1 and 1000.` });
     else limit = Number(l);
   }
-  if (errors.length) throw new ValidationErrors(errors);
+  if (errors.length) throw invalid(errors);
   return { offset, limit };
 }
 
@@ -110,5 +110,5 @@ export function parseBoolean(query: Query, name: string, key: string, fallback: 
   const v = param(query, name);
   if (v === undefined) return fallback;
   if (v === "true" || v === "false") return v === "true";
-  throw new ValidationErrors([{ key, message: `${name} must be true or false, not '${v.slice(0, 40)}'.` }]);
+  throw invalid([{ key, message: `${name} must be true or false, not '${v.slice(0, 40)}'.` }]);
 }

@@ -5,7 +5,7 @@
 import type { Site, Store } from "../store/port.js";
 import type { ReadinessProblem, Source } from "../sources/port.js";
 import { CURRENT_KEY, RUNS_KEY, STATE_KEY, type SyncRun, type SyncState } from "./run-state.js";
-import { SOURCE_SETTING } from "./source-config.js";
+import { SOURCE_SETTING } from "../sources/connector/source-config.js";
 
 export function connectorSource(store: Store): Source {
   return {

@@ -8,12 +8,12 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { entity as entityDef, type EntityDef } from "../core/entities/registry.js";
 import type { Site, Store } from "../store/port.js";
-import type { Batch, Checkpoint, Connector, StreamContext, SyncRecord } from "./connector.js";
-import { connectorFor } from "./connectors.js";
-import { loadCredentials } from "./credentials.js";
-import { HttpClient } from "./http-client.js";
-import { systemClock, type Clock } from "./rate-budget.js";
-import { reconcile } from "./reconcile.js";
+import type { Batch, Checkpoint, StreamContext } from "../sources/connector/connector.js";
+import { connectorFor } from "../sources/connectors.js";
+import { loadCredentials } from "../sources/connector/credentials.js";
+import { HttpClient } from "../sources/connector/http-client.js";
+import { systemClock, type Clock } from "../sources/connector/rate-budget.js";
+import { reconcile, type SyncLogger } from "./reconcile.js";
 import {
   CHECKPOINT_KEY,
   CURRENT_KEY,
@@ -22,19 +22,15 @@ import {
   refreshProgress,
   pushRun,
   type CheckpointState,
-  type StreamProgress,
   type SyncRun,
   type SyncState,
 } from "./run-state.js";
-import { parseSourceConfig, productOfKind, SOURCE_SETTING, type SourceConfig } from "./source-config.js";
+import { parseSourceConfig, productOfKind, SOURCE_SETTING, type SourceConfig } from "../sources/connector/source-config.js";
 import { claimSite } from "./sync-lock.js";
-import { SyncError } from "./sync-error.js";
+import { SluiceError } from "../core/errors.js";
+import { sourceError, sourceErrorWhere } from "../sources/connector/source-error.js";
 import { rowMapper, type RowMapper } from "./to-row.js";
 
-export interface SyncLogger {
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-}
 
 export interface SyncOptions {
   store: Store;
@@ -58,30 +54,29 @@ export interface SyncOptions {
   afterBatch?: (stream: string, batches: number) => void | Promise<void>;
 }
 
-export class SyncBusyError extends Error {
-  constructor(readonly running: SyncRun) {
-    super(`a sync of this site is already running (started ${running.startedAt})`);
-    this.name = "SyncBusyError";
-  }
+function syncBusy(running: SyncRun): SluiceError {
+  return new SluiceError("sluice.sync.running", `a sync of this site is already running (started ${running.startedAt})`, { details: { running } });
 }
 
 export async function readSourceConfig(store: Store, siteId: number): Promise<SourceConfig | undefined> {
   const raw = await store.settings.get<unknown>(siteId, SOURCE_SETTING);
   if (raw === undefined) return undefined;
   const parsed = parseSourceConfig(raw);
-  if (!parsed.ok) throw new SyncError(`the source of site ${siteId} is invalid: ${parsed.errors.map((e) => e.message).join("; ")}`);
+  if (!parsed.ok) throw sourceError(`the source of site ${siteId} is invalid: ${parsed.errors.map((e) => e.message).join("; ")}`, {}, "sluice.source.invalid");
   return parsed.config;
 }
 
 const BATCH_ROWS = 2000;
 
+export type { SyncLogger };
+
 export async function runSync(options: SyncOptions): Promise<SyncRun> {
   const { store, site } = options;
   const clock = options.clock ?? systemClock;
   const config = await readSourceConfig(store, site.id);
-  if (!config) throw new SyncError(`site ${site.key || "/"} has no source: configure one with --source and --url`);
+  if (!config) throw sourceError(`site ${site.key || "/"} has no source: configure one with --source and --url`, {}, "sluice.source.not.found");
   if (productOfKind(config.kind) !== site.product) {
-    throw new SyncError(`a ${config.kind} source cannot feed the ${site.product} site ${site.key || "/"}`);
+    throw sourceError(`a ${config.kind} source cannot feed the ${site.product} site ${site.key || "/"}`, {}, "sluice.source.invalid");
   }
   const connector = connectorFor(config);
   const startedAt = clock.now();
@@ -105,7 +100,7 @@ export async function runSync(options: SyncOptions): Promise<SyncRun> {
     retries: 0,
   };
   const claim = await claimSite(store, site.id, run, startedAt);
-  if (!claim.ok) throw new SyncBusyError(claim.running);
+  if (!claim.ok) throw syncBusy(claim.running);
   const log = options.logger;
   log?.info({ site: site.key, kind: config.kind, mode: run.mode }, "sync started");
 
@@ -224,7 +219,7 @@ export async function runSync(options: SyncOptions): Promise<SyncRun> {
     abort.abort();
     run.status = "FAILED";
     run.finishedAt = new Date(clock.now()).toISOString();
-    const e = error instanceof SyncError ? error : undefined;
+    const e = sourceErrorWhere(error);
     run.error = {
       message: error instanceof Error ? error.message : String(error),
       ...(e?.entity ? { entity: e.entity } : {}),
@@ -260,7 +255,7 @@ async function storeBatch(
     if (records.length === 0) continue;
     const { def, map } = mapperOf(name);
     for (let i = 0; i < records.length; i += BATCH_ROWS) {
-      const slice = records.slice(i, i + BATCH_ROWS) as SyncRecord[];
+      const slice = records.slice(i, i + BATCH_ROWS);
       await store.data.upsert(siteId, def, slice.map(map));
     }
     counts[name] = (counts[name] ?? 0) + records.length;

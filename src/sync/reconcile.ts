@@ -5,10 +5,15 @@
  */
 import type { EntityDef } from "../core/entities/registry.js";
 import type { Store } from "../store/port.js";
-import type { Connector, StreamContext } from "./connector.js";
-import type { SyncLogger } from "./engine.js";
+import type { Connector, StreamContext } from "../sources/connector/connector.js";
 
 const KEY_BATCH = 5000;
+
+/** What a sync logs to (a pino logger fits). */
+export interface SyncLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
 
 export async function reconcile(
   store: Store,

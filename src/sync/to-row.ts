@@ -6,7 +6,7 @@
 import { storedColumns, type Column, type EntityDef } from "../core/entities/registry.js";
 import { isoUtcSeconds, parseOffsetDateTime } from "../core/time.js";
 import type { RowValues } from "../store/port.js";
-import type { SyncRecord } from "./connector.js";
+import type { SyncRecord } from "../sources/connector/connector.js";
 
 type Convert = (value: unknown) => unknown;
 

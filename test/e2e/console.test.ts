@@ -65,7 +65,8 @@ class ConsoleWatch {
 }
 
 async function csvRows(file: string): Promise<string[][]> {
-  return parse(await readFile(file, "utf8"), { relax_column_count: false }) as string[][];
+  const rows: string[][] = parse(await readFile(file, "utf8"), { relax_column_count: false });
+  return rows;
 }
 
 async function entityFile(dir: string, entity: string): Promise<string> {

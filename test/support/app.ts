@@ -84,7 +84,7 @@ export async function waitForJob(t: TestApp, site: string, jobId: number, timeou
     const job = await t.ctx.store.jobs.get(site_.id, jobId);
     if (job && job.status !== "STARTED" && job.status !== "CANCELLATION_REQUESTED") {
       const res = await t.app.inject({ method: "GET", url: `/${site}/rest/datapipeline/latest/history?limit=1000`, headers: t.auth });
-      const found = (res.json() as { values: Record<string, unknown>[] }).values.find((v) => v.jobId === jobId);
+      const found = (res.json<{ values: Record<string, unknown>[] }>()).values.find((v) => v.jobId === jobId);
       return found!;
     }
     if (Date.now() > until) throw new Error(`job ${jobId} of /${site} still running after ${timeoutMs} ms`);

@@ -10,7 +10,8 @@ const run = promisify(execFile);
 /** Records (header first) by csv-parse in strict RFC 4180 mode. */
 export async function parseWithCsvParse(path: string): Promise<string[][]> {
   const text = await readFile(path, "utf8");
-  return parse(text, { bom: false, relax_quotes: false, relax_column_count: false, skip_empty_lines: false, record_delimiter: "\r\n" }) as string[][];
+  const rows: string[][] = parse(text, { bom: false, relax_quotes: false, relax_column_count: false, skip_empty_lines: false, record_delimiter: "\r\n" });
+  return rows;
 }
 
 /** Python's csv module (default dialect, newline=''): [header, rows, width-consistent]. */

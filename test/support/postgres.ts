@@ -212,7 +212,7 @@ async function startCluster(): Promise<TestPostgres> {
     try {
       await user.exec(join(bin, "initdb"), ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"]);
     } catch (error) {
-      throw new Error(`initdb failed: ${describe(error)}`);
+      throw new Error(`initdb failed: ${describe(error)}`, { cause: error });
     }
     let port = 0;
     for (let attempt = 1; ; attempt++) {
@@ -224,7 +224,7 @@ async function startCluster(): Promise<TestPostgres> {
       } catch (error) {
         // Another process may have taken the port between the probe and the start: try another one.
         if (attempt < 3 && (await tail(log, 10)).includes("could not bind")) continue;
-        throw new Error(`pg_ctl start failed: ${describe(error)}\n--- server log ---\n${await tail(log)}`);
+        throw new Error(`pg_ctl start failed: ${describe(error)}\n--- server log ---\n${await tail(log)}`, { cause: error });
       }
     }
     const admin = `postgres://postgres@127.0.0.1:${port}/postgres`;
@@ -234,7 +234,7 @@ async function startCluster(): Promise<TestPostgres> {
       await withClient(admin, (c) => c.query(`CREATE DATABASE ${name}`));
       return { url: `postgres://postgres@127.0.0.1:${port}/${name}`, stop: dispose };
     } catch (error) {
-      throw new Error(`${describe(error)}\n--- server log ---\n${await tail(log)}`);
+      throw new Error(`${describe(error)}\n--- server log ---\n${await tail(log)}`, { cause: error });
     }
   } catch (error) {
     await dispose();

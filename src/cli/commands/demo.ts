@@ -1,7 +1,7 @@
 /** `sluice demo`: (re)fill the demo sites with generated data. */
 import { Command } from "commander";
 import { seedDemo } from "../../app/bootstrap.js";
-import { action, CliError, commandContext } from "../shared.js";
+import { action, usage, commandContext } from "../shared.js";
 
 export function demoCommand(): Command {
   return new Command("demo")
@@ -12,8 +12,8 @@ export function demoCommand(): Command {
       action(async (opts: { scale: string; seed: string }, cmd: Command) => {
         const scale = Number(opts.scale);
         const seed = Number(opts.seed);
-        if (!(scale > 0 && scale <= 10_000)) throw new CliError("--scale must be a number above 0 and at most 10000.");
-        if (!Number.isInteger(seed) || seed < 0) throw new CliError("--seed must be a whole number, 0 or more.");
+        if (!(scale > 0 && scale <= 10_000)) throw usage("--scale must be a number above 0 and at most 10000.");
+        if (!Number.isInteger(seed) || seed < 0) throw usage("--seed must be a whole number, 0 or more.");
         const ctx = await commandContext(cmd);
         try {
           const started = Date.now();

@@ -1,10 +1,10 @@
 /** `sluice export`: the same export as the REST API, run in this process with a progress bar. */
 import { Command } from "commander";
 import cliProgress from "cli-progress";
+import { isSluiceError } from "../../core/errors.js";
 import { parseExportParams } from "../../server/params.js";
-import { ValidationErrors } from "../../server/errors.js";
 import { jobDirectory } from "../../export/engine.js";
-import { action, CliError, commandContext, siteByKey } from "../shared.js";
+import { action, usage, commandContext, siteByKey } from "../shared.js";
 
 export function exportCommand(): Command {
   return new Command("export")
@@ -30,16 +30,16 @@ export function exportCommand(): Command {
               Date.now(),
             );
           } catch (error) {
-            if (error instanceof ValidationErrors) throw new CliError(error.items.map((i) => i.message).join("\n"));
+            if (isSluiceError(error)) throw usage(error.problems.map((i) => i.message).join("\n"));
             throw error;
           }
           await ctx.exports.recoverLostJobs();
           const result = await ctx.exports.start(site, { ...params, trigger: "cli" });
           if (result.outcome === "running") {
-            throw new CliError(`Export job ${result.job.jobId} is already running on ${result.job.nodeId}; cancel it with 'sluice cancel --site ${site.key}'.`);
+            throw usage(`Export job ${result.job.jobId} is already running on ${result.job.nodeId}; cancel it with 'sluice cancel --site ${site.key}'.`);
           }
           if (result.outcome === "failed") {
-            throw new CliError(`Export refused (job ${result.job.jobId} FAILED):\n${result.job.errors.map((e) => `  ${e.key}: ${e.message}`).join("\n")}`);
+            throw usage(`Export refused (job ${result.job.jobId} FAILED):\n${result.job.errors.map((e) => `  ${e.key}: ${e.message}`).join("\n")}`);
           }
           const job = result.job;
           for (const w of job.warnings) process.stderr.write(`warning: ${w.message}\n`);
@@ -79,7 +79,7 @@ export function exportCommand(): Command {
           if (started) bar.stop();
           const done = (await ctx.store.jobs.get(site.id, job.jobId))!;
           if (done.status !== "COMPLETED") {
-            throw new CliError(`Export job ${done.jobId} ${done.status}${done.errors.length ? `: ${done.errors.map((e) => e.message).join("; ")}` : ""}`);
+            throw usage(`Export job ${done.jobId} ${done.status}${done.errors.length ? `: ${done.errors.map((e) => e.message).join("; ")}` : ""}`);
           }
           const out = (line: string) => process.stdout.write(`${line}\n`);
           out(`Export job ${done.jobId} COMPLETED: ${done.statistics?.writtenRows ?? 0} rows in ${((done.completedTime! - done.startTime) / 1000).toFixed(1)} s`);

@@ -2,7 +2,7 @@
 import { Command } from "commander";
 import { jobResponse } from "../../core/job.js";
 import { schemaStatus } from "../../core/entities/registry.js";
-import { action, CliError, commandContext, siteByKey } from "../shared.js";
+import { action, usage, commandContext, siteByKey } from "../shared.js";
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
@@ -35,9 +35,9 @@ export function cancelCommand(): Command {
         const ctx = await commandContext(cmd);
         try {
           const site = await siteByKey(ctx.store, opts.site);
-          if (opts.jobId !== undefined && !/^\d+$/.test(opts.jobId)) throw new CliError(`--job-id must be a positive number, not '${opts.jobId}'.`);
+          if (opts.jobId !== undefined && !/^\d+$/.test(opts.jobId)) throw usage(`--job-id must be a positive number, not '${opts.jobId}'.`);
           const result = await ctx.exports.cancel(site, opts.jobId ? Number(opts.jobId) : undefined);
-          if (result.outcome === "none") throw new CliError("There is no export job running to cancel.");
+          if (result.outcome === "none") throw usage("There is no export job running to cancel.");
           process.stdout.write(`Cancellation of export job ${result.job.jobId} requested; it stops within seconds.\n`);
         } finally {
           await ctx.close();
@@ -61,7 +61,7 @@ export function historyCommand(): Command {
           const offset = Number(opts.offset);
           const limit = Number(opts.limit);
           if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
-            throw new CliError("--offset must be 0 or more and --limit between 1 and 1000.");
+            throw usage("--offset must be 0 or more and --limit between 1 and 1000.");
           }
           const { jobs, total } = await ctx.store.jobs.history(site.id, offset, limit);
           if (opts.json) {

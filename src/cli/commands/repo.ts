@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
 import type { Site, Store } from "../../store/port.js";
-import { addRepository, listRepositories, scanRoot, type ScanMapping } from "../../sources/git/registry.js";
+import { addRepository, listRepositories, scanRoot, type ScanMapping } from "../../sources/git/index.js";
 
 export interface RepoCommandContext {
   openStore(): Promise<Store>;
@@ -118,7 +118,7 @@ async function readMapping(file: string): Promise<ScanMapping> {
   try {
     parsed = JSON.parse(await readFile(file, "utf8"));
   } catch (error) {
-    throw new Error(`Cannot read the mapping file ${file}: ${(error as Error).message}`);
+    throw new Error(`Cannot read the mapping file ${file}: ${(error as Error).message}`, { cause: error });
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new Error(`The mapping file ${file} must hold an object: { "<relative path>": { "project": "KEY", "name": "…" } }`);

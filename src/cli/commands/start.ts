@@ -28,7 +28,7 @@ export function startCommand(extras: readonly ExtraRoutes[]): Command {
         await app.listen({ port: config.port, host: config.host });
         const address = app.server.address();
         const port = typeof address === "object" && address ? address.port : config.port;
-        if (port !== config.port && !process.env.SLUICE_BASE_URL) {
+        if (port !== config.port && !config.baseUrlGiven) {
           // Any free port: show the URL people can use.
           (config as { baseUrl: string }).baseUrl = config.baseUrl.replace(/:\d+$/, `:${port}`);
         }

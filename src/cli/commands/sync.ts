@@ -7,17 +7,17 @@
 import cliProgress from "cli-progress";
 import { Command, Option } from "commander";
 import type { Site, Store } from "../../store/port.js";
-import { readSourceConfig, runSync, SyncBusyError } from "../../sync/engine.js";
+import { readSourceConfig, runSync } from "../../sync/engine.js";
 import type { StreamProgress, SyncRun } from "../../sync/run-state.js";
 import { CHECKPOINT_KEY, STATE_KEY } from "../../sync/run-state.js";
-import { parseSourceConfig, productOfKind, SOURCE_KINDS, SOURCE_SETTING, type SourceConfig } from "../../sync/source-config.js";
-import { systemClock } from "../../sync/rate-budget.js";
-import { SyncError } from "../../sync/sync-error.js";
+import { parseSourceConfig, productOfKind, SOURCE_KINDS, SOURCE_SETTING, type SourceConfig } from "../../sources/connector/source-config.js";
+import { systemClock } from "../../sources/connector/rate-budget.js";
+import { usage } from "../shared.js";
 
 export interface SyncCommandContext {
   openStore(): Promise<Store>;
-  /** Where token variables are read (defaults to the process environment). */
-  env?: Readonly<Record<string, string | undefined>>;
+  /** Where token variables are read (the configuration's environment). */
+  env: Readonly<Record<string, string | undefined>> | (() => Readonly<Record<string, string | undefined>>);
   /** Where results and errors are written (defaults to stdout and stderr). */
   out?: (text: string) => void;
   err?: (text: string) => void;
@@ -46,7 +46,7 @@ export function addSourceOptions(cmd: Command): Command {
 export async function saveSourceFromOptions(store: Store, site: Site, opts: SourceOptions): Promise<SourceConfig | undefined> {
   if (!opts.source) {
     const stray = (["url", "email", "apiTokenEnv", "tokenFile", "syncInterval"] as const).filter((k) => opts[k] !== undefined);
-    if (stray.length > 0) throw new SyncError(`--${stray.map(flag).join(", --")} need --source <kind> (${SOURCE_KINDS.join(", ")})`);
+    if (stray.length > 0) throw usage(`--${stray.map(flag).join(", --")} need --source <kind> (${SOURCE_KINDS.join(", ")})`);
     return undefined;
   }
   const interval = opts.syncInterval === undefined ? undefined : /^\d+$/.test(opts.syncInterval) ? Number(opts.syncInterval) : NaN;
@@ -60,10 +60,10 @@ export async function saveSourceFromOptions(store: Store, site: Site, opts: Sour
   });
   if (!parsed.ok) {
     const lines = parsed.errors.map((e) => e.message.replace(/^(\w+):/, (_, k: string) => `--${flag(optionOf(k))}:`));
-    throw new SyncError(`invalid source:\n  ${lines.join("\n  ")}`);
+    throw usage(`invalid source:\n  ${lines.join("\n  ")}`);
   }
   if (productOfKind(parsed.config.kind) !== site.product) {
-    throw new SyncError(`a ${parsed.config.kind} source cannot feed the ${site.product} site ${site.key || "/"}`);
+    throw usage(`a ${parsed.config.kind} source cannot feed the ${site.product} site ${site.key || "/"}`);
   }
   await store.settings.set(site.id, SOURCE_SETTING, parsed.config);
   await store.settings.delete(site.id, CHECKPOINT_KEY);
@@ -144,7 +144,7 @@ export function syncCommand(ctx: SyncCommandContext): Command {
     )
     .action(async (opts: { site: string; watch?: boolean; full?: boolean; reconcile?: boolean }) => {
       const store = await ctx.openStore();
-      const env = ctx.env ?? process.env;
+      const env = typeof ctx.env === "function" ? ctx.env() : ctx.env;
       const out = ctx.out ?? ((text: string) => void process.stdout.write(text));
       const err = ctx.err ?? ((text: string) => void process.stderr.write(text));
       const interrupt = new AbortController();
@@ -153,9 +153,9 @@ export function syncCommand(ctx: SyncCommandContext): Command {
       process.once("SIGTERM", onSignal);
       try {
         const site = await store.sites.byKey(opts.site.replace(/^\/+|\/+$/g, ""));
-        if (!site) throw new SyncError(`no site '${opts.site}': create one with 'sluice site create'`);
+        if (!site) throw usage(`no site '${opts.site}': create one with 'sluice site create'`);
         const config = await readSourceConfig(store, site.id);
-        if (!config) throw new SyncError(`site ${opts.site} has no source: give one with --source <kind> --url <url> on 'sluice site create'`);
+        if (!config) throw usage(`site ${opts.site} has no source: give one with --source <kind> --url <url> on 'sluice site create'`);
         let full = opts.full === true;
         for (;;) {
           const view = new ProgressView(err);
@@ -166,8 +166,8 @@ export function syncCommand(ctx: SyncCommandContext): Command {
           } catch (error) {
             view.stop();
             if (interrupt.signal.aborted) break;
-            const message = error instanceof SyncBusyError ? error.message : error instanceof Error ? error.message : String(error);
-            if (!opts.watch) throw new SyncError(message);
+            const message = error instanceof Error ? error.message : String(error);
+            if (!opts.watch) throw usage(message);
             err(`sluice: sync failed: ${message}\n`);
           }
           if (!opts.watch || interrupt.signal.aborted) break;

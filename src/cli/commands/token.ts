@@ -1,7 +1,7 @@
 /** `sluice token create`: a new personal access token (shown once, stored hashed). */
 import { Command } from "commander";
 import { issueToken } from "../../server/auth.js";
-import { action, CliError, commandStore } from "../shared.js";
+import { action, usage, commandStore } from "../shared.js";
 
 export function tokenCommand(): Command {
   const token = new Command("token").description("manage personal access tokens");
@@ -13,7 +13,7 @@ export function tokenCommand(): Command {
       .option("--no-sysadmin", "an account without system administrator rights")
       .action(
         action(async (opts: { user: string; name: string; sysadmin: boolean }, cmd: Command) => {
-          if (!/^[A-Za-z0-9._@-]{1,64}$/.test(opts.user)) throw new CliError("--user must be 1-64 letters, digits or . _ @ -");
+          if (!/^[A-Za-z0-9._@-]{1,64}$/.test(opts.user)) throw usage("--user must be 1-64 letters, digits or . _ @ -");
           const store = await commandStore(cmd);
           try {
             const value = await issueToken(store, { username: opts.user, sysadmin: opts.sysadmin, name: opts.name });

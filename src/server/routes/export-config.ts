@@ -6,14 +6,14 @@ import type { FastifyInstance } from "fastify";
 import { productSchemas } from "../../core/entities/registry.js";
 import type { AppContext } from "../../app/context.js";
 import { EXPORT_PATH_SETTING, rootExportPath } from "../../jobs/export-paths.js";
-import { ValidationErrors } from "../errors.js";
+import { invalid as problemsOf } from "../../core/errors.js";
 import { siteRoute } from "../site-routes.js";
 
 const P = "data-pipeline.api.rest.config.export.path";
 const FORBIDDEN_ROOTS = ["/proc", "/sys", "/dev"];
 
 function invalid(key: string, message: string): never {
-  throw new ValidationErrors([{ key, message }], "Invalid export path");
+  throw problemsOf([{ key, message }], "Invalid export path");
 }
 
 /** Cleans and checks a custom export path; creates `<path>/data-pipeline/export` to prove it is writable. */

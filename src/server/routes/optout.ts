@@ -6,7 +6,7 @@ import type { AppContext } from "../../app/context.js";
 import { siteBaseUrl } from "../../jobs/export-paths.js";
 import { findScopes, OPT_OUT_SETTING, optOutEntity, readOptOuts } from "../../jobs/opt-outs.js";
 import type { Site } from "../../store/port.js";
-import { ValidationErrors } from "../errors.js";
+import { invalid } from "../../core/errors.js";
 import { parseBoolean } from "../params.js";
 import { siteRoute } from "../site-routes.js";
 
@@ -23,7 +23,7 @@ function parseBody(body: unknown, site: Site): { keys: string[] } {
       problems.push("keys must be a non-empty list of keys (strings).");
     }
   }
-  if (problems.length) throw new ValidationErrors(problems.map((message) => ({ key: `${KEY}.invalid`, message })), "Invalid opt-out request");
+  if (problems.length) throw invalid(problems.map((message) => ({ key: `${KEY}.invalid`, message })), "Invalid opt-out request");
   return { keys: [...new Set((b!.keys as string[]).map((k) => k.trim()))] };
 }
 
@@ -53,10 +53,10 @@ export function optOutRoutes(app: FastifyInstance, ctx: AppContext): void {
       const found = await findScopes(ctx.store, site, { keys }, keys.length * 2);
       const missing = keys.filter((k) => !found.some((f) => f.key === k || f.identifier === k));
       if (missing.length > 0 && !continueIfNotFound) {
-        throw new ValidationErrors(
+        throw invalid(
           [{ key: `${KEY}.not.found`, message: `No ${kind.toLowerCase()} with key ${missing.join(", ")} on this site (add continueIfNotFound=true to skip unknown keys).` }],
           "Entities not found",
-          404,
+          `${KEY}.not.found` as const,
         );
       }
       const current = await readOptOuts(ctx.store, site);
@@ -64,7 +64,7 @@ export function optOutRoutes(app: FastifyInstance, ctx: AppContext): void {
       const merged = [...current];
       for (const f of found) if (!merged.some((m) => m.identifier === f.identifier)) merged.push(optOutEntity(kind, f, baseUrl));
       if (merged.length > ctx.config.export.optOutLimit) {
-        throw new ValidationErrors([
+        throw invalid([
           { key: `${KEY}.limit.exceeded`, message: `At most ${ctx.config.export.optOutLimit} entities can be opted out (optOutLimit); this request would make ${merged.length}.` },
         ]);
       }

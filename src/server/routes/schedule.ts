@@ -6,14 +6,14 @@ import { formatZoned, isValidZone, parseOffsetDateTime } from "../../core/time.j
 import type { AppContext } from "../../app/context.js";
 import { SCHEDULE_SETTING, type StoredSchedule } from "../../jobs/schedule-store.js";
 import type { Site } from "../../store/port.js";
-import { ValidationErrors, type ErrorItem } from "../errors.js";
+import { invalid, type Problem } from "../../core/errors.js";
 import { siteRoute } from "../site-routes.js";
 
 const KEY = "data-pipeline.api.rest.config.schedule.invalid";
 
 export function parseSchedule(body: unknown, site: Site, defaultZone: string, now: number): Schedule {
   const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
-  const errors: ErrorItem[] = [];
+  const errors: Problem[] = [];
   const err = (message: string) => errors.push({ key: KEY, message });
 
   const days: Weekday[] = [];
@@ -42,7 +42,7 @@ export function parseSchedule(body: unknown, site: Site, defaultZone: string, no
   }
   const zoneId = b.zoneId === undefined || b.zoneId === null || b.zoneId === "" ? defaultZone : String(b.zoneId);
   if (!isValidZone(zoneId)) err(`zoneId '${zoneId.slice(0, 60)}' is not an IANA time zone such as Europe/Paris.`);
-  if (errors.length) throw new ValidationErrors(errors, "Invalid schedule");
+  if (errors.length) throw invalid(errors, "Invalid schedule");
   const t = time!;
   const pad = (n: number) => String(n).padStart(2, "0");
   return {

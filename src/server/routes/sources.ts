@@ -6,9 +6,10 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Site, Store } from "../../store/port.js";
-import { runSync, SyncBusyError, type SyncLogger } from "../../sync/engine.js";
+import { isSluiceError } from "../../core/errors.js";
+import { runSync, type SyncLogger } from "../../sync/engine.js";
 import { CHECKPOINT_KEY, STATE_KEY, type SyncRun } from "../../sync/run-state.js";
-import { describeSource, parseSourceConfig, productOfKind, SOURCE_SETTING, type SourceConfig } from "../../sync/source-config.js";
+import { describeSource, parseSourceConfig, productOfKind, SOURCE_SETTING, type SourceConfig } from "../../sources/connector/source-config.js";
 import { holdsSite } from "../../sync/sync-lock.js";
 import { syncStatus } from "../../sync/sync-status.js";
 import { CURRENT_KEY } from "../../sync/run-state.js";
@@ -120,14 +121,14 @@ export async function sourcesRoutes(app: FastifyInstance, options: SourcesRoutes
     });
     const outcome = await Promise.race([first.then((run) => ({ run })), done.then((run) => ({ run }), (error: unknown) => ({ error }))]);
     if ("error" in outcome) {
-      if (outcome.error instanceof SyncBusyError) {
+      if (isSluiceError(outcome.error) && outcome.error.code === "sluice.sync.running") {
         return send(reply, 409, "A sync is already running", [{ key: "sluice.sync.running", message: outcome.error.message }]);
       }
       const status = await syncStatus(store, site, Date.now());
       return reply.code(202).send(status.current);
     }
     const settled = done.catch((error: unknown) => {
-      if (!(error instanceof SyncBusyError)) options.logger?.warn({ site: site.key, error: String(error) }, "sync failed");
+      if (!(isSluiceError(error) && error.code === "sluice.sync.running")) options.logger?.warn({ site: site.key, error: String(error) }, "sync failed");
     });
     options.onSync?.(settled);
     return reply.code(202).send(outcome.run);

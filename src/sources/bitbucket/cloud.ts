@@ -4,9 +4,9 @@
  * repository with `q=updated_on >= "…"` sorted by `updated_on`, and for each changed pull request
  * its activity and build statuses. Commits come from the git mirror (not here).
  */
-import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../../sync/connector.js";
-import type { SourceConfig } from "../../sync/source-config.js";
-import { SyncError } from "../../sync/sync-error.js";
+import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../connector/connector.js";
+import type { SourceConfig } from "../connector/source-config.js";
+import { sourceError } from "../connector/source-error.js";
 import { commitPass, emailOf, type CommitCheckpoint } from "./commit-pass.js";
 import { bareUuid, hashId, uuidToId } from "./ids.js";
 
@@ -74,7 +74,7 @@ interface CloudStatus {
 export function workspaceOf(config: SourceConfig): string {
   if (config.workspace) return config.workspace;
   const segment = new URL(config.url).pathname.split("/").filter(Boolean)[0];
-  if (!segment) throw new SyncError(`bitbucket-cloud needs a workspace: give --url https://bitbucket.org/<workspace>`);
+  if (!segment) throw sourceError(`bitbucket-cloud needs a workspace: give --url https://bitbucket.org/<workspace>`, {}, "sluice.source.invalid");
   return segment;
 }
 
@@ -281,7 +281,7 @@ function commitStream(): Stream {
     name: "commits",
     entities: ["commits"],
     async *read(ctx): AsyncIterable<Batch> {
-      const pass = commitPass(ctx.checkpoint as CommitCheckpoint | undefined);
+      const pass = commitPass(ctx.checkpoint);
       let high = pass.high;
       const ws = workspaceOf(ctx.config);
       const checkpoint = () => ({ ...(pass.since !== undefined ? { since: pass.since } : {}), ...(high !== undefined ? { high } : {}), done: [...pass.done] });

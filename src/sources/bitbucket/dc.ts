@@ -4,7 +4,7 @@
  * whole each run; pull requests of every repository newest first, and for those updated since the
  * cursor their activities and the build statuses of their latest commit.
  */
-import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../../sync/connector.js";
+import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../connector/connector.js";
 import { commitPass, type CommitCheckpoint } from "./commit-pass.js";
 
 interface DcPage<T> {
@@ -274,7 +274,7 @@ function commitStream(): Stream {
     name: "commits",
     entities: ["commits"],
     async *read(ctx): AsyncIterable<Batch> {
-      const pass = commitPass(ctx.checkpoint as CommitCheckpoint | undefined);
+      const pass = commitPass(ctx.checkpoint);
       let high = pass.high;
       const checkpoint = () => ({ ...(pass.since !== undefined ? { since: pass.since } : {}), ...(high !== undefined ? { high } : {}), done: [...pass.done] });
       for (const repo of await repositories(ctx)) {

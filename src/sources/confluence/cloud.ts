@@ -3,9 +3,9 @@
  * API token. v2 has no "modified since" filter, so pages, blog posts and comments are listed newest
  * change first (`sort=-modified-date`) and a pass stops at the previous high-water mark.
  */
-import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../../sync/connector.js";
-import { mapLimit } from "../../sync/map-limit.js";
-import { SyncError } from "../../sync/sync-error.js";
+import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../connector/connector.js";
+import { mapLimit } from "../connector/map-limit.js";
+import { sourceError } from "../connector/source-error.js";
 import type { CursorPage, V2Content, V2FooterComment, V2Label, V2Space, V2User } from "./api-types.js";
 import { descendingCheckpoint, OVERLAP_MS, type DescendingCheckpoint } from "./descending.js";
 
@@ -17,7 +17,7 @@ async function* cursorPages<T>(ctx: StreamContext, first: string, query: Record<
   for (;;) {
     const previous = next;
     next = page._links?.next ? wikiPath(page._links.next) : undefined;
-    if (next !== undefined && next === previous) throw new SyncError(`reading ${entity}: ${first} returned the same next link twice`, { entity, path: first });
+    if (next !== undefined && next === previous) throw sourceError(`reading ${entity}: ${first} returned the same next link twice`, { entity, path: first });
     yield { results: page.results, next };
     if (!next) return;
     page = await ctx.http.get<CursorPage<T>>(next, { entity });

@@ -5,8 +5,8 @@
  * CQL dates carry no zone (the server's), so the cursor is moved back by a 15-hour overlap.
  */
 import { DateTime } from "luxon";
-import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../../sync/connector.js";
-import { mapLimit } from "../../sync/map-limit.js";
+import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../connector/connector.js";
+import { mapLimit } from "../connector/map-limit.js";
 import type { OffsetPage, V1Content, V1Space, V1User } from "./api-types.js";
 
 const OVERLAP_MS = 15 * 3_600_000;

@@ -3,7 +3,7 @@
  * pass; a pass reads down to `high − overlap`. Within a pass, `next` is the page to read and
  * `passHigh` the newest change seen so far, which becomes `high` when the pass ends.
  */
-import type { Checkpoint } from "../../sync/connector.js";
+import type { Checkpoint } from "../connector/connector.js";
 
 export const OVERLAP_MS = 5 * 60_000;
 

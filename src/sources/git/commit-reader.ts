@@ -10,7 +10,7 @@
 import { storedColumns, type EntityDef } from "../../core/entities/registry.js";
 import type { EntityReader, ReadOptions } from "../port.js";
 import type { Site, Store } from "../../store/port.js";
-import { CommitStream, GitReadError, LOG_FORMAT } from "./commit-stream.js";
+import { CommitStream, isGitReadError, LOG_FORMAT } from "./commit-stream.js";
 import { listRepositories } from "./registry.js";
 import { describeRepository, repositoryPath, type Repository } from "./repository.js";
 import { StoreCommits } from "./store-commits.js";
@@ -156,7 +156,7 @@ export class GitCommitReader implements EntityReader {
           }
         } catch (error) {
           signal.throwIfAborted();
-          if (!(error instanceof GitReadError) || !settings.forceExport) throw error;
+          if (!isGitReadError(error) || !settings.forceExport) throw error;
           warnings.push(skipped(repo, error.message));
         } finally {
           stream.stop();

@@ -8,7 +8,7 @@
  *   prefetched while the previous one is still being written) counts for neither.
  */
 import type { ChildProcess } from "node:child_process";
-import { SluiceError } from "../../core/errors.js";
+import { isSluiceError, SluiceError } from "../../core/errors.js";
 import { gitErrorLine, killGit, spawnGit } from "./git-process.js";
 import { NulRecordParser } from "./nul-record-parser.js";
 
@@ -30,10 +30,12 @@ export interface CommitStreamOptions {
 }
 
 /** git itself failed (corrupt repository, missing path): skippable under forceExport. */
-export class GitReadError extends SluiceError {
-  constructor(message: string) {
-    super("export.failed", message);
-  }
+export function gitReadError(message: string): SluiceError {
+  return new SluiceError("export.failed", message, { details: { gitRead: true } });
+}
+
+export function isGitReadError(error: unknown): error is SluiceError {
+  return isSluiceError(error) && error.details?.gitRead === true;
 }
 
 export class CommitStream {
@@ -97,16 +99,16 @@ export class CommitStream {
     child.stderr!.setEncoding("utf8").on("data", (s: string) => {
       if (this.stderr.length < 8192) this.stderr += s;
     });
-    child.on("error", (error) => this.fail(new GitReadError(`Could not start git for repository ${options.describe}: ${error.message}`)));
+    child.on("error", (error) => this.fail(gitReadError(`Could not start git for repository ${options.describe}: ${error.message}`)));
     child.on("close", (code, signal) => {
       this.clearTimers();
       if (this.error) return;
       if (code === 0 && this.parser.complete) {
         this.ended = true;
       } else if (code === 0) {
-        this.error = new GitReadError(`git log output of repository ${options.describe} ended in the middle of a commit`);
+        this.error = gitReadError(`git log output of repository ${options.describe} ended in the middle of a commit`);
       } else {
-        this.error = new GitReadError(
+        this.error = gitReadError(
           `git log failed for repository ${options.describe} (${signal ?? `exit ${code}`}): ${gitErrorLine(this.stderr)}`,
         );
       }

@@ -2,23 +2,18 @@
  * Spawning `git`. Every git process runs in its own process group so that stopping it (an abort, a
  * timeout, a consumer that stops early) also stops whatever it started, wrappers included.
  *
- * Test hook: `SLUICE_TEST_GIT_STALL_MS` (read by `stallHookFromEnv`, the only place that reads it)
- * makes every streaming git command start through `sh -c 'sleep …; exec git …'`, a real process that
- * stays silent for that long. Tests use it to trigger the git timeouts; never set it in production.
+ * Test hook: `stallMs` (from `SLUICE_TEST_GIT_STALL_MS`, read by config.ts) makes every streaming git
+ * command start through `sh -c 'sleep …; exec git …'`, a real process that stays silent for that long.
+ * Tests use it to trigger the git timeouts; never set it in production.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { childEnvironment } from "../../config.js";
 
 export const STALL_ENV = "SLUICE_TEST_GIT_STALL_MS";
 
 export interface GitProcessOptions {
   /** Milliseconds a streaming git command waits (silently) before git runs: the stall test hook. */
   stallMs?: number;
-}
-
-/** Reads the stall test hook; 0 when unset or not a positive number. */
-export function stallHookFromEnv(env: Readonly<Record<string, string | undefined>>): number {
-  const value = Number(env[STALL_ENV] ?? "");
-  return Number.isFinite(value) && value > 0 ? value : 0;
 }
 
 const GIT_ENV = {
@@ -33,7 +28,7 @@ const GIT_ENV = {
 
 /** Starts `git <args>` with piped stdio in a new process group (through the stall wrapper if set). */
 export function spawnGit(args: readonly string[], options: GitProcessOptions = {}): ChildProcess {
-  const env = { ...process.env, ...GIT_ENV };
+  const env = childEnvironment(GIT_ENV);
   const stall = options.stallMs ?? 0;
   if (stall > 0) {
     const seconds = (stall / 1000).toFixed(3);
@@ -77,7 +72,7 @@ export function runGit(
   const max = options.maxOutput ?? 1 << 20;
   return new Promise((resolve, reject) => {
     const child = spawn("git", args, {
-      env: { ...process.env, ...GIT_ENV },
+      env: childEnvironment(GIT_ENV),
       detached: true,
       stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });

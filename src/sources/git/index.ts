@@ -5,12 +5,14 @@
 import type { Site, Store } from "../../store/port.js";
 import type { ReadinessProblem, Source } from "../port.js";
 import { GitCommitReader, type CommitReaderDeps } from "./commit-reader.js";
-import { runGit, stallHookFromEnv } from "./git-process.js";
+import { gitStallHookMs } from "../../config.js";
+import { runGit } from "./git-process.js";
 import { gitLocations, listRepositories } from "./registry.js";
 import { describeRepository } from "./repository.js";
 import { unreadableReason } from "./repository-check.js";
 
-export { addRepository, listRepositories, scanRoot } from "./registry.js";
+export { addRepository, listRepositories } from "./registry.js";
+export { scanRoot, type ScanMapping, type ScanResult } from "./scan-root.js";
 export { createRepository } from "./fast-import.js";
 
 export interface GitSourceOptions {
@@ -28,7 +30,7 @@ export function gitSource(store: Store, options: GitSourceOptions = {}): Source 
   let sinceAsFilter: Promise<boolean> | undefined;
   const readerDeps: CommitReaderDeps = {
     store,
-    stallMs: options.stallMs ?? stallHookFromEnv(process.env),
+    stallMs: options.stallMs ?? gitStallHookMs(),
     parallel,
     sinceAsFilter: () => (sinceAsFilter ??= gitAtLeast(2, 39)),
     unreadable: (siteId) => unreadable.get(siteId) ?? new Map(),

@@ -18,8 +18,6 @@ import {
 } from "./repository.js";
 import { isRepositoryRoot } from "./repository-check.js";
 
-export { scanRoot, type ScanMapping, type ScanResult } from "./scan-root.js";
-
 const repositoriesDef = entity("bitbucket", "repositories");
 
 export interface NewRepository {

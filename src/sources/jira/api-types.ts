@@ -126,7 +126,8 @@ export interface AgilePage<T> {
 export interface AgileBoard {
   id: number;
   name: string;
-  type: "scrum" | "kanban" | "simple" | string;
+  /** `scrum`, `kanban`, `simple` or another board type. */
+  type: string;
 }
 
 export interface AgileSprint {

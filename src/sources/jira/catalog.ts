@@ -1,5 +1,5 @@
 /** The instance facts an issue mapping needs, read once per run: fields, priorities, the token user's zone. */
-import type { StreamContext } from "../../sync/connector.js";
+import type { StreamContext } from "../connector/connector.js";
 import type { JiraField, JiraPriority } from "./api-types.js";
 import { fieldCatalog, type FieldCatalog } from "./map-issue.js";
 import type { JiraVariant } from "./variant.js";

@@ -1,5 +1,5 @@
 /** Jira Cloud: REST v3 + Agile, email + API token (Basic). */
-import type { Connector } from "../../sync/connector.js";
+import type { Connector } from "../connector/connector.js";
 import { jiraConnector } from "./connector.js";
 import { jiraCloud } from "./variant.js";
 

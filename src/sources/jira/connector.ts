@@ -1,5 +1,5 @@
 /** The Jira connector, one contract for Cloud and Data Center: users, issues (with fields, history, links), worklogs, sprints. */
-import type { Connector } from "../../sync/connector.js";
+import type { Connector } from "../connector/connector.js";
 import { issueStream } from "./issue-stream.js";
 import { issueSweep } from "./issue-sweep.js";
 import { sprintStream } from "./sprint-stream.js";

@@ -1,5 +1,5 @@
 /** Jira Data Center / Server: REST v2 + Agile, personal access token (Bearer). */
-import type { Connector } from "../../sync/connector.js";
+import type { Connector } from "../connector/connector.js";
 import { jiraConnector } from "./connector.js";
 import { jiraDc } from "./variant.js";
 

@@ -7,9 +7,9 @@
  * Checkpoint: `{ since, next?, high? }` — the pass's JQL lower bound, the page to read next, and the
  * newest `updated` seen. A finished pass keeps only `high`; the next pass starts at `high − overlap`.
  */
-import type { Batch, Checkpoint, Stream, StreamContext, SyncRecord } from "../../sync/connector.js";
-import { mapLimit } from "../../sync/map-limit.js";
-import { SyncError } from "../../sync/sync-error.js";
+import type { Batch, Checkpoint, Stream, StreamContext, SyncRecord } from "../connector/connector.js";
+import { mapLimit } from "../connector/map-limit.js";
+import { sourceError } from "../connector/source-error.js";
 import type { ChangelogPage, JiraHistory, JiraIssue, JqlSearchPage, OffsetSearchPage } from "./api-types.js";
 import { loadCatalog, userZone } from "./catalog.js";
 import { EPOCH_JQL, jqlDate, OVERLAP_MS, updatedSinceJql } from "./jql.js";
@@ -30,7 +30,7 @@ async function searchPage(ctx: StreamContext, variant: JiraVariant, jql: string,
       entity: ENTITY,
       query: { jql, maxResults: pageSize, fields: "*all", expand: "changelog", nextPageToken: next === undefined ? undefined : String(next) },
     });
-    if (!Array.isArray(page?.issues)) throw new SyncError(`reading issues: ${variant.api}/search/jql answered without an issues list`, { entity: ENTITY, path: `${variant.api}/search/jql` });
+    if (!Array.isArray(page?.issues)) throw sourceError(`reading issues: ${variant.api}/search/jql answered without an issues list`, { entity: ENTITY, path: `${variant.api}/search/jql` });
     // The last page has `isLast: true` and no `nextPageToken` (the key is absent, not null).
     return { issues: page.issues, next: page.isLast === true ? undefined : (page.nextPageToken ?? undefined) };
   }
@@ -39,7 +39,7 @@ async function searchPage(ctx: StreamContext, variant: JiraVariant, jql: string,
     entity: ENTITY,
     query: { jql, startAt, maxResults: pageSize, fields: "*all", expand: "changelog" },
   });
-  if (!Array.isArray(page?.issues)) throw new SyncError(`reading issues: ${variant.api}/search answered without an issues list`, { entity: ENTITY, path: `${variant.api}/search` });
+  if (!Array.isArray(page?.issues)) throw sourceError(`reading issues: ${variant.api}/search answered without an issues list`, { entity: ENTITY, path: `${variant.api}/search` });
   const after = startAt + page.issues.length;
   return { issues: page.issues, next: page.issues.length > 0 && after < page.total ? after : undefined, total: page.total };
 }

@@ -1,5 +1,5 @@
 /** The id-only sweep of issues (deleted issues go, with their custom fields and history). */
-import type { Sweep } from "../../sync/connector.js";
+import type { Sweep } from "../connector/connector.js";
 import type { JqlSearchPage, OffsetSearchPage } from "./api-types.js";
 import { ALL_ISSUES_JQL } from "./jql.js";
 import type { JiraVariant } from "./variant.js";

@@ -2,7 +2,7 @@
  * One Jira issue (Cloud v3 or DC v2 JSON) → records of `issues`, `issue_fields` (custom fields),
  * `issue_history` (one row per changed field) and `issue_links`. Column names are the registry's.
  */
-import type { SyncRecord } from "../../sync/connector.js";
+import type { SyncRecord } from "../connector/connector.js";
 import { isAdf } from "./adf.js";
 import type { JiraField, JiraHistory, JiraIssue, JiraIssueLink, JiraUser } from "./api-types.js";
 import type { JiraVariant } from "./variant.js";
@@ -68,7 +68,7 @@ function scalarOf(v: Record<string, unknown>, variant: JiraVariant): string {
     const child = obj(v.child);
     return typeof child?.value === "string" ? `${v.value} - ${child.value}` : v.value;
   }
-  if (v.accountId !== undefined || v.key !== undefined && v.displayName !== undefined) return variant.userId(v as JiraUser) ?? "";
+  if (v.accountId !== undefined || v.key !== undefined && v.displayName !== undefined) return variant.userId(v) ?? "";
   for (const k of ["name", "displayName", "key", "id"]) if (typeof v[k] === "string" || typeof v[k] === "number") return String(v[k]);
   return JSON.stringify(v);
 }

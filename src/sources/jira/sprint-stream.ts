@@ -1,5 +1,5 @@
 /** Sprints of every scrum board (Agile REST, same on Cloud and Data Center), read whole each run. */
-import type { Batch, Stream, StreamContext, SyncRecord } from "../../sync/connector.js";
+import type { Batch, Stream, StreamContext, SyncRecord } from "../connector/connector.js";
 import type { AgileBoard, AgilePage, AgileSprint } from "./api-types.js";
 
 async function* agilePages<T>(ctx: StreamContext, path: string, entity: string, allow: readonly number[] = []): AsyncIterable<T[]> {

@@ -2,7 +2,7 @@
  * Every user: Cloud `/users/search` (accountId; an email hidden by the user's privacy settings is
  * exported empty, the user is kept), Data Center `/user/search?username=.` (user key, login name).
  */
-import type { Batch, Stream, SyncRecord } from "../../sync/connector.js";
+import type { Batch, Stream, SyncRecord } from "../connector/connector.js";
 import type { JiraUser } from "./api-types.js";
 import type { JiraVariant } from "./variant.js";
 

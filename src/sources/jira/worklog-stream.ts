@@ -3,7 +3,7 @@
  * since the cursor (epoch ms), `/worklog/list` fetches them 1,000 at a time. Checkpoint:
  * `{ since, deletedSince }`, moved to each page's `until` as soon as the page is stored.
  */
-import type { Batch, Stream, SyncRecord } from "../../sync/connector.js";
+import type { Batch, Stream, SyncRecord } from "../connector/connector.js";
 import type { JiraWorklog, WorklogChangePage } from "./api-types.js";
 import type { JiraVariant } from "./variant.js";
 

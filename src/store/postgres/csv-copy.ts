@@ -14,9 +14,8 @@
  * `test/export-files.test.ts` (golden files) and `test/csv-copy.test.ts`.
  */
 import type pg from "pg";
-import { storeRenderable } from "../../core/csv.js";
+import { maxLength, storeRenderable } from "../../core/csv.js";
 import { tableName, type Column, type EntityDef } from "../../core/entities/registry.js";
-import { maxLength } from "../../export/csv-format.js";
 import type { CsvChunk, CsvRequest } from "../port.js";
 import { quoteIdent } from "./schema.js";
 

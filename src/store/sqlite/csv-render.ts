@@ -12,8 +12,8 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type Database from "better-sqlite3";
+import { maxLength } from "../../core/csv.js";
 import { tableName, type Column, type EntityDef } from "../../core/entities/registry.js";
-import { maxLength } from "../../export/csv-format.js";
 import type { CsvChunk, CsvRequest, RowFilter } from "../port.js";
 import { quoteIdent } from "./schema.js";
 

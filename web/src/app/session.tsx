@@ -8,7 +8,7 @@ export interface Session {
   api: Api;
   admin: AdminApi;
   me: Myself;
-  signOut(notice?: string): void;
+  signOut: (notice?: string) => void;
 }
 
 export const SessionContext = createContext<Session | null>(null);

@@ -17,7 +17,7 @@ export function usePoll(tick: () => Promise<void>, intervalMs: number | null, ke
       } catch {
         // The tick shows its own errors.
       }
-      if (!stopped) timer = setTimeout(run, intervalMs);
+      if (!stopped) timer = setTimeout(() => void run(), intervalMs);
     };
     void run();
     return () => {

@@ -7,7 +7,7 @@ import { FieldError } from "../components/field-error.js";
 
 export interface SignInProps {
   notice: string | null;
-  onSignedIn(token: string, me: Myself): void;
+  onSignedIn: (token: string, me: Myself) => void;
 }
 
 export function SignIn({ notice, onSignedIn }: SignInProps) {
@@ -44,7 +44,7 @@ export function SignIn({ notice, onSignedIn }: SignInProps) {
 
   return (
     <main className="sign-in" id="main">
-      <form className="card sign-in-card" onSubmit={submit} noValidate aria-labelledby="sign-in-title">
+      <form className="card sign-in-card" onSubmit={(event) => void submit(event)} noValidate aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">Sluice admin</h1>
         <p className="muted">Sign in with a personal access token of a system administrator.</p>
         {notice && (

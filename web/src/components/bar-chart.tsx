@@ -14,7 +14,7 @@ export interface BarChartProps {
   title: string;
   bars: Bar[];
   series: string[];
-  format(value: number): string;
+  format: (value: number) => string;
 }
 
 export const PALETTE = ["#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2", "#4d7c0f", "#be185d", "#64748b"];

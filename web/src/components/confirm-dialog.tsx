@@ -7,8 +7,8 @@ export interface ConfirmDialogProps {
   confirmLabel: string;
   cancelLabel: string;
   danger?: boolean;
-  onConfirm(): void;
-  onClose(): void;
+  onConfirm: () => void;
+  onClose: () => void;
 }
 
 /** A modal confirmation on the native `<dialog>` (focus trapped, Escape closes, focus returns). */

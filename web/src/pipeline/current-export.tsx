@@ -15,7 +15,7 @@ export interface CurrentExportProps {
   siteKey: string;
   job: Job | null | undefined;
   pipeline: PipelineApi;
-  onJobChanged(job: Job | null): void;
+  onJobChanged: (job: Job | null) => void;
 }
 
 /** The running or latest export: status, live progress, cancel; and the form to start the next one. */

@@ -70,7 +70,7 @@ export function ExportPathForm({ pipeline }: { pipeline: PipelineApi }) {
         Files are written to <span className="mono wrap" data-testid="root-export-path">{current?.rootExportPath ?? "…"}</span>
         {current && <span className="muted"> ({current.customPathSet ? "custom" : "default"})</span>}
       </p>
-      <form onSubmit={save} noValidate>
+      <form onSubmit={(event) => void save(event)} noValidate>
         <label htmlFor="export-path">New directory</label>
         <div className="input-row">
           <input
@@ -93,7 +93,7 @@ export function ExportPathForm({ pipeline }: { pipeline: PipelineApi }) {
       </form>
       {current?.customPathSet && (
         <div className="actions">
-          <button type="button" onClick={reset} disabled={busy}>
+          <button type="button" onClick={() => void reset()} disabled={busy}>
             Use the default path
           </button>
         </div>

@@ -138,7 +138,7 @@ export function ScheduleForm({ pipeline }: { pipeline: PipelineApi }) {
           </>
         )}
       </p>
-      <form onSubmit={save} noValidate aria-describedby={error ? "schedule-error" : undefined}>
+      <form onSubmit={(event) => void save(event)} noValidate aria-describedby={error ? "schedule-error" : undefined}>
         <fieldset className="days">
           <legend>Days</legend>
           {DAYS.map(([value, label]) => (
@@ -181,7 +181,7 @@ export function ScheduleForm({ pipeline }: { pipeline: PipelineApi }) {
             Save schedule
           </button>
           {saved && (
-            <button type="button" onClick={remove} disabled={busy}>
+            <button type="button" onClick={() => void remove()} disabled={busy}>
               Remove schedule
             </button>
           )}

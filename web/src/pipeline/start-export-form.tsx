@@ -10,7 +10,7 @@ import { FieldError } from "../components/field-error.js";
 export interface StartExportFormProps {
   pipeline: PipelineApi;
   running: boolean;
-  onStarted(job: Job | null): void;
+  onStarted: (job: Job | null) => void;
 }
 
 /** Starts an export: data since a date (default: the last 365 days), force, schema version. */
@@ -65,7 +65,7 @@ export function StartExportForm({ pipeline, running, onStarted }: StartExportFor
   const max = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}T23:59`;
 
   return (
-    <form className="start-form" onSubmit={submit} noValidate aria-labelledby="start-title">
+    <form className="start-form" onSubmit={(event) => void submit(event)} noValidate aria-labelledby="start-title">
       <h3 id="start-title">Start an export</h3>
       <div className="inline-form">
         <div className="field">

@@ -40,7 +40,7 @@ export function AddSiteForm({ onCreated }: { onCreated: () => Promise<void> }) {
   return (
     <details className="card add-site">
       <summary>Add a site</summary>
-      <form onSubmit={submit} className="inline-form" noValidate>
+      <form onSubmit={(event) => void submit(event)} className="inline-form" noValidate>
         <div className="field">
           <label htmlFor="new-site-product">Product</label>
           <select id="new-site-product" value={product} onChange={(e) => setProduct(e.target.value as Product)}>

@@ -94,7 +94,7 @@ export function SiteCard({ site, onChanged }: { site: Site; onChanged: () => Pro
         {site.source && (
           <button
             type="button"
-            onClick={syncNow}
+            onClick={() => void syncNow()}
             disabled={busy || syncRunning}
             aria-describedby={error ? `${headingId}-sync-error` : undefined}
           >

@@ -24,7 +24,7 @@ export function SyncHistory({ siteKey }: { siteKey: string }) {
     <details
       className="sync-history"
       onToggle={(e) => {
-        if ((e.currentTarget as HTMLDetailsElement).open) void load();
+        if ((e.currentTarget).open) void load();
       }}
     >
       <summary>Recent syncs</summary>

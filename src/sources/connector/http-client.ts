@@ -1,13 +1,14 @@
 /**
  * The HTTP client every connector uses: plain `fetch`, typed JSON responses, a per-site rate budget,
  * timeouts, retries of 429/5xx/network errors with the server's delay or exponential backoff with
- * jitter. A response that is neither retried nor understood throws a `SyncError` naming the entity
+ * jitter. A response that is neither retried nor understood throws a `SluiceError` naming the entity
  * and the URL path. Credentials go in the Authorization header only and never into a message.
  */
 import { DEFAULT_BACKOFF, isRetryableStatus, retryDelayMs, serverDelayMs, type BackoffPolicy } from "./backoff.js";
 import { authorizationHeader, type Credentials } from "./credentials.js";
 import { RateBudget, systemClock, type Clock } from "./rate-budget.js";
-import { SyncError } from "./sync-error.js";
+import { sourceError } from "./source-error.js";
+import type { SluiceError } from "../../core/errors.js";
 
 export type Query = Readonly<Record<string, string | number | boolean | readonly (string | number)[] | undefined>>;
 
@@ -105,7 +106,7 @@ export class HttpClient {
       const url = new URL(pathOrUrl);
       const base = new URL(this.baseUrl);
       // Follow `next` links only on the source's own host; the token must not go anywhere else.
-      if (url.origin !== base.origin) throw new SyncError(`refusing to follow a link to another host: ${url.origin}${url.pathname}`);
+      if (url.origin !== base.origin) throw sourceError(`refusing to follow a link to another host: ${url.origin}${url.pathname}`);
       return url;
     }
     return new URL(this.baseUrl + pathOrUrl);
@@ -153,7 +154,7 @@ export class HttpClient {
           await this.wait(attempt, undefined, options.entity, where, undefined);
           continue;
         }
-        throw new SyncError(`reading ${options.entity}: the request to ${where} ${reason} ${attempt + 1} times`, {
+        throw sourceError(`reading ${options.entity}: the request to ${where} ${reason} ${attempt + 1} times`, {
           entity: options.entity,
           path: where,
           cause: failure,
@@ -165,7 +166,7 @@ export class HttpClient {
         try {
           return JSON.parse(text) as T;
         } catch (error) {
-          throw new SyncError(`reading ${options.entity}: ${where} answered ${status} with a body that is not JSON`, {
+          throw sourceError(`reading ${options.entity}: ${where} answered ${status} with a body that is not JSON`, {
             entity: options.entity,
             path: where,
             status,
@@ -191,7 +192,7 @@ export class HttpClient {
     await this.clock.sleep(delayMs, this.options.signal);
   }
 
-  private failure(status: number, text: string, entity: string, path: string, attempt: number): SyncError {
+  private failure(status: number, text: string, entity: string, path: string, attempt: number): SluiceError {
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -200,16 +201,16 @@ export class HttpClient {
     }
     const said = vendorMessage(body);
     if (status === 401) {
-      return new SyncError(`the API token was rejected by ${this.baseUrl}: check ${this.options.authHint}`, { entity, path, status });
+      return sourceError(`the API token was rejected by ${this.baseUrl}: check ${this.options.authHint}`, { entity, path, status }, "sluice.source.auth.failed");
     }
     if (status === 403) {
-      return new SyncError(
+      return sourceError(
         `reading ${entity}: ${this.baseUrl} denied access to ${path} (403${said ? `: ${said}` : ""}): the token's account needs permission to browse it`,
         { entity, path, status },
       );
     }
     const tries = attempt > 0 ? ` after ${attempt + 1} attempts` : "";
-    return new SyncError(`reading ${entity}: ${path} answered ${status}${tries}${said ? `: ${said}` : ""}`, { entity, path, status });
+    return sourceError(`reading ${entity}: ${path} answered ${status}${tries}${said ? `: ${said}` : ""}`, { entity, path, status });
   }
 }
 

@@ -4,7 +4,7 @@
  * variable or the path of the secrets file that holds it.
  */
 import { z } from "zod";
-import type { Product } from "../core/entities/registry.js";
+import type { Product } from "../../core/entities/registry.js";
 
 export const SOURCE_KINDS = [
   "jira-cloud",

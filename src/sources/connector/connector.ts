@@ -5,7 +5,7 @@
  * and the checkpoint to commit once they are stored. Records are plain objects keyed by registry
  * column name; the engine turns them into store rows, so a new registry column needs no connector change.
  */
-import type { Product } from "../core/entities/registry.js";
+import type { Product } from "../../core/entities/registry.js";
 import type { HttpClient } from "./http-client.js";
 import type { SourceConfig, SourceKind } from "./source-config.js";
 

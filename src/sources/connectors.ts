@@ -1,13 +1,13 @@
 /** Connector kinds → connectors. Adding a kind means adding a source folder and one line here. */
-import { bitbucketCloudConnector } from "../sources/bitbucket/cloud.js";
-import { bitbucketDcConnector } from "../sources/bitbucket/dc.js";
-import { confluenceCloudConnector } from "../sources/confluence/cloud.js";
-import { confluenceDcConnector } from "../sources/confluence/dc.js";
-import { jiraCloudConnector } from "../sources/jira/cloud.js";
-import { jiraDcConnector } from "../sources/jira/dc.js";
-import type { Connector } from "./connector.js";
-import type { SourceConfig, SourceKind } from "./source-config.js";
-import { SyncError } from "./sync-error.js";
+import { bitbucketCloudConnector } from "./bitbucket/cloud.js";
+import { bitbucketDcConnector } from "./bitbucket/dc.js";
+import { confluenceCloudConnector } from "./confluence/cloud.js";
+import { confluenceDcConnector } from "./confluence/dc.js";
+import { jiraCloudConnector } from "./jira/cloud.js";
+import { jiraDcConnector } from "./jira/dc.js";
+import type { Connector } from "./connector/connector.js";
+import type { SourceConfig, SourceKind } from "./connector/source-config.js";
+import { sourceError } from "./connector/source-error.js";
 
 const CONNECTORS: Record<SourceKind, () => Connector> = {
   "jira-cloud": jiraCloudConnector,
@@ -20,7 +20,7 @@ const CONNECTORS: Record<SourceKind, () => Connector> = {
 
 export function connectorFor(config: SourceConfig): Connector {
   const make = CONNECTORS[config.kind];
-  if (!make) throw new SyncError(`the ${config.kind} connector is not available yet`);
+  if (!make) throw sourceError(`the ${config.kind} connector is not available yet`, {}, "sluice.source.invalid");
   const connector = make();
   // Commits read from a git mirror by the git source are not asked of the API.
   if (config.commitsFrom === "git") return { ...connector, streams: connector.streams.filter((s) => s.name !== "commits") };

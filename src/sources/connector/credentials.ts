@@ -4,7 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { isCloudKind, type SourceConfig } from "./source-config.js";
-import { SyncError } from "./sync-error.js";
+import { sourceError } from "./source-error.js";
 
 export class Secret {
   readonly #value: string;
@@ -33,16 +33,16 @@ export async function loadCredentials(
   let token: string | undefined;
   if (config.tokenEnv) {
     token = env[config.tokenEnv];
-    if (!token) throw new SyncError(`the environment variable ${config.tokenEnv} that should hold the API token for ${config.url} is not set`);
+    if (!token) throw sourceError(`the environment variable ${config.tokenEnv} that should hold the API token for ${config.url} is not set`, {}, "sluice.source.credentials.missing");
   } else if (config.tokenFile) {
     try {
       token = (await readFile(config.tokenFile, "utf8")).trim();
     } catch (error) {
-      throw new SyncError(`cannot read the token file ${config.tokenFile} for ${config.url}: ${(error as NodeJS.ErrnoException).code ?? "unreadable"}`);
+      throw sourceError(`cannot read the token file ${config.tokenFile} for ${config.url}: ${(error as NodeJS.ErrnoException).code ?? "unreadable"}`, {}, "sluice.source.credentials.missing");
     }
-    if (!token) throw new SyncError(`the token file ${config.tokenFile} for ${config.url} is empty`);
+    if (!token) throw sourceError(`the token file ${config.tokenFile} for ${config.url} is empty`, {}, "sluice.source.credentials.missing");
   }
-  if (!token) throw new SyncError(`no API token configured for ${config.url}: give --api-token-env or --token-file`);
+  if (!token) throw sourceError(`no API token configured for ${config.url}: give --api-token-env or --token-file`, {}, "sluice.source.credentials.missing");
   if (isCloudKind(config.kind)) {
     // Jira and Confluence Cloud: email + API token; Bitbucket Cloud: username/email + app password or API token.
     return { scheme: "basic", user: config.email ?? "", token: new Secret(token) };

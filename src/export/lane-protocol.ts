@@ -1,0 +1,41 @@
+/**
+ * What the export's main thread and its worker lanes say to each other: the files a lane writes, the
+ * data it starts with, and the messages it sends back.
+ */
+import type { Product } from "../core/entities/registry.js";
+import type { JobFile } from "../core/job.js";
+import type { CsvOptions } from "../core/csv.js";
+import type { RowFilter, SnapshotLocation } from "../store/port.js";
+
+export interface LaneFile {
+  product: Product;
+  entity: string;
+  name: string;
+  filter: RowFilter;
+  /** Part index when several lanes write this file (`file-parts.ts`). */
+  part?: number;
+}
+
+export interface LaneData {
+  location: SnapshotLocation;
+  files: LaneFile[];
+  directory: string;
+  schemaVersion: number;
+  csv: CsvOptions;
+  instanceUrl: string;
+  minimumFreeBytes: number;
+  batchSize: number;
+}
+
+export type LaneMessage =
+  | { type: "ready" }
+  | { type: "rows"; key: string; entity: string; rows: number }
+  | { type: "file"; file: JobFile; part?: number }
+  | { type: "done" }
+  | { type: "cancelled" }
+  | { type: "error"; code: string | null; message: string };
+
+/** Identifies a lane file in progress reports: the entity, and the part if any. */
+export function laneFileKey(file: { entity: string; part?: number }): string {
+  return file.part === undefined ? file.entity : `${file.entity}#${file.part}`;
+}
