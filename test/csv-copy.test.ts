@@ -14,6 +14,7 @@ import type { Site, Store } from "../src/store/port.js";
 import { CopyCsvTransform } from "../src/store/postgres/csv-copy.js";
 import { DEFAULTS, HARD_TEXT, row, storeRendered as copied, written as rendered } from "./support/csv-rows.js";
 import { openTestStore, type TestStore } from "./support/stores.js";
+import { exportQuery } from "../src/core/query.js";
 
 const issues = entity("jira", "issues");
 const repositories = entity("bitbucket", "repositories");
@@ -93,7 +94,7 @@ describe("PostgreSQL COPY renders the export's CSV bytes", () => {
     const csv = DEFAULTS;
     for (let round = 0; round < 3; round++) {
       const snapshot = await store.data.snapshot(site.id);
-      const records = await snapshot.csvRecords!(issues, {}, { columns: exportColumns(issues, 1), csv, instanceUrl: "http://h" });
+      const records = await snapshot.encode!(exportQuery(issues, {}), { format: "csv", columns: exportColumns(issues, 1), csv, instanceUrl: "http://h" });
       for await (const _chunk of records!) break;
       await snapshot.close();
     }

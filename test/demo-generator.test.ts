@@ -42,7 +42,7 @@ async function readAll(siteId: number, product: Product): Promise<Rows> {
   try {
     for (const def of entitiesOf(product)) {
       const all: unknown[][] = [];
-      for await (const batch of snapshot.rows(def, {}, 1000)) all.push(...batch.map(decodeText));
+      for await (const batch of snapshot.rows(def, 1000)) all.push(...batch.map(decodeText));
       out.set(def.name, all);
     }
   } finally {

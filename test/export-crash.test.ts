@@ -11,6 +11,7 @@ import { isoUtcSeconds, parseOffsetDateTime } from "../src/core/time.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { parseWithCsvParse } from "./support/csv-check.js";
 import { api, startSluice, type SluiceProcess } from "./support/server.js";
+import { exportQuery } from "../src/core/query.js";
 
 const FROM = "2020-01-01T00:00Z";
 
@@ -55,7 +56,7 @@ describe("export after a crash", () => {
       const since = isoUtcSeconds(parseOffsetDateTime(FROM)!);
       for (const name of names.filter((n) => n.endsWith(".csv"))) {
         const def = entitiesForExport("confluence", 1).find((d) => name.startsWith(`${d.name}_job`))!;
-        const expected = await store.data.count(site.id, def, def.cursor ? { since } : {});
+        const expected = await store.data.count(site.id, exportQuery(def, def.cursor ? { since } : {}));
         assert.equal((await parseWithCsvParse(join(dir, name))).length - 1, expected, `${name} is complete`);
       }
     } finally {

@@ -13,6 +13,7 @@ import { isoUtcSeconds, parseOffsetDateTime } from "../src/core/time.js";
 import { countWithDuckDb, parseWithCsvParse, parseWithPython } from "./support/csv-check.js";
 import { startTestApp, waitForJob, type TestApp } from "./support/app.js";
 import { STORE_KINDS } from "./support/stores.js";
+import { exportQuery } from "../src/core/query.js";
 
 const GOLDEN = resolve(import.meta.dirname, "../../test/golden");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
@@ -88,7 +89,7 @@ for (const { kind, label, threads } of VARIANTS) {
             // Commits: forks in personal projects are left out (exportPersonalForkCommits is false), and the
             // demo's real git repository is counted by git itself.
             const excludeScopes = def.name === "commits" ? await personalForks(t, site.id) : [];
-            let expected = await t.ctx.store.data.count(site.id, def, def.cursor ? { since, excludeScopes } : {});
+            let expected = await t.ctx.store.data.count(site.id, exportQuery(def, def.cursor ? { since, excludeScopes } : {}));
             if (def.name === "commits") expected += gitCommitsSince(join(t.home, "git", "demo-app.git"), fromDate);
             const path = join(dir, file);
             const header = exportColumns(def, schema).map((c) => c.name);

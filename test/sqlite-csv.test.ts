@@ -11,10 +11,11 @@ import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import type { CsvOptions } from "../src/core/csv.js";
 import { entity, exportColumns } from "../src/core/entities/registry.js";
-import type { RowFilter, Site, Store } from "../src/store/port.js";
+import type { Site, Store } from "../src/store/port.js";
 import { loadCsvExtension } from "../src/store/sqlite/csv-render.js";
 import { DEFAULTS, HARD_TEXT, row, storeRendered, written } from "./support/csv-rows.js";
 import { openTestStore, type TestStore } from "./support/stores.js";
+import { exportQuery, type ExportWindow } from "../src/core/query.js";
 
 const issues = entity("jira", "issues");
 const history = entity("jira", "issue_history");
@@ -58,7 +59,7 @@ describe("SQLite's sluice_csv extension renders the export's CSV bytes", () => {
   it("is built and loaded on this machine (npm run build compiles it with the system C compiler)", async () => {
     const snapshot = await store.data.snapshot(site.id);
     try {
-      const records = await snapshot.csvRecords!(issues, {}, { columns: exportColumns(issues, 1), csv: DEFAULTS, instanceUrl: "http://h" });
+      const records = await snapshot.encode!(exportQuery(issues, {}), { format: "csv", columns: exportColumns(issues, 1), csv: DEFAULTS, instanceUrl: "http://h" });
       assert.ok(records, "dist/native/sluice_csv.so is missing or does not load: run `npm run build` with a C compiler (cc) installed");
     } finally {
       await snapshot.close();
@@ -97,7 +98,7 @@ describe("SQLite's sluice_csv extension renders the export's CSV bytes", () => {
         [57, 3, "f12"],
         [201, 0, "f0"],
       ];
-      const filters: [string, RowFilter][] = [
+      const filters: [string, ExportWindow][] = [
         ["everything", {}],
         ["fromDate", { since: "2024-03-15T00:00:00Z" }],
         ["opt-out", { excludeScopes: ["A"] }],
@@ -112,7 +113,7 @@ describe("SQLite's sluice_csv extension renders the export's CSV bytes", () => {
         const expected = await written(snapshot, history, DEFAULTS, "http://h", filter);
         const actual = (await storeRendered(snapshot, history, DEFAULTS, "http://h", filter))!;
         assert.equal(actual.text, expected, `${name}: bytes differ`);
-        assert.equal(actual.rows, await snapshot.count(history, filter), `${name}: row count`);
+        assert.equal(actual.rows, await snapshot.count(exportQuery(history, filter)), `${name}: row count`);
         if (name === "everything") assert.ok(actual.chunks >= 3, `several batches (${actual.chunks})`);
         if (name === "first part" || name === "middle part") parts += actual.text;
       }
@@ -138,7 +139,7 @@ describe("SQLite's sluice_csv extension renders the export's CSV bytes", () => {
   it("stopping half-way (cancel) and closing the snapshot leaves the store usable", async () => {
     for (let round = 0; round < 3; round++) {
       const snapshot = await store.data.snapshot(site.id);
-      const records = await snapshot.csvRecords!(history, {}, { columns: exportColumns(history, 1), csv: DEFAULTS, instanceUrl: "http://h" });
+      const records = await snapshot.encode!(exportQuery(history, {}), { format: "csv", columns: exportColumns(history, 1), csv: DEFAULTS, instanceUrl: "http://h" });
       for await (const _chunk of records!) break;
       await snapshot.close();
     }

@@ -18,7 +18,7 @@ async function rowsOf(store: Store, site: Site, name: string): Promise<Record<st
   const snap = await store.data.snapshot(site.id);
   const out: Record<string, unknown>[] = [];
   try {
-    for await (const batch of snap.rows(def, {}, 1000)) for (const row of batch) out.push(Object.fromEntries(cols.map((c, i) => [c, text(row[i])])));
+    for await (const batch of snap.rows(def, 1000)) for (const row of batch) out.push(Object.fromEntries(cols.map((c, i) => [c, text(row[i])])));
   } finally {
     await snap.close();
   }

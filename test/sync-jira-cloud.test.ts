@@ -20,7 +20,7 @@ async function rowsOf(store: Store, site: Site, name: string): Promise<Record<st
   const snap = await store.data.snapshot(site.id);
   const out: Record<string, unknown>[] = [];
   try {
-    for await (const batch of snap.rows(def, {}, 1000)) for (const row of batch) out.push(Object.fromEntries(cols.map((c, i) => [c, text(row[i])])));
+    for await (const batch of snap.rows(def, 1000)) for (const row of batch) out.push(Object.fromEntries(cols.map((c, i) => [c, text(row[i])])));
   } finally {
     await snap.close();
   }
@@ -144,7 +144,7 @@ describe("sync jira-cloud", () => {
     assert.equal(headerLine(exportColumns(def, 2)).split(",").slice(0, 5).join(","), "id,instance_url,url,key,project_key");
     const snap = await store.data.snapshot(site.id);
     let first: unknown[] | undefined;
-    for await (const batch of snap.rows(def, {}, 1)) {
+    for await (const batch of snap.rows(def, 1)) {
       first = batch[0];
       break;
     }

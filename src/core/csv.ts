@@ -1,4 +1,4 @@
-import type { TruncateSetting } from "./entities/types.js";
+import type { Column, TruncateSetting } from "./entities/types.js";
 
 /** The CSV rules an export is written with (settings of `export` in the config). */
 export interface CsvOptions {
@@ -23,4 +23,22 @@ export function maxLength(setting: TruncateSetting | undefined, options: Pick<Cs
   if (setting === "descriptionMaxLength") return options.descriptionMaxLength;
   if (setting === "pageContentMaxLength") return options.pageContentMaxLength;
   return Infinity;
+}
+
+/**
+ * What a writer's bytes are, for a store that can render them itself (`Snapshot.encode`): CSV records
+ * of these columns, by these rules, with this instance URL.
+ */
+export interface RecordEncoding {
+  format: "csv";
+  /** The file's columns, in order. */
+  columns: readonly Column[];
+  csv: CsvOptions;
+  instanceUrl: string;
+}
+
+/** Records rendered in an encoding (header excluded, each record complete), and how many they are. */
+export interface EncodedChunk {
+  bytes: Buffer;
+  rows: number;
 }

@@ -13,7 +13,8 @@ import type { JobFile, JobMessage, JobProgress, JobRecord } from "../core/job.js
 import { isoUtcSeconds } from "../core/time.js";
 import type { ExportSettings } from "../config.js";
 import type { EntityReader, Source } from "../sources/port.js";
-import type { RowFilter, Site, Store } from "../store/port.js";
+import { exportQuery, type EntityQuery } from "../core/query.js";
+import type { Site, Store } from "../store/port.js";
 import { checkDiskSpace } from "./disk-space.js";
 import { cancelled } from "../core/errors.js";
 import { pacer, snapshotSource, writeEntityFile } from "./entity-file.js";
@@ -89,11 +90,11 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
   try {
     const planned: (PlannedFile & { reader: EntityReader | undefined })[] = [];
     for (const def of defs) {
-      const filter = rowFilter(def, since, excludeScopes);
+      const query = exportQuery(def, { since, excludeScopes });
       const reader = readers.get(def.name);
-      const estimate = reader ? ((await reader.estimate?.(site, def, readOptions)) ?? 0) : await snapshot.count(def, filter);
+      const estimate = reader ? ((await reader.estimate?.(site, def, readOptions)) ?? 0) : await snapshot.count(query);
       const name = exportFileName(def.name, job.jobId, job.schemaVersion, job.startTime, run.zone);
-      planned.push({ def, estimate, reader, file: { product: def.product, entity: def.name, name, filter } });
+      planned.push({ def, estimate, reader, file: { product: def.product, entity: def.name, name, query } });
     }
     const totalEstimate = planned.reduce((n, p) => n + p.estimate, 0);
     const useLanes = parallel && totalEstimate >= settings.parallelExportMinRows;
@@ -112,8 +113,13 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
       }
       splits.set(p.def.name, { name: p.file.name, count: bounds.length + 1, done: [] });
       for (let i = 0; i <= bounds.length; i++) {
-        const filter: RowFilter = { ...p.file.filter, ...(i > 0 ? { keyFrom: bounds[i - 1]! } : {}), ...(i < bounds.length ? { keyBefore: bounds[i]! } : {}) };
-        laneFiles.push({ def: p.def, estimate: Math.ceil(p.estimate / (bounds.length + 1)), file: { ...p.file, filter, part: i } });
+        const query: EntityQuery = exportQuery(p.def, {
+          since,
+          excludeScopes,
+          ...(i > 0 ? { keyFrom: bounds[i - 1]! } : {}),
+          ...(i < bounds.length ? { keyBefore: bounds[i]! } : {}),
+        });
+        laneFiles.push({ def: p.def, estimate: Math.ceil(p.estimate / (bounds.length + 1)), file: { ...p.file, query, part: i } });
       }
     }
 
@@ -198,7 +204,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
         report(p.def.name, p.def.name, 0);
         const source = p.reader
           ? p.reader.rows(site, p.def, readOptions)
-          : await snapshotSource(snapshot, p.def, p.file.filter, {
+          : await snapshotSource(snapshot, p.file.query, {
               schemaVersion: job.schemaVersion,
               csv: settings,
               instanceUrl: run.instanceUrl,
@@ -248,10 +254,6 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     await shared?.release();
     await snapshot.close();
   }
-}
-
-function rowFilter(def: EntityDef, since: string, excludeScopes: readonly string[]): RowFilter {
-  return { ...(def.cursor ? { since } : {}), excludeScopes };
 }
 
 async function writeManifest(

@@ -8,7 +8,9 @@ import { cancelled } from "../core/errors.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { exportColumns, storedColumns, type EntityDef } from "../core/entities/registry.js";
 import type { JobFile } from "../core/job.js";
-import type { CsvChunk, RowFilter, Snapshot } from "../store/port.js";
+import type { EncodedChunk } from "../core/csv.js";
+import type { EntityQuery } from "../core/query.js";
+import type { Snapshot } from "../store/port.js";
 import { ChunkBuilder } from "./chunk-builder.js";
 import { CsvFileWriter } from "./csv-file-writer.js";
 import { headerLine, rowWriter, type CsvOptions } from "./csv-format.js";
@@ -35,26 +37,26 @@ export interface EntityFileOptions {
   part?: number;
 }
 
-/** Stored rows to render, or records a store rendered itself (`Snapshot.csvRecords`). */
-export type EntityRows = AsyncIterable<unknown[][]> | { records: AsyncIterable<CsvChunk> };
+/** Stored rows to render, or records a store rendered itself (`Snapshot.encode`). */
+export type EntityRows = AsyncIterable<unknown[][]> | { records: AsyncIterable<EncodedChunk> };
 
 /** The records the store renders itself when it can (same bytes), else its rows to render here. */
 export async function snapshotSource(
   snapshot: Snapshot,
-  def: EntityDef,
-  filter: RowFilter,
+  query: EntityQuery,
   request: { schemaVersion: number; csv: CsvOptions; instanceUrl: string; batchSize: number },
 ): Promise<EntityRows> {
-  const records = await snapshot.csvRecords?.(def, filter, {
-    columns: exportColumns(def, request.schemaVersion),
+  const records = await snapshot.encode?.(query, {
+    format: "csv",
+    columns: exportColumns(query.entity, request.schemaVersion),
     csv: request.csv,
     instanceUrl: request.instanceUrl,
   });
-  return records ? { records } : snapshot.rows(def, filter, request.batchSize);
+  return records ? { records } : snapshot.rows(query, request.batchSize);
 }
 
 /** Rendered bytes and row counts, whichever the source. */
-async function* rendered(options: EntityFileOptions, source: EntityRows): AsyncIterable<CsvChunk> {
+async function* rendered(options: EntityFileOptions, source: EntityRows): AsyncIterable<EncodedChunk> {
   if ("records" in source) {
     yield* source.records;
     return;

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
             }
           },
         },
-        await snapshotSource(snapshot, def, f.filter, data),
+        await snapshotSource(snapshot, f.query, data),
       );
       post({ type: "rows", key, entity: f.entity, rows: file.rows });
       post({ type: "file", file, ...(f.part !== undefined ? { part: f.part } : {}) });

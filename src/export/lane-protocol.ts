@@ -5,13 +5,15 @@
 import type { Product } from "../core/entities/registry.js";
 import type { JobFile } from "../core/job.js";
 import type { CsvOptions } from "../core/csv.js";
-import type { RowFilter, SnapshotLocation } from "../store/port.js";
+import type { EntityQuery } from "../core/query.js";
+import type { SnapshotLocation } from "../store/port.js";
 
 export interface LaneFile {
   product: Product;
   entity: string;
   name: string;
-  filter: RowFilter;
+  /** The rows of the file (or of its part). */
+  query: EntityQuery;
   /** Part index when several lanes write this file (`file-parts.ts`). */
   part?: number;
 }

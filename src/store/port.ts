@@ -3,9 +3,10 @@
  * `store/<kind>/` with the same file set (sqlite, postgres). All methods are async so that a network
  * database drops in beside the embedded one.
  */
-import type { CsvOptions } from "../core/csv.js";
-import type { Column, EntityDef, Product } from "../core/entities/registry.js";
+import type { EncodedChunk, RecordEncoding } from "../core/csv.js";
+import type { EntityDef, Product } from "../core/entities/registry.js";
 import type { JobPatch, JobRecord, JobStatus } from "../core/job.js";
+import type { EntityQuery, QueryTarget } from "../core/query.js";
 
 export interface Organisation {
   orgId: string;
@@ -59,16 +60,7 @@ export interface TokenInfo {
  */
 export type RowValues = readonly unknown[];
 
-export interface RowFilter {
-  /** Keep rows whose cursor column is >= this ISO-8601 UTC instant (entities with a cursor only). */
-  since?: string;
-  /** Drop rows whose scope key is in this list. */
-  excludeScopes?: readonly string[];
-  /** Keep rows whose key (values in `def.key` order) is >= this one: a part of a file (export lanes). */
-  keyFrom?: readonly unknown[];
-  /** Keep rows whose key is < this one. */
-  keyBefore?: readonly unknown[];
-}
+export type { QueryTarget };
 
 export interface SitesRepo {
   ensureOrganisation(orgId: string, name: string): Promise<Organisation>;
@@ -119,39 +111,30 @@ export interface JobsRepo {
   transition(siteId: number, jobId: number, from: readonly JobStatus[], patch: JobPatch): Promise<boolean>;
 }
 
-/** A consistent read of one site's data, for the length of an export (or backup). */
+/**
+ * A consistent read of one site's data, for the length of an export (or backup). Queries are checked
+ * (`checkQuery`) and compiled by `src/query/`; rows stream in batches with backpressure.
+ */
 export interface Snapshot {
-  count(def: EntityDef, filter: RowFilter): Promise<number>;
+  count(query: QueryTarget): Promise<number>;
   /**
-   * Stored columns in declaration order, in key order, in batches. Values of `text` columns may come
-   * as UTF-8 Buffers (the CSV writer copies them without decoding); everything else as JS values.
+   * The query's columns (default: the stored columns in declaration order), in its order (default: key
+   * order), in batches. Values of `text` columns may come as UTF-8 Buffers (writers copy them without
+   * decoding); everything else as JS values in the shapes both stores share.
    */
-  rows(def: EntityDef, filter: RowFilter, batchSize: number): AsyncIterable<unknown[][]>;
+  rows(query: QueryTarget, batchSize: number): AsyncIterable<unknown[][]>;
   /**
-   * Optional: the store renders the CSV records itself, byte for byte as the export's CSV writer
-   * would (header excluded, CRLF after each record). Undefined when it cannot for these options or
-   * this data; the caller then renders `rows`.
+   * Optional: the store renders the records itself in `encoding`, byte for byte as the writer would
+   * (header excluded). Undefined when it cannot for these options or this data; the caller then writes
+   * `rows`. The query selects every stored column in key order.
    */
-  csvRecords?(def: EntityDef, filter: RowFilter, request: CsvRequest): Promise<AsyncIterable<CsvChunk> | undefined>;
+  encode?(query: EntityQuery, encoding: RecordEncoding): Promise<AsyncIterable<EncodedChunk> | undefined>;
   /**
    * Optional: up to `parts - 1` keys, ascending, that cut the entity's rows into about equal parts
    * (for `keyFrom`/`keyBefore`), so that one big file can be written by several lanes.
    */
   keyBoundaries?(def: EntityDef, parts: number): Promise<unknown[][]>;
   close(): Promise<void>;
-}
-
-export interface CsvRequest {
-  /** The exported columns, in file order. */
-  columns: readonly Column[];
-  csv: CsvOptions;
-  instanceUrl: string;
-}
-
-/** Rendered records and how many of them the bytes hold. */
-export interface CsvChunk {
-  bytes: Buffer;
-  rows: number;
 }
 
 /** Where a worker thread opens a snapshot: plain data, sent to the worker. */
@@ -169,7 +152,7 @@ export interface DataRepo {
   deleteByKey(siteId: number, def: EntityDef, keys: readonly (readonly unknown[])[]): Promise<number>;
   /** Every key of the entity in the site, in key order, in batches (reconcile sweeps). */
   keys(siteId: number, def: EntityDef, batchSize: number): AsyncIterable<unknown[][]>;
-  count(siteId: number, def: EntityDef, filter?: RowFilter): Promise<number>;
+  count(siteId: number, query: QueryTarget): Promise<number>;
   /**
    * Distinct values of some columns where `where.column` is one of `in` or contains `contains`
    * (case-insensitive) — opt-out lookups and pickers (spaces, projects, repositories).

@@ -8,8 +8,10 @@
  * A writer may also accept records its format's bytes already rendered elsewhere (`encoding`): the CSV
  * writer takes records a store rendered itself (SQLite's `sluice_csv`, PostgreSQL's `COPY`).
  */
-import type { CsvOptions } from "../core/csv.js";
+import type { CsvOptions, EncodedChunk, RecordEncoding } from "../core/csv.js";
 import type { Column } from "../core/entities/types.js";
+
+export type { EncodedChunk, RecordEncoding };
 
 export const OUTPUT_FORMATS = ["csv", "json", "ndjson", "xlsx", "parquet"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -51,15 +53,6 @@ export interface WrittenFile {
   /** Things the reader of the file should know (e.g. a value cut to a format's cell limit). */
   warnings?: string[];
 }
-
-/** Records rendered elsewhere in a writer's own bytes, and how many records they hold. */
-export interface EncodedChunk {
-  bytes: Buffer;
-  rows: number;
-}
-
-/** What a writer's bytes are, for a store that can render them itself (`Snapshot.encode`). */
-export type RecordEncoding = { format: "csv"; columns: readonly Column[]; csv: CsvOptions; instanceUrl: string };
 
 export interface RecordWriter {
   /** Rows in `layout.input` order (store values: see `writers/values.ts`); resolves once accepted. */

@@ -7,7 +7,8 @@ import type { CsvOptions } from "../../src/core/csv.js";
 import { exportColumns, storedColumns, type EntityDef } from "../../src/core/entities/registry.js";
 import { ChunkBuilder } from "../../src/export/chunk-builder.js";
 import { rowWriter } from "../../src/export/csv-format.js";
-import type { RowFilter, Snapshot } from "../../src/store/port.js";
+import type { Snapshot } from "../../src/store/port.js";
+import { exportQuery, type ExportWindow } from "../../src/core/query.js";
 
 /** `descriptionMaxLength` 12 puts a character beyond U+FFFF across the cut in some of HARD_TEXT. */
 export const DEFAULTS: CsvOptions = {
@@ -60,10 +61,10 @@ export function row(def: EntityDef, i: number, values: Record<string, unknown>):
 }
 
 /** The rows as the export's CSV writer renders them (the reference). */
-export async function written(snapshot: Snapshot, def: EntityDef, csv: CsvOptions, instanceUrl: string, filter: RowFilter = {}): Promise<string> {
+export async function written(snapshot: Snapshot, def: EntityDef, csv: CsvOptions, instanceUrl: string, filter: ExportWindow = {}): Promise<string> {
   const write = rowWriter(exportColumns(def, 1), storedColumns(def), csv, instanceUrl);
   const out = new ChunkBuilder();
-  for await (const batch of snapshot.rows(def, filter, 7)) for (const r of batch) write(r, out);
+  for await (const batch of snapshot.rows(exportQuery(def, filter), 7)) for (const r of batch) write(r, out);
   return out.take().toString("utf8");
 }
 
@@ -73,9 +74,9 @@ export async function storeRendered(
   def: EntityDef,
   csv: CsvOptions,
   instanceUrl: string,
-  filter: RowFilter = {},
+  filter: ExportWindow = {},
 ): Promise<{ text: string; rows: number; chunks: number } | undefined> {
-  const records = await snapshot.csvRecords!(def, filter, { columns: exportColumns(def, 1), csv, instanceUrl });
+  const records = await snapshot.encode!(exportQuery(def, filter), { format: "csv", columns: exportColumns(def, 1), csv, instanceUrl });
   if (!records) return undefined;
   const parts: Buffer[] = [];
   let rows = 0;

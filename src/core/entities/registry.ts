@@ -9,7 +9,36 @@ import type { Column, EntityDef, Product, ProductSchemas, ScopeKind } from "./ty
 
 export * from "./types.js";
 
+/** The data entities: one export file (and one table) each. */
 export const ENTITIES: readonly EntityDef[] = [...jiraEntities, ...confluenceEntities, ...bitbucketEntities];
+
+/**
+ * Who may see what on a site, as the products model it: groups, group memberships, and browse grants on
+ * scopes (a Jira project, a Confluence space, a Bitbucket project or repository) to a user, a group or
+ * anyone. Kept per product beside its users; never an export file (no schema version has them).
+ */
+function accessEntities(product: Product): EntityDef[] {
+  const text = (name: string): Column => ({ name, type: "string" });
+  return [
+    { product, kind: "access", name: "groups", schemas: [], key: ["group_name"], columns: [text("group_name")] },
+    { product, kind: "access", name: "group_members", schemas: [], key: ["group_name", "user_name"], columns: [text("group_name"), text("user_name")] },
+    {
+      product,
+      kind: "access",
+      name: "grants",
+      schemas: [],
+      key: ["scope_type", "scope_key", "principal_type", "principal_name"],
+      // scope_type SPACE|PROJECT|REPOSITORY; scope_key as rows hold it (space key, project key, repository
+      // id); principal_type user|group|anyone (principal_name '' for anyone); permission BROWSE.
+      columns: [text("scope_type"), text("scope_key"), text("principal_type"), text("principal_name"), text("permission")],
+    },
+  ];
+}
+
+export const ACCESS_ENTITIES: readonly EntityDef[] = (["jira", "confluence", "bitbucket"] as const).flatMap(accessEntities);
+
+/** Every table the registry declares: data entities, then access entities. */
+export const ALL_ENTITIES: readonly EntityDef[] = [...ENTITIES, ...ACCESS_ENTITIES];
 
 const SCHEMAS: Record<Product, ProductSchemas> = {
   jira: {
@@ -42,7 +71,12 @@ export function schemaStatus(product: Product, version: number): "ACTIVE" | "DEP
   return SCHEMAS[product].versions.find((v) => v.version === version)?.status ?? "DEPRECATED";
 }
 
-/** Entities of a product, in file order. */
+/** The access entities of a product (`groups`, `group_members`, `grants`). */
+export function accessEntitiesOf(product: Product): EntityDef[] {
+  return ACCESS_ENTITIES.filter((e) => e.product === product);
+}
+
+/** Data entities of a product, in file order. */
 export function entitiesOf(product: Product): EntityDef[] {
   return ENTITIES.filter((e) => e.product === product);
 }
@@ -53,7 +87,7 @@ export function entitiesForExport(product: Product, schemaVersion: number): Enti
 }
 
 export function entity(product: Product, name: string): EntityDef {
-  const found = ENTITIES.find((e) => e.product === product && e.name === name);
+  const found = ALL_ENTITIES.find((e) => e.product === product && e.name === name);
   if (!found) throw new Error(`No entity ${product}.${name} in the registry`);
   return found;
 }

@@ -64,6 +64,8 @@ export interface EntityDef {
   readonly toggle?: EntityToggle;
   /** Rows of this entity count as `exportedEntities` in the job statistics. */
   readonly primary?: boolean;
+  /** `access`: who may see what (groups, memberships, grants) — kept and backed up, never an export file. */
+  readonly kind?: "access";
 }
 
 export interface ProductSchemas {

@@ -8,6 +8,7 @@
  * early kills every git process of the read.
  */
 import { storedColumns, type EntityDef } from "../../core/entities/registry.js";
+import { exportQuery } from "../../core/query.js";
 import type { EntityReader, ReadOptions } from "../port.js";
 import type { Site, Store } from "../../store/port.js";
 import { CommitStream, isGitReadError, LOG_FORMAT } from "./commit-stream.js";
@@ -135,7 +136,7 @@ export class GitCommitReader implements EntityReader {
     signal.addEventListener("abort", stopAll);
     const snapshot = await this.deps.store.data.snapshot(site.id);
     const storeRows = new StoreCommits(
-      snapshot.rows(def, { since: options.since, excludeScopes: [...excluded] }, batchSize)[Symbol.asyncIterator](),
+      snapshot.rows(exportQuery(def, { since: options.since, excludeScopes: [...excluded] }), batchSize)[Symbol.asyncIterator](),
       names.indexOf("repository_id"),
     );
     try {

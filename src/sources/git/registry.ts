@@ -49,7 +49,7 @@ export async function listRepositories(store: Store, site: Site): Promise<Reposi
   const out: Repository[] = [];
   const snapshot = await store.data.snapshot(site.id);
   try {
-    for await (const batch of snapshot.rows(repositoriesDef, {}, 1000)) {
+    for await (const batch of snapshot.rows(repositoriesDef, 1000)) {
       for (const values of batch) {
         const row: Record<string, unknown> = {};
         names.forEach((name, i) => (row[name] = values[i]));

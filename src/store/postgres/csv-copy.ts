@@ -14,15 +14,14 @@
  * `test/export-files.test.ts` (golden files) and `test/csv-copy.test.ts`.
  */
 import type pg from "pg";
-import { maxLength, storeRenderable } from "../../core/csv.js";
+import { maxLength, storeRenderable, type EncodedChunk, type RecordEncoding } from "../../core/csv.js";
 import { tableName, type Column, type EntityDef } from "../../core/entities/registry.js";
-import type { CsvChunk, CsvRequest } from "../port.js";
 import { quoteIdent } from "./schema.js";
 
 type Literal = (value: string) => string;
 
 /** The SQL giving one exported column as its CSV field value (NULL for an empty field). */
-export function fieldExpr(column: Column, request: CsvRequest, lit: Literal): string {
+export function fieldExpr(column: Column, request: RecordEncoding, lit: Literal): string {
   const q = quoteIdent(column.name);
   const text = (expr: string) => `NULLIF(${expr}, '')`;
   switch (column.type) {
@@ -65,12 +64,12 @@ export function decimalCheck(def: EntityDef, columns: readonly Column[], where: 
   return `SELECT EXISTS (SELECT 1 FROM ${quoteIdent(tableName(def))} WHERE ${where} AND (${odd.join(" OR ")})) AS odd`;
 }
 
-export function canRender(request: CsvRequest): boolean {
+export function canRender(request: RecordEncoding): boolean {
   return storeRenderable(request.csv) && request.columns.length > 1;
 }
 
 /** The COPY statement: one CSV field per exported column, in key order. */
-export function copyStatement(def: EntityDef, request: CsvRequest, where: string, lit: Literal): string {
+export function copyStatement(def: EntityDef, request: RecordEncoding, where: string, lit: Literal): string {
   const fields = request.columns.map((c) => fieldExpr(c, request, lit)).join(", ");
   // Qualified: a bare name in ORDER BY would pick the output column (the field text) of that name.
   const order = ["site_id", ...def.key].map((k) => `src.${quoteIdent(k)}`).join(", ");
@@ -196,7 +195,7 @@ export class CopyCsvTransform {
   }
 
   /** The converted records so far; the next ones go to a fresh buffer. */
-  take(): CsvChunk {
+  take(): EncodedChunk {
     const chunk = { bytes: this.out.subarray(0, this.size), rows: this.rows };
     this.out = Buffer.allocUnsafe(0);
     this.size = 0;

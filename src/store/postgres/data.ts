@@ -5,9 +5,14 @@
  */
 import type pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
-import { ENTITIES, storedColumns, tableName, type Column, type EntityDef } from "../../core/entities/registry.js";
-import type { CsvChunk, CsvRequest, DataRepo, RowFilter, RowValues, Snapshot } from "../port.js";
+import type { EncodedChunk, RecordEncoding } from "../../core/csv.js";
+import { ALL_ENTITIES, storedColumns, tableName, type Column, type EntityDef } from "../../core/entities/registry.js";
+import type { EntityQuery } from "../../core/query.js";
+import { compileCount, compileSelect, compileWhere } from "../../query/compile.js";
+import { asQuery, distinctLookup, keysAfter } from "../../query/targets.js";
+import type { DataRepo, QueryTarget, RowValues, Snapshot } from "../port.js";
 import { canRender, CopyCsvTransform, copyStatement, decimalCheck, inlineParams } from "./csv-copy.js";
+import { postgresDialect } from "./query-dialect.js";
 import { arrayType, quoteIdent } from "./schema.js";
 
 /** Rendered bytes handed on at a time by a COPY export. */
@@ -37,82 +42,6 @@ function toPostgres(column: Column): (v: unknown) => unknown {
     default:
       return (v) => (v === undefined ? null : v);
   }
-}
-
-/** The SELECT expression giving a column's value in the store-neutral shape. */
-function readExpr(column: Column): string {
-  const q = quoteIdent(column.name);
-  switch (column.type) {
-    case "boolean":
-      return `${q}::int`;
-    case "datetime":
-      return `to_char(${q} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
-    case "date":
-      return `to_char(${q}, 'YYYY-MM-DD')`;
-    default:
-      return q;
-  }
-}
-
-const scalarType = (column: Column): string => arrayType(column).slice(0, -2);
-
-const isNumeric = (column: Column): boolean => column.type === "integer" || column.type === "decimal";
-
-/**
- * `in` values (strings) for a column. A numeric column matches only numeric text, as with SQLite's
- * type affinity (`'12'` finds 12; `'abc'` finds nothing).
- */
-function inValues(column: Column, list: readonly string[]): string[] {
-  if (!isNumeric(column)) return [...list];
-  return list.filter((v) => v.trim() !== "" && Number.isFinite(Number(v)) && (column.type === "decimal" || Number.isInteger(Number(v))));
-}
-
-interface Query {
-  text: string;
-  values: unknown[];
-}
-
-function columnOf(def: EntityDef, name: string): Column {
-  const found = storedColumns(def).find((c) => c.name === name);
-  if (!found) throw new Error(`No column ${name} in ${tableName(def)}`);
-  return found;
-}
-
-function whereClause(siteId: number, def: EntityDef, filter: RowFilter): Query {
-  const parts = ["site_id = $1"];
-  const values: unknown[] = [siteId];
-  if (filter.since !== undefined && def.cursor) {
-    values.push(filter.since);
-    parts.push(`${quoteIdent(def.cursor)} >= $${values.length}::${scalarType(columnOf(def, def.cursor))}`);
-  }
-  if (filter.excludeScopes && filter.excludeScopes.length > 0 && def.scope) {
-    values.push([...filter.excludeScopes]);
-    parts.push(`(scope_key IS NULL OR scope_key <> ALL($${values.length}::text[]))`);
-  }
-  const key = `(${def.key.map(quoteIdent).join(", ")})`;
-  const bound = (values_: readonly unknown[]) =>
-    `(${def.key
-      .map((k, i) => {
-        values.push(values_[i]);
-        return `$${values.length}::${scalarType(columnOf(def, k))}`;
-      })
-      .join(", ")})`;
-  if (filter.keyFrom) parts.push(`${key} >= ${bound(filter.keyFrom)}`);
-  if (filter.keyBefore) parts.push(`${key} < ${bound(filter.keyBefore)}`);
-  return { text: parts.join(" AND "), values };
-}
-
-function countQuery(siteId: number, def: EntityDef, filter: RowFilter): Query {
-  const where = whereClause(siteId, def, filter);
-  return { text: `SELECT count(*) AS n FROM ${quoteIdent(tableName(def))} WHERE ${where.text}`, values: where.values };
-}
-
-/** Rows in key order: the `(site_id, key…)` index gives the order, so nothing is sorted or buffered. */
-function rowsQuery(siteId: number, def: EntityDef, filter: RowFilter): Query {
-  const where = whereClause(siteId, def, filter);
-  const cols = storedColumns(def).map(readExpr).join(", ");
-  const order = def.key.map(quoteIdent).join(", ");
-  return { text: `SELECT ${cols} FROM ${quoteIdent(tableName(def))} WHERE ${where.text} ORDER BY ${order}`, values: where.values };
 }
 
 const batchCount = (batchSize: number): number => {
@@ -153,18 +82,18 @@ class PostgresSnapshot implements Snapshot {
     return new PostgresSnapshot(client, siteId);
   }
 
-  async count(def: EntityDef, filter: RowFilter): Promise<number> {
+  async count(target: QueryTarget): Promise<number> {
     if (this.closed) throw new Error("The snapshot is closed");
-    const q = countQuery(this.siteId, def, filter);
-    return (await this.client.query<{ n: number }>(q)).rows[0]!.n;
+    const q = compileCount(asQuery(target), this.siteId, postgresDialect);
+    return (await this.client.query<{ n: number }>(q.sql, [...q.parameters])).rows[0]!.n;
   }
 
-  async *rows(def: EntityDef, filter: RowFilter, batchSize: number): AsyncIterable<unknown[][]> {
+  async *rows(target: QueryTarget, batchSize: number): AsyncIterable<unknown[][]> {
     const size = batchCount(batchSize);
     if (this.closed) throw new Error("The snapshot is closed");
-    const q = rowsQuery(this.siteId, def, filter);
+    const q = compileSelect(asQuery(target), this.siteId, postgresDialect);
     const cursor = `sluice_rows_${++this.cursors}`;
-    await this.client.query({ text: `DECLARE ${cursor} NO SCROLL CURSOR FOR ${q.text}`, values: q.values });
+    await this.client.query({ text: `DECLARE ${cursor} NO SCROLL CURSOR FOR ${q.sql}`, values: [...q.parameters] });
     try {
       for (;;) {
         // After close() the connection belongs to someone else: never send it a FETCH.
@@ -178,18 +107,20 @@ class PostgresSnapshot implements Snapshot {
     }
   }
 
-  async csvRecords(def: EntityDef, filter: RowFilter, request: CsvRequest): Promise<AsyncIterable<CsvChunk> | undefined> {
+  async encode(target: EntityQuery, request: RecordEncoding): Promise<AsyncIterable<EncodedChunk> | undefined> {
     if (this.closed) throw new Error("The snapshot is closed");
-    if (!canRender(request)) return undefined;
-    const where = whereClause(this.siteId, def, filter);
-    const whereSql = inlineParams(where.text, where.values, this.client);
+    if (request.format !== "csv" || !canRender(request)) return undefined;
+    const query = asQuery(target);
+    const def = query.entity;
+    const where = compileWhere(query, this.siteId, postgresDialect);
+    const whereSql = inlineParams(where.sql, where.parameters, this.client);
     const check = decimalCheck(def, request.columns, whereSql);
     if (check && (await this.client.query<{ odd: boolean }>(check)).rows[0]!.odd) return undefined;
     const sql = copyStatement(def, request, whereSql, (v) => this.client.escapeLiteral(v));
     return this.copy(sql, new CopyCsvTransform(request.csv.embeddedLineBreakEscape));
   }
 
-  private async *copy(sql: string, transform: CopyCsvTransform): AsyncIterable<CsvChunk> {
+  private async *copy(sql: string, transform: CopyCsvTransform): AsyncIterable<EncodedChunk> {
     const stream = this.client.query(copyTo(sql));
     let finished = false;
     try {
@@ -331,7 +262,7 @@ export function postgresData(pool: pg.Pool): DataRepo {
     },
     async deleteByKey(siteId, def, keys) {
       if (keys.length === 0) return 0;
-      const keyCols = def.key.map((k) => columnOf(def, k));
+      const keyCols = def.key.map((k) => storedColumns(def).find((c) => c.name === k)!);
       const arrays = keyCols.map((c, i) => `$${i + 2}::${arrayType(c)}`).join(", ");
       const tuple = def.key.map(quoteIdent).join(", ");
       const values = keyCols.map((_, i) => keys.map((k) => k[i] ?? null));
@@ -344,63 +275,31 @@ export function postgresData(pool: pg.Pool): DataRepo {
     /** Keyset pagination: constant memory, no open transaction, safe to delete between batches. */
     async *keys(siteId, def, batchSize) {
       const size = batchCount(batchSize);
-      const keyCols = def.key.map((k) => columnOf(def, k));
-      const select = keyCols.map(readExpr).join(", ");
-      const tuple = def.key.map(quoteIdent).join(", ");
-      const after = keyCols.map((c, i) => `$${i + 2}::${scalarType(c)}`).join(", ");
-      const table = quoteIdent(tableName(def));
       let last: unknown[] | undefined;
       for (;;) {
-        const r = last
-          ? await pool.query<unknown[]>({
-              text: `SELECT ${select} FROM ${table} WHERE site_id = $1 AND (${tuple}) > (${after}) ORDER BY ${tuple} LIMIT ${size}`,
-              values: [siteId, ...last],
-              rowMode: "array",
-            })
-          : await pool.query<unknown[]>({
-              text: `SELECT ${select} FROM ${table} WHERE site_id = $1 ORDER BY ${tuple} LIMIT ${size}`,
-              values: [siteId],
-              rowMode: "array",
-            });
+        const q = compileSelect(asQuery(keysAfter(def, last, size)), siteId, postgresDialect);
+        const r = await pool.query<unknown[]>({ text: q.sql, values: [...q.parameters], rowMode: "array" });
         if (r.rows.length > 0) yield r.rows;
         if (r.rows.length < size) return;
         last = r.rows[r.rows.length - 1];
       }
     },
-    async count(siteId, def, filter = {}) {
-      return (await pool.query<{ n: number }>(countQuery(siteId, def, filter))).rows[0]!.n;
+    async count(siteId, target) {
+      const q = compileCount(asQuery(target), siteId, postgresDialect);
+      return (await pool.query<{ n: number }>(q.sql, [...q.parameters])).rows[0]!.n;
     },
     async distinct(siteId, def, columns, where, limit) {
-      const values: unknown[] = [siteId];
-      let cond = "";
-      const column = columnOf(def, where.column);
-      if (where.in) {
-        const list = inValues(column, where.in);
-        if (list.length === 0) return [];
-        values.push(list);
-        cond = isNumeric(column)
-          ? ` AND ${quoteIdent(column.name)} = ANY($2::${arrayType(column)})`
-          : ` AND ${readExpr(column)} = ANY($2::text[])`;
-      } else if (where.contains !== undefined && where.contains !== "") {
-        values.push(`%${where.contains.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-        cond = ` AND lower((${readExpr(column)})::text) LIKE $2 ESCAPE '\\'`;
-      }
-      values.push(limit);
-      const select = columns.map((name) => `${readExpr(columnOf(def, name))} AS ${quoteIdent(name)}`).join(", ");
-      // NULLS FIRST: SQLite's order.
-      const order = columns.map((_, i) => `${i + 1} NULLS FIRST`).join(", ");
-      const r = await pool.query<Record<string, unknown>>(
-        `SELECT DISTINCT ${select} FROM ${quoteIdent(tableName(def))} WHERE site_id = $1${cond} ORDER BY ${order} LIMIT $${values.length}`,
-        values,
-      );
-      return r.rows;
+      const query = distinctLookup(def, columns, where, limit);
+      if (!query) return [];
+      const q = compileSelect(asQuery(query), siteId, postgresDialect);
+      return (await pool.query<Record<string, unknown>>(q.sql, [...q.parameters])).rows;
     },
     async snapshot(siteId) {
       return PostgresSnapshot.open(pool, siteId);
     },
     async clearSite(siteId) {
       await inTransaction(pool, async (client) => {
-        for (const def of ENTITIES) await client.query(`DELETE FROM ${quoteIdent(tableName(def))} WHERE site_id = $1`, [siteId]);
+        for (const def of ALL_ENTITIES) await client.query(`DELETE FROM ${quoteIdent(tableName(def))} WHERE site_id = $1`, [siteId]);
       });
     },
   };

@@ -4,7 +4,7 @@
  * transaction under an advisory lock, so two nodes starting at once apply each migration exactly once.
  */
 import type pg from "pg";
-import { ENTITIES, storedColumns, tableName, type Column, type ColumnType } from "../../core/entities/registry.js";
+import { ALL_ENTITIES, storedColumns, tableName, type Column, type ColumnType } from "../../core/entities/registry.js";
 
 const MIGRATIONS: readonly string[] = [
   `
@@ -171,7 +171,7 @@ async function syncEntityTables(client: pg.ClientBase): Promise<void> {
     if (!set) columnsOf.set(r.table_name, (set = new Set()));
     set.add(r.column_name);
   }
-  for (const def of ENTITIES) {
+  for (const def of ALL_ENTITIES) {
     const table = tableName(def);
     const cols = storedColumns(def);
     const have = columnsOf.get(table);

@@ -12,9 +12,10 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type Database from "better-sqlite3";
-import { maxLength } from "../../core/csv.js";
-import { tableName, type Column, type EntityDef } from "../../core/entities/registry.js";
-import type { CsvChunk, CsvRequest, RowFilter } from "../port.js";
+import { maxLength, type EncodedChunk, type RecordEncoding } from "../../core/csv.js";
+import { tableName, type Column } from "../../core/entities/registry.js";
+import { keyRange, type EntityQuery } from "../../core/query.js";
+import type { CompiledSql } from "../../query/compile.js";
 import { quoteIdent } from "./schema.js";
 
 const EXTENSION = fileURLToPath(
@@ -38,7 +39,7 @@ export function loadCsvExtension(db: Database.Database): boolean {
 }
 
 /** The extension's spec letter (and truncation length) for one exported column. */
-function specOf(column: Column, request: CsvRequest): string {
+function specOf(column: Column, request: RecordEncoding): string {
   switch (column.type) {
     case "instance":
       return "i";
@@ -61,25 +62,21 @@ function specOf(column: Column, request: CsvRequest): string {
   }
 }
 
-export interface RangeQuery {
-  /** `site_id = ? AND …` for the export's filter without its key range (since, opt-outs). */
-  where: string;
-  params: unknown[];
-}
-
 /**
- * The records of the rows matching `filter`, in key order, in batches. `range` is the filter as SQL
- * without `keyFrom`/`keyBefore`, which bound the walk and the batches here.
+ * The records of the rows `query` selects, in key order, in batches. `range` is the query's WHERE
+ * compiled without its key range (site, cursor, opt-outs, access), which bounds the walk and the
+ * batches here instead.
  */
 export async function* sqliteCsvRecords(
   db: Database.Database,
   siteId: number,
-  def: EntityDef,
-  filter: RowFilter,
-  range: RangeQuery,
-  request: CsvRequest,
+  query: EntityQuery,
+  range: CompiledSql,
+  request: RecordEncoding,
   isOpen: () => boolean,
-): AsyncIterable<CsvChunk> {
+): AsyncIterable<EncodedChunk> {
+  const def = query.entity;
+  const bounds = keyRange(query);
   const table = quoteIdent(tableName(def));
   const index = quoteIdent(`${tableName(def)}_key`);
   const key = `(${def.key.map(quoteIdent).join(", ")})`;
@@ -91,8 +88,8 @@ export async function* sqliteCsvRecords(
 
   // Each statement gets exactly one lower and one upper key bound (SQLite ranges the index on one
   // pair only): after the previous batch or from keyFrom, up to the batch's last key or before keyBefore.
-  const lower = (after: boolean) => (after ? `${key} > ${marks}` : filter.keyFrom ? `${key} >= ${marks}` : "");
-  const upper = (upTo: boolean) => (upTo ? `${key} <= ${marks}` : filter.keyBefore ? `${key} < ${marks}` : "");
+  const lower = (after: boolean) => (after ? `${key} > ${marks}` : bounds.from ? `${key} >= ${marks}` : "");
+  const upper = (upTo: boolean) => (upTo ? `${key} <= ${marks}` : bounds.before ? `${key} < ${marks}` : "");
   const where = (...parts: string[]) => parts.filter(Boolean).join(" AND ");
   const columns = def.key.map(quoteIdent).join(", ");
   const walk = (after: boolean) =>
@@ -104,7 +101,7 @@ export async function* sqliteCsvRecords(
       .raw(true);
   const batch = (after: boolean, upTo: boolean) =>
     db
-      .prepare(`SELECT ${render}, count(*) FROM ${table} INDEXED BY ${index} WHERE ${where(range.where, lower(after), upper(upTo))}`)
+      .prepare(`SELECT ${render}, count(*) FROM ${table} INDEXED BY ${index} WHERE ${where(range.sql, lower(after), upper(upTo))}`)
       .raw(true);
   const statements = {
     walkFirst: walk(false),
@@ -114,8 +111,8 @@ export async function* sqliteCsvRecords(
     nextUpTo: batch(true, true),
     next: batch(true, false),
   };
-  const lowerParams = (after: unknown[] | undefined) => after ?? filter.keyFrom ?? [];
-  const upperParams = (upTo: unknown[] | undefined) => upTo ?? filter.keyBefore ?? [];
+  const lowerParams = (after: readonly unknown[] | undefined) => after ?? bounds.from ?? [];
+  const upperParams = (upTo: readonly unknown[] | undefined) => upTo ?? bounds.before ?? [];
 
   let after: unknown[] | undefined;
   let rows = FIRST_BATCH_ROWS;
@@ -123,7 +120,7 @@ export async function* sqliteCsvRecords(
     if (!isOpen()) throw new Error("the snapshot is closed");
     const upTo = (after ? statements.walkNext : statements.walkFirst).get(siteId, ...lowerParams(after), ...upperParams(undefined), rows - 1) as unknown[] | undefined;
     const statement = after ? (upTo ? statements.nextUpTo : statements.next) : upTo ? statements.firstUpTo : statements.first;
-    const [bytes, count] = statement.get(...head, ...range.params, ...lowerParams(after), ...upperParams(upTo)) as [Buffer | null, number];
+    const [bytes, count] = statement.get(...head, ...range.parameters, ...lowerParams(after), ...upperParams(upTo)) as [Buffer | null, number];
     if (bytes && count > 0) {
       yield { bytes, rows: count };
       rows = Math.max(FIRST_BATCH_ROWS, Math.min(MAX_BATCH_ROWS, Math.floor(BATCH_BYTES / Math.max(1, bytes.length / count))));

@@ -1,10 +1,17 @@
 import Database from "better-sqlite3";
-import { ENTITIES, storedColumns, tableName, type Column, type EntityDef } from "../../core/entities/registry.js";
+import { ALL_ENTITIES, storedColumns, tableName, type Column, type EntityDef } from "../../core/entities/registry.js";
 import type { WriteGate } from "./write-gate.js";
-import type { CsvChunk, CsvRequest, DataRepo, RowFilter, RowValues, Snapshot } from "../port.js";
-import { storeRenderable } from "../../core/csv.js";
+import type { DataRepo, QueryTarget, RowValues, Snapshot } from "../port.js";
+import { storeRenderable, type EncodedChunk, type RecordEncoding } from "../../core/csv.js";
+import { withoutKeyRange, type EntityQuery } from "../../core/query.js";
+import { compileCount, compileSelect, compileWhere, type CompiledSql } from "../../query/compile.js";
+import { asQuery, distinctLookup, keysAfter } from "../../query/targets.js";
 import { loadCsvExtension, sqliteCsvRecords } from "./csv-render.js";
+import { sqliteDialect } from "./query-dialect.js";
 import { quoteIdent } from "./schema.js";
+
+/** Runs a compiled statement that returns one row. */
+const one = <T,>(db: Database.Database, q: CompiledSql): T => db.prepare(q.sql).get(...q.parameters) as T;
 
 const CANONICAL_DATETIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 
@@ -37,58 +44,6 @@ function toSqlite(column: Column): (v: unknown) => unknown {
   }
 }
 
-interface Query {
-  sql: string;
-  params: unknown[];
-}
-
-function whereClause(siteId: number, def: EntityDef, filter: RowFilter): Query {
-  const parts = ["site_id = ?"];
-  const params: unknown[] = [siteId];
-  if (filter.since !== undefined && def.cursor) {
-    parts.push(`${quoteIdent(def.cursor)} >= ?`);
-    params.push(filter.since);
-  }
-  if (filter.excludeScopes && filter.excludeScopes.length > 0 && def.scope) {
-    parts.push(`(scope_key IS NULL OR scope_key NOT IN (${filter.excludeScopes.map(() => "?").join(", ")}))`);
-    params.push(...filter.excludeScopes);
-  }
-  const key = `(${def.key.map(quoteIdent).join(", ")})`;
-  const placeholders = `(${def.key.map(() => "?").join(", ")})`;
-  if (filter.keyFrom) {
-    parts.push(`${key} >= ${placeholders}`);
-    params.push(...filter.keyFrom);
-  }
-  if (filter.keyBefore) {
-    parts.push(`${key} < ${placeholders}`);
-    params.push(...filter.keyBefore);
-  }
-  return { sql: parts.join(" AND "), params };
-}
-
-function countQuery(siteId: number, def: EntityDef, filter: RowFilter): Query {
-  const where = whereClause(siteId, def, filter);
-  return { sql: `SELECT count(*) AS n FROM ${quoteIdent(tableName(def))} WHERE ${where.sql}`, params: where.params };
-}
-
-/**
- * Rows in key order. The key index is named so that SQLite walks it instead of sorting: an export
- * streams in constant memory however many rows match.
- */
-function rowsQuery(siteId: number, def: EntityDef, filter: RowFilter): Query {
-  const where = whereClause(siteId, def, filter);
-  const table = tableName(def);
-  // Long text comes back as UTF-8 bytes: the CSV writer copies it without decoding (hot path).
-  const cols = storedColumns(def)
-    .map((c) => (c.type === "text" ? `CAST(${quoteIdent(c.name)} AS BLOB)` : quoteIdent(c.name)))
-    .join(", ");
-  const order = def.key.map(quoteIdent).join(", ");
-  return {
-    sql: `SELECT ${cols} FROM ${quoteIdent(table)} INDEXED BY ${quoteIdent(`${table}_key`)} WHERE ${where.sql} ORDER BY site_id, ${order}`,
-    params: where.params,
-  };
-}
-
 export class SqliteSnapshot implements Snapshot {
   private readonly db: Database.Database;
   private readonly iterators = new Set<IterableIterator<unknown[]>>();
@@ -106,15 +61,15 @@ export class SqliteSnapshot implements Snapshot {
     this.db.prepare("SELECT count(*) FROM sites").get();
   }
 
-  async count(def: EntityDef, filter: RowFilter): Promise<number> {
+  async count(target: QueryTarget): Promise<number> {
     if (!this.db.open) throw new Error("the snapshot is closed");
-    const q = countQuery(this.siteId, def, filter);
-    return (this.db.prepare(q.sql).get(...q.params) as { n: number }).n;
+    return one<{ n: number }>(this.db, compileCount(asQuery(target), this.siteId, sqliteDialect)).n;
   }
 
-  async *rows(def: EntityDef, filter: RowFilter, batchSize: number): AsyncIterable<unknown[][]> {
-    const q = rowsQuery(this.siteId, def, filter);
-    const iterator = this.db.prepare(q.sql).raw(true).iterate(...q.params) as IterableIterator<unknown[]>;
+  async *rows(target: QueryTarget, batchSize: number): AsyncIterable<unknown[][]> {
+    const q = compileSelect(asQuery(target), this.siteId, sqliteDialect, { textAsBytes: true });
+    if (!this.db.open) throw new Error("the snapshot is closed");
+    const iterator = this.db.prepare(q.sql).raw(true).iterate(...q.parameters) as IterableIterator<unknown[]>;
     this.iterators.add(iterator);
     try {
       let batch: unknown[][] = [];
@@ -133,12 +88,13 @@ export class SqliteSnapshot implements Snapshot {
     }
   }
 
-  async csvRecords(def: EntityDef, filter: RowFilter, request: CsvRequest): Promise<AsyncIterable<CsvChunk> | undefined> {
+  async encode(target: EntityQuery, encoding: RecordEncoding): Promise<AsyncIterable<EncodedChunk> | undefined> {
     if (!this.db.open) throw new Error("the snapshot is closed");
     // The extension escapes line breaks with a plain string, as COPY does.
-    if (!this.renders || !storeRenderable(request.csv)) return undefined;
-    const where = whereClause(this.siteId, def, { ...filter, keyFrom: undefined, keyBefore: undefined });
-    return sqliteCsvRecords(this.db, this.siteId, def, filter, { where: where.sql, params: where.params }, request, () => this.db.open);
+    if (!this.renders || encoding.format !== "csv" || !storeRenderable(encoding.csv)) return undefined;
+    const query = asQuery(target);
+    const where = compileWhere(withoutKeyRange(query), this.siteId, sqliteDialect);
+    return sqliteCsvRecords(this.db, this.siteId, query, where, encoding, () => this.db.open);
   }
 
   async keyBoundaries(def: EntityDef, parts: number): Promise<unknown[][]> {
@@ -210,40 +166,25 @@ export function sqliteData(db: Database.Database, file: string, gate: WriteGate)
       return n;
     },
     async *keys(siteId, def, batchSize) {
-      const cols = def.key.map(quoteIdent).join(", ");
-      const table = quoteIdent(tableName(def));
-      const first = db.prepare(`SELECT ${cols} FROM ${table} WHERE site_id = ? ORDER BY ${cols} LIMIT ?`).raw(true);
-      const next = db
-        .prepare(`SELECT ${cols} FROM ${table} WHERE site_id = ? AND (${cols}) > (${def.key.map(() => "?").join(", ")}) ORDER BY ${cols} LIMIT ?`)
-        .raw(true);
+      // Keyset pages: constant memory, no open transaction, safe to delete between batches.
       let last: unknown[] | undefined;
       for (;;) {
-        const rows = (last ? next.all(siteId, ...last, batchSize) : first.all(siteId, batchSize)) as unknown[][];
+        const q = compileSelect(asQuery(keysAfter(def, last, batchSize)), siteId, sqliteDialect);
+        const rows = db.prepare(q.sql).raw(true).all(...q.parameters) as unknown[][];
         if (rows.length === 0) return;
         yield rows;
         last = rows[rows.length - 1];
         if (rows.length < batchSize) return;
       }
     },
-    async count(siteId, def, filter = {}) {
-      const q = countQuery(siteId, def, filter);
-      return (db.prepare(q.sql).get(...q.params) as { n: number }).n;
+    async count(siteId, target) {
+      return one<{ n: number }>(db, compileCount(asQuery(target), siteId, sqliteDialect)).n;
     },
     async distinct(siteId, def, columns, where, limit) {
-      const params: unknown[] = [siteId];
-      let cond = "";
-      if (where.in) {
-        if (where.in.length === 0) return [];
-        cond = ` AND ${quoteIdent(where.column)} IN (${where.in.map(() => "?").join(", ")})`;
-        params.push(...where.in);
-      } else if (where.contains !== undefined && where.contains !== "") {
-        cond = ` AND lower(${quoteIdent(where.column)}) LIKE ? ESCAPE '\\'`;
-        params.push(`%${where.contains.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-      }
-      const cols = columns.map(quoteIdent).join(", ");
-      return db
-        .prepare(`SELECT DISTINCT ${cols} FROM ${quoteIdent(tableName(def))} WHERE site_id = ?${cond} ORDER BY ${cols} LIMIT ?`)
-        .all(...params, limit) as Record<string, unknown>[];
+      const query = distinctLookup(def, columns, where, limit);
+      if (!query) return [];
+      const q = compileSelect(asQuery(query), siteId, sqliteDialect);
+      return db.prepare(q.sql).all(...q.parameters) as Record<string, unknown>[];
     },
     async snapshot(siteId) {
       return new SqliteSnapshot(file, siteId);
@@ -273,7 +214,7 @@ export function sqliteData(db: Database.Database, file: string, gate: WriteGate)
     },
     async clearSite(siteId) {
       db.transaction(() => {
-        for (const def of ENTITIES) db.prepare(`DELETE FROM ${quoteIdent(tableName(def))} WHERE site_id = ?`).run(siteId);
+        for (const def of ALL_ENTITIES) db.prepare(`DELETE FROM ${quoteIdent(tableName(def))} WHERE site_id = ?`).run(siteId);
       })();
     },
   };

@@ -4,7 +4,7 @@
  * start, so adding a column to the registry is the whole change).
  */
 import type Database from "better-sqlite3";
-import { ENTITIES, storedColumns, tableName, type ColumnType } from "../../core/entities/registry.js";
+import { ALL_ENTITIES, storedColumns, tableName, type ColumnType } from "../../core/entities/registry.js";
 
 const MIGRATIONS: readonly string[] = [
   `
@@ -105,7 +105,7 @@ export function migrate(db: Database.Database): void {
 
 /** Creates every entity table and adds registry columns the table lacks. */
 function syncEntityTables(db: Database.Database): void {
-  for (const def of ENTITIES) {
+  for (const def of ALL_ENTITIES) {
     const table = tableName(def);
     const cols = storedColumns(def);
     const existing = db.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as { name: string }[];
