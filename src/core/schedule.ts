@@ -1,8 +1,9 @@
 /**
  * The export schedule of `config/schedule`: weekdays, every N weeks, a time of day, in a zone.
- * Pure calendar arithmetic with luxon; `now` is passed in.
+ * Its runs are those of a weekly recurrence (`recurrence.ts`); `now` is passed in.
  */
 import { DateTime } from "luxon";
+import { nextRun as nextRecurrenceRun, type Recurrence } from "./recurrence.js";
 
 export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -51,23 +52,27 @@ export function weekStart(epochMs: number, zone: string): number {
   return DateTime.fromMillis(epochMs, { zone }).startOf("week").toMillis();
 }
 
-/** The first run strictly after `after`. */
-export function nextRun(schedule: Schedule, after: number): number {
-  const zone = schedule.zoneId;
+/**
+ * The schedule as a weekly recurrence: every `repeatIntervalInWeeks` weeks from the week of
+ * `anchorWeek`, on its days, at its time, in its zone (`systemZone` for "system").
+ */
+export function scheduleRecurrence(schedule: Schedule, systemZone: string): Recurrence {
   const tod = parseTimeOfDay(schedule.time) ?? { hour: 0, minute: 0, second: 0 };
-  const wanted = new Set(schedule.days.map((d) => WEEKDAYS.indexOf(d) + 1));
-  const anchor = DateTime.fromMillis(schedule.anchorWeek, { zone }).startOf("week");
-  let day = DateTime.fromMillis(after, { zone }).startOf("day");
-  // At most 52 weeks × 7 days to look ahead.
-  for (let i = 0; i < 7 * 53 + 7; i++) {
-    if (wanted.has(day.weekday)) {
-      const weeks = Math.round(day.startOf("week").diff(anchor, "weeks").weeks);
-      if (weeks >= 0 && weeks % schedule.repeatIntervalInWeeks === 0) {
-        const at = day.set({ hour: tod.hour, minute: tod.minute, second: tod.second, millisecond: 0 });
-        if (at.toMillis() > after) return at.toMillis();
-      }
-    }
-    day = day.plus({ days: 1 });
-  }
-  throw new Error("schedule has no next run");
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const weekdays = [...new Set(schedule.days.map((d) => WEEKDAYS.indexOf(d) + 1))].sort((a, b) => a - b);
+  return {
+    unit: "week",
+    interval: schedule.repeatIntervalInWeeks,
+    weekdays,
+    time: `${pad(tod.hour)}:${pad(tod.minute)}:${pad(tod.second)}`,
+    zone: schedule.zoneId === "system" ? systemZone : schedule.zoneId,
+    start: schedule.anchorWeek,
+  };
+}
+
+/** The first run strictly after `after`. "system" is luxon's local zone, as in `weekStart`. */
+export function nextRun(schedule: Schedule, after: number): number {
+  const run = nextRecurrenceRun(scheduleRecurrence(schedule, DateTime.local().zoneName), after);
+  if (run === null) throw new Error("schedule has no next run");
+  return run;
 }
