@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { entity } from "../src/core/entities/registry.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
-import { runSync } from "../src/sync/engine.js";
+import { runSync } from "../src/sync/run-sync.js";
 import { generatedJiraCloud, ReplayServer } from "../test/support/replay-server.js";
 
 const { values } = parseArgs({

@@ -72,6 +72,15 @@ export const configSchema = z
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     store: storeSchema.default({ kind: "sqlite" }),
     jobLeaseSeconds: intish(3, 3600).default(30),
+    jobs: z
+      .object({
+        /** Queued jobs (scheduled syncs, report runs, backups) one node runs at once. */
+        concurrency: intish(0, 64).default(2),
+        /** How often an idle node looks for queued work. */
+        pollSeconds: intish(1, 3600).default(2),
+      })
+      .strict()
+      .default({ concurrency: 2, pollSeconds: 2 }),
     schedulerIntervalSeconds: intish(1, 3600).default(15),
     shutdownGraceSeconds: intish(1, 600).default(10),
     demo: z

@@ -12,6 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { openPostgresStore } from "../src/store/postgres/index.js";
 import { parseWithCsvParse } from "./support/csv-check.js";
 import { startPostgres, type TestPostgres } from "./support/postgres.js";
+import { newExportJob } from "./support/jobs.js";
 import { api, startSluice, type SluiceProcess } from "./support/server.js";
 
 const LEASE_SECONDS = 5;
@@ -283,7 +284,7 @@ describe("cluster: two nodes on one PostgreSQL database", () => {
     const store = await openPostgresStore(pg.url);
     try {
       const site = (await store.sites.byKey("wiki"))!;
-      const job = (await store.jobs.get(site.id, fresh[0]!.jobId))!;
+      const job = (await store.jobs.bySeq(site.id, "export", fresh[0]!.jobId))!;
       assert.equal(job.trigger, "schedule");
     } finally {
       await store.close();
@@ -303,38 +304,26 @@ describe("cluster: two nodes on one PostgreSQL database", () => {
       try {
         const site = (await store.sites.byKey("wiki"))!;
         const instance = "node-x:1:00000000";
-        const created = await store.jobs.create({
-          siteId: site.id,
-          status: "STARTED",
-          trigger: "api",
-          startTime: Date.now(),
-          completedTime: null,
-          cancelledTime: null,
-          nodeId: "node-x",
-          instanceId: instance,
-          pid: 1,
-          schemaVersion: 1,
-          exportFrom: 0,
-          forced: false,
-          rootExportPath: join(shared, "data-pipeline", "export"),
-          optedOut: [],
-          warnings: [],
-          errors: [],
-          statistics: null,
-          progress: null,
-          files: null,
-          leaseExpiresAt: Date.now() - 1,
-        });
+        const created = await store.jobs.create(
+          newExportJob({
+            siteId: site.id,
+            nodeId: "node-x",
+            instanceId: instance,
+            pid: 1,
+            rootExportPath: join(shared, "data-pipeline", "export"),
+            leaseExpiresAt: Date.now() - 1,
+          }),
+        );
         assert.ok(created.ok);
         // Any node's lease monitor takes it (the same conditional update recoverLostJobs makes).
         const lost = await waitUntil("the lapsed job to be FAILED", async () => {
-          const job = await store.jobs.get(site.id, created.job.jobId);
+          const job = await store.jobs.get(created.job.id);
           return job?.status === "FAILED" ? job : undefined;
         });
         assert.equal(lost.errors[0]?.key, "export.node.lost");
         // The old worker wakes up and finishes: the store must refuse its write.
-        const wrote = await store.jobs.update(site.id, created.job.jobId, instance, { status: "COMPLETED", completedTime: Date.now() });
-        const after = (await store.jobs.get(site.id, created.job.jobId))!;
+        const wrote = await store.jobs.update(created.job.id, instance, { status: "COMPLETED", completedTime: Date.now() });
+        const after = (await store.jobs.get(created.job.id))!;
         assert.equal(after.status, "FAILED", "the lost job stays FAILED");
         assert.equal(wrote, false, "update reports that the instance no longer holds the job");
       } finally {

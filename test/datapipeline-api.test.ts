@@ -11,11 +11,12 @@ import { after, before, describe, it } from "node:test";
 import { parse } from "csv-parse/sync";
 import { entity } from "../src/core/entities/registry.js";
 import { sqlitePath } from "../src/config.js";
-import { ExportService } from "../src/jobs/export-service.js";
+import { ExportService } from "../src/export/export-service.js";
 import { createLogger } from "../src/logger.js";
 import { issueToken } from "../src/server/auth.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { startTestApp, waitForJob, type TestApp } from "./support/app.js";
+import { newExportJob } from "./support/jobs.js";
 
 const Q = "data-pipeline.api.rest.queryparam";
 const ISO_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?(Z|[+-]\d{2}:\d{2})$/;
@@ -935,35 +936,26 @@ describe("Data pipeline API: one export at a time, cancellation", () => {
   async function foreignJob(siteKey: string): Promise<number> {
     const site = (await t.ctx.store.sites.byKey(siteKey))!;
     const now = Date.now();
-    const created = await t.ctx.store.jobs.create({
-      siteId: site.id,
-      status: "STARTED",
-      trigger: "api",
-      startTime: now,
-      completedTime: null,
-      cancelledTime: null,
-      nodeId: "node-c",
-      instanceId: "node-c:1:test",
-      pid: process.pid,
-      schemaVersion: 1,
-      exportFrom: Date.UTC(2020, 0, 1),
-      forced: false,
-      rootExportPath: defaultRoot(t.home, siteKey),
-      optedOut: [],
-      warnings: [],
-      errors: [],
-      statistics: null,
-      progress: null,
-      files: null,
-      leaseExpiresAt: now + 60_000,
-    });
+    const created = await t.ctx.store.jobs.create(
+      newExportJob({
+        siteId: site.id,
+        startTime: now,
+        nodeId: "node-c",
+        instanceId: "node-c:1:test",
+        pid: process.pid,
+        exportFrom: Date.UTC(2020, 0, 1),
+        rootExportPath: defaultRoot(t.home, siteKey),
+        leaseExpiresAt: now + 60_000,
+      }),
+    );
     assert.ok(created.ok);
-    return created.job.jobId;
+    return created.job.seq;
   }
 
   async function endForeignJob(siteKey: string, jobId: number): Promise<void> {
     const site = (await t.ctx.store.sites.byKey(siteKey))!;
-    await t.ctx.store.jobs.transition(site.id, jobId, ["STARTED", "CANCELLATION_REQUESTED"], {
+    const job = (await t.ctx.store.jobs.bySeq(site.id, "export", jobId))!;
+    await t.ctx.store.jobs.transition(job.id, ["STARTED", "CANCELLATION_REQUESTED"], {
       status: "CANCELLED",
       completedTime: Date.now(),
       cancelledTime: Date.now(),

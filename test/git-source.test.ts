@@ -18,7 +18,7 @@ import { isoUtcSeconds } from "../src/core/time.js";
 import { addRepository, listRepositories, scanRoot } from "../src/sources/git/index.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { exportSettingsSchema } from "../src/config.js";
-import type { JobRecord } from "../src/core/job.js";
+import type { ExportJobRecord } from "../src/core/export-job.js";
 import { runExport } from "../src/export/engine.js";
 import { parse } from "csv-parse/sync";
 import { readFile } from "node:fs/promises";
@@ -478,9 +478,11 @@ describe("git source: through the export engine", () => {
     const path = join(world.dir, "engine.git");
     await createRepository(path, { seed: 51, commits: 60, now: NOW });
     const repo = await addRepository(world.store, world.site, { projectKey: "ENG", name: "Engine", path });
-    const job: JobRecord = {
+    const job: ExportJobRecord = {
+      id: 1,
       siteId: world.site.id,
       jobId: 1,
+      format: "csv",
       status: "STARTED",
       trigger: "api",
       startTime: NOW,

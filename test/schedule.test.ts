@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { sqlitePath } from "../src/config.js";
 import { nextRun, parseTimeOfDay, parseWeekday, weekStart, type Schedule, type Weekday } from "../src/core/schedule.js";
-import { ExportService } from "../src/jobs/export-service.js";
-import { SCHEDULE_SETTING, type StoredSchedule } from "../src/jobs/schedule-store.js";
+import { ExportService } from "../src/export/export-service.js";
+import { deleteExportSchedule, exportScheduleTarget, getExportSchedule, putExportSchedule, type StoredSchedule } from "../src/export/export-schedule.js";
 import { Scheduler } from "../src/jobs/scheduler.js";
 import { createLogger } from "../src/logger.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
-import type { JobRecord } from "../src/core/job.js";
-import type { Site } from "../src/store/port.js";
+import type { ExportJobRecord } from "../src/core/export-job.js";
+import type { Site, Store } from "../src/store/port.js";
 import { startTestApp, type TestApp } from "./support/app.js";
 
 const utc = (iso: string) => Date.parse(iso);
@@ -121,6 +121,11 @@ describe("nextRun", () => {
   });
 });
 
+/** A node's scheduler firing export schedules with `exports`, on a clock of the test's. */
+function schedulerOf(store: Store, exports: ExportService, now: () => number): Scheduler {
+  return new Scheduler({ store, runner: exports.runner, targets: [exportScheduleTarget(exports)], logger: createLogger("silent"), intervalMs: 60_000, now });
+}
+
 describe("Scheduler", () => {
   let t: TestApp;
   let wiki: Site;
@@ -135,20 +140,20 @@ describe("Scheduler", () => {
     await t?.close();
   });
 
-  let failedScheduledRun: JobRecord | undefined;
+  let failedScheduledRun: ExportJobRecord | undefined;
 
   /** Saves a daily 02:00 UTC schedule of the wiki; returns its first run time. */
   async function saveSchedule(): Promise<number> {
     const s: Schedule = { ...schedule(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "02:00:00", "UTC", T0), fromDate: "2020-01-01T00:00Z" };
     const stored: StoredSchedule = { schedule: s, nextRunAt: nextRun(s, T0) };
-    await t.ctx.store.settings.set(wiki.id, SCHEDULE_SETTING, stored);
+    await putExportSchedule(t.ctx.store, wiki.id, stored);
     return stored.nextRunAt;
   }
 
   async function settled(jobId: number): Promise<void> {
     const until = Date.now() + 30_000;
     for (;;) {
-      const job = await t.ctx.store.jobs.get(wiki.id, jobId);
+      const job = await t.ctx.exports.get(wiki, jobId);
       if (job && job.status !== "STARTED" && job.status !== "CANCELLATION_REQUESTED") return;
       if (Date.now() > until) throw new Error(`job ${jobId} still running`);
       await new Promise((r) => setTimeout(r, 25));
@@ -158,40 +163,40 @@ describe("Scheduler", () => {
   it("does nothing before the run time; a due schedule fires one export, and the next run moves on", async () => {
     const due = await saveSchedule();
     let clock = due - 1000;
-    const scheduler = new Scheduler(t.ctx.store, t.ctx.exports, logger, 60_000, () => clock);
+    const scheduler = schedulerOf(t.ctx.store, t.ctx.exports, () => clock);
     assert.equal(await scheduler.tick(), 0, "not due yet");
-    assert.equal((await t.ctx.store.jobs.history(wiki.id, 0, 10)).total, 0);
+    assert.equal((await t.ctx.exports.history(wiki, 0, 10)).total, 0);
 
     clock = due;
     assert.equal(await scheduler.tick(), 1);
     assert.equal(await scheduler.tick(), 0, "fired once: the next run is tomorrow");
-    const stored = (await t.ctx.store.settings.get<StoredSchedule>(wiki.id, SCHEDULE_SETTING))!;
+    const stored = (await getExportSchedule(t.ctx.store, wiki.id))!;
     assert.equal(iso(stored.nextRunAt), iso(due + 86_400_000));
 
-    const { jobs, total } = await t.ctx.store.jobs.history(wiki.id, 0, 10);
+    const { jobs, total } = await t.ctx.exports.history(wiki, 0, 10);
     assert.equal(total, 1);
     assert.equal(jobs[0]!.trigger, "schedule");
     assert.equal(iso(jobs[0]!.exportFrom), "2020-01-01T00:00:00.000Z", "the schedule's fromDate");
     await settled(jobs[0]!.jobId);
-    assert.equal((await t.ctx.store.jobs.get(wiki.id, jobs[0]!.jobId))!.status, "COMPLETED");
+    assert.equal((await t.ctx.exports.get(wiki, jobs[0]!.jobId))!.status, "COMPLETED");
   });
 
   it("two schedulers (two nodes, two store connections) ticking at once fire the run once per cluster", async () => {
     const due = await saveSchedule();
-    const before_ = (await t.ctx.store.jobs.history(wiki.id, 0, 1)).total;
+    const before_ = (await t.ctx.exports.history(wiki, 0, 1)).total;
     const otherStore = openSqliteStore(sqlitePath(t.ctx.config));
     const otherExports = new ExportService({ config: { ...t.ctx.config, nodeId: "node-b" }, store: otherStore, sources: t.ctx.sources, logger });
     try {
       const clock = () => due + 5000;
-      const a = new Scheduler(t.ctx.store, t.ctx.exports, logger, 60_000, clock);
-      const b = new Scheduler(otherStore, otherExports, logger, 60_000, clock);
+      const a = schedulerOf(t.ctx.store, t.ctx.exports, clock);
+      const b = schedulerOf(otherStore, otherExports, clock);
       const fired = await Promise.all([a.tick(), b.tick(), a.tick(), b.tick()]);
       assert.equal(fired.reduce((x, y) => x + y, 0), 1, `fired: ${fired.join(",")}`);
-      const { jobs, total } = await t.ctx.store.jobs.history(wiki.id, 0, 10);
+      const { jobs, total } = await t.ctx.exports.history(wiki, 0, 10);
       assert.equal(total, before_ + 1, "exactly one job");
       assert.equal(jobs[0]!.trigger, "schedule");
       await settled(jobs[0]!.jobId);
-      assert.equal((await t.ctx.store.jobs.get(wiki.id, jobs[0]!.jobId))!.status, "COMPLETED");
+      assert.equal((await t.ctx.exports.get(wiki, jobs[0]!.jobId))!.status, "COMPLETED");
     } finally {
       await otherExports.shutdown(5000);
       await otherStore.close();
@@ -213,9 +218,9 @@ describe("Scheduler", () => {
       assert.equal(started.outcome, "started");
       const running = started.job;
 
-      const scheduler = new Scheduler(t.ctx.store, t.ctx.exports, logger, 60_000, () => due);
+      const scheduler = schedulerOf(t.ctx.store, t.ctx.exports, () => due);
       assert.equal(await scheduler.tick(), 1);
-      const latest = (await t.ctx.store.jobs.history(wiki.id, 0, 1)).jobs[0]!;
+      const latest = (await t.ctx.exports.history(wiki, 0, 1)).jobs[0]!;
       assert.equal(latest.jobId, running.jobId + 1);
       assert.equal(latest.status, "FAILED");
       assert.equal(latest.trigger, "schedule");
@@ -225,7 +230,7 @@ describe("Scheduler", () => {
       assert.ok(latest.completedTime !== null);
       assert.equal(latest.nodeId, t.ctx.exports.nodeId, "recorded by the node whose scheduler fired");
 
-      const still = (await t.ctx.store.jobs.running(wiki.id))!;
+      const still = (await t.ctx.exports.running(wiki))!;
       assert.equal(still.jobId, running.jobId, "the running export goes on");
       const res = await t.app.inject({ method: "GET", url: `/wiki/rest/datapipeline/latest/history?limit=2`, headers: t.auth });
       const shown = (res.json<{ values: { jobId: number; status: string; errors?: { key: string }[] }[] }>()).values;
@@ -239,7 +244,7 @@ describe("Scheduler", () => {
       failedScheduledRun = latest;
       assert.equal((await slow.cancel(wiki, running.jobId)).outcome, "requested");
       await slow.waitFor(wiki.id, running.jobId);
-      assert.equal((await t.ctx.store.jobs.get(wiki.id, running.jobId))!.status, "CANCELLED");
+      assert.equal((await t.ctx.exports.get(wiki, running.jobId))!.status, "CANCELLED");
     } finally {
       await slow.shutdown(5000);
       await slowStore.close();
@@ -247,7 +252,7 @@ describe("Scheduler", () => {
   });
 
   it("a schedule saved through PUT config/schedule runs with its fromDate and schemaVersion when due", async () => {
-    await t.ctx.store.settings.delete(wiki.id, SCHEDULE_SETTING);
+    await deleteExportSchedule(t.ctx.store, wiki.id);
     const put = await t.app.inject({
       method: "PUT",
       url: "/jira/rest/datapipeline/latest/config/schedule",
@@ -257,13 +262,13 @@ describe("Scheduler", () => {
     assert.equal(put.statusCode, 202, put.body);
     const nextRunTime = (put.json<{ nextRunTime: string }>()).nextRunTime;
     const jira = (await t.ctx.store.sites.byKey("jira"))!;
-    const stored = (await t.ctx.store.settings.get<StoredSchedule>(jira.id, SCHEDULE_SETTING))!;
+    const stored = (await getExportSchedule(t.ctx.store, jira.id))!;
     assert.equal(stored.nextRunAt, Date.parse(nextRunTime), "nextRunTime shows the stored next run");
     assert.match(nextRunTime, /T04:00:00(\.000)?\+0[12]:00$/);
 
-    const scheduler = new Scheduler(t.ctx.store, t.ctx.exports, logger, 60_000, () => stored.nextRunAt);
+    const scheduler = schedulerOf(t.ctx.store, t.ctx.exports, () => stored.nextRunAt);
     assert.equal(await scheduler.tick(), 1);
-    const job = (await t.ctx.store.jobs.latest(jira.id))!;
+    const job = (await t.ctx.exports.latest(jira))!;
     assert.equal(job.trigger, "schedule");
     assert.equal(job.schemaVersion, 1);
     assert.equal(iso(job.exportFrom), "2024-01-01T00:00:00.000Z");

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { entity, storedColumns, type EntityDef } from "../src/core/entities/registry.js";
-import type { JobRecord, JobStatus } from "../src/core/job.js";
+import type { JobStatus, NewJob } from "../src/core/job.js";
 import type { RowValues, Site, Store } from "../src/store/port.js";
 import { openPostgresStore } from "../src/store/postgres/index.js";
 import { emptyPostgresDatabase, openStoreAt, openTestStore, STORE_KINDS, type TestStore } from "./support/stores.js";
@@ -66,28 +66,36 @@ async function allRows(iterable: AsyncIterable<unknown[][]>): Promise<unknown[][
   return out;
 }
 
-function newJob(siteId: number, status: JobStatus = "STARTED", instanceId = "node-a:1"): Omit<JobRecord, "jobId"> {
+function newJob(siteId: number, status: JobStatus = "STARTED", instanceId = "node-a:1", kind = "export"): NewJob {
   return {
     siteId,
+    kind,
     status,
     trigger: "api",
-    startTime: 1_700_000_000_123,
-    completedTime: status === "STARTED" ? null : 1_700_000_100_000,
-    cancelledTime: null,
+    lockKey: `${kind}:${siteId}`,
+    params: {
+      schemaVersion: 2,
+      exportFrom: 1_600_000_000_000,
+      forced: true,
+      rootExportPath: "/var/export/data-pipeline/export/jobs/1",
+      optedOut: [{ type: "PROJECT", identifier: "10000", key: "OPT", displayName: "Opted out", uri: "/rest/api/2/project/10000" }],
+      format: "csv",
+    },
+    result: null,
+    progress: null,
+    warnings: [{ key: "w", message: "a warning" }],
+    errors: [],
     nodeId: "node-a",
     instanceId,
     pid: 4242,
-    schemaVersion: 2,
-    exportFrom: 1_600_000_000_000,
-    forced: true,
-    rootExportPath: "/var/export/data-pipeline/export/jobs/1",
-    optedOut: [{ type: "PROJECT", identifier: "10000", key: "OPT", displayName: "Opted out", uri: "/rest/api/2/project/10000" }],
-    warnings: [{ key: "w", message: "a warning" }],
-    errors: [],
-    statistics: null,
-    progress: null,
-    files: null,
+    createdAt: 1_700_000_000_123,
+    startTime: 1_700_000_000_123,
+    completedTime: status === "STARTED" || status === "QUEUED" ? null : 1_700_000_100_000,
+    cancelledTime: null,
     leaseExpiresAt: 1_700_000_060_000,
+    notBefore: 0,
+    scheduleId: null,
+    parentId: null,
   };
 }
 
@@ -224,27 +232,34 @@ for (const kind of STORE_KINDS) {
     });
 
     describe("jobs", () => {
-      test("ids count 1, 2, 3 per site, independently; records round-trip", async () => {
+      const bySeq = (siteId: number, seq: number) => store.jobs.bySeq(siteId, "export", seq);
+
+      test("numbers count 1, 2, 3 per site and kind, independently; records round-trip", async () => {
         const s1 = await newSite();
         const s2 = await newSite();
         const ids: number[] = [];
         for (let i = 0; i < 3; i++) {
           const r = await store.jobs.create(newJob(s1.id, "COMPLETED"));
           assert.ok(r.ok);
-          ids.push(r.job.jobId);
+          ids.push(r.job.seq);
         }
         assert.deepEqual(ids, [1, 2, 3]);
         const r2 = await store.jobs.create(newJob(s2.id));
         assert.ok(r2.ok);
-        assert.equal(r2.job.jobId, 1);
-        assert.deepEqual(await store.jobs.get(s2.id, 1), { ...newJob(s2.id), jobId: 1 });
-        assert.deepEqual(await store.jobs.get(s1.id, 3), { ...newJob(s1.id, "COMPLETED"), jobId: 3 });
-        assert.equal(await store.jobs.get(s1.id, 4), undefined);
-        assert.equal((await store.jobs.latest(s1.id))?.jobId, 3);
-        assert.equal(await store.jobs.latest((await newSite()).id), undefined);
+        assert.equal(r2.job.seq, 1);
+        assert.deepEqual(await bySeq(s2.id, 1), { ...newJob(s2.id), id: r2.job.id, seq: 1 });
+        assert.deepEqual(await store.jobs.get(r2.job.id), { ...newJob(s2.id), id: r2.job.id, seq: 1 });
+        assert.deepEqual(await bySeq(s1.id, 3), { ...newJob(s1.id, "COMPLETED"), id: (await bySeq(s1.id, 3))!.id, seq: 3 });
+        assert.equal(await bySeq(s1.id, 4), undefined);
+        assert.equal((await store.jobs.latest(s1.id, "export"))?.seq, 3);
+        assert.equal(await store.jobs.latest((await newSite()).id, "export"), undefined);
+        // Another kind of the same site counts on its own.
+        const sync = await store.jobs.create(newJob(s1.id, "COMPLETED", "node-a:1", "sync"));
+        assert.ok(sync.ok);
+        assert.equal(sync.job.seq, 1);
       });
 
-      test("a second running job is refused with the holder; FAILED jobs are still recorded", async () => {
+      test("a second running job of a lock is refused with the holder; FAILED jobs are still recorded", async () => {
         const site = await newSite();
         const first = await store.jobs.create(newJob(site.id));
         assert.ok(first.ok);
@@ -256,19 +271,31 @@ for (const kind of STORE_KINDS) {
         assert.equal(cancelling.ok, false);
         const failed = await store.jobs.create(newJob(site.id, "FAILED", "node-b:1"));
         assert.ok(failed.ok);
-        assert.equal(failed.job.jobId, 2);
-        assert.deepEqual(await store.jobs.running(site.id), first.job);
-        assert.ok((await store.jobs.allRunning()).some((j) => j.siteId === site.id && j.jobId === 1));
+        assert.equal(failed.job.seq, 2);
+        assert.deepEqual(await store.jobs.holder(`export:${site.id}`), first.job);
+        assert.ok((await store.jobs.running()).some((j) => j.siteId === site.id && j.seq === 1));
         // Once the holder finishes, the next running job is claimed.
-        assert.equal(await store.jobs.transition(site.id, 1, ["STARTED"], { status: "COMPLETED", completedTime: 5 }), true);
-        assert.equal(await store.jobs.running(site.id), undefined);
-        assert.ok(!(await store.jobs.allRunning()).some((j) => j.siteId === site.id));
+        assert.equal(await store.jobs.transition(first.job.id, ["STARTED"], { status: "COMPLETED", completedTime: 5 }), true);
+        assert.equal(await store.jobs.holder(`export:${site.id}`), undefined);
+        assert.ok(!(await store.jobs.running()).some((j) => j.siteId === site.id));
         const third = await store.jobs.create(newJob(site.id));
         assert.ok(third.ok);
-        assert.equal(third.job.jobId, 3);
+        assert.equal(third.job.seq, 3);
       });
 
-      test("50 concurrent creates: exactly one claims the site", async () => {
+      test("lock keys are per kind: an export and a sync of one site run together, two syncs do not", async () => {
+        const site = await newSite();
+        assert.ok((await store.jobs.create(newJob(site.id, "STARTED", "node-a:1", "export"))).ok);
+        const sync = await store.jobs.create(newJob(site.id, "STARTED", "node-a:1", "sync"));
+        assert.ok(sync.ok, "a sync runs beside the export");
+        const again = await store.jobs.create(newJob(site.id, "STARTED", "node-b:1", "sync"));
+        assert.ok(!again.ok);
+        assert.equal(again.running.id, sync.job.id);
+        const unlocked = { ...newJob(site.id, "STARTED", "node-a:1", "report"), lockKey: null };
+        assert.ok((await store.jobs.create(unlocked)).ok && (await store.jobs.create(unlocked)).ok, "jobs without a lock never block");
+      });
+
+      test("50 concurrent creates: exactly one claims the lock", async () => {
         const site = await newSite();
         const results = await Promise.all(
           Array.from({ length: 50 }, (_, i) => store.jobs.create(newJob(site.id, "STARTED", `node-a:${i}`))),
@@ -278,24 +305,24 @@ for (const kind of STORE_KINDS) {
         const winner = winners[0]!;
         assert.ok(winner.ok);
         for (const r of results) if (!r.ok) assert.deepEqual(r.running, winner.job);
-        assert.equal((await store.jobs.history(site.id, 0, 100)).total, 1);
+        assert.equal((await store.jobs.list({ siteId: site.id, kind: "export" }, 0, 100)).total, 1);
       });
 
-      test("concurrent creates from two store instances (two processes or nodes): one claim, dense ids", async () => {
+      test("concurrent creates from two store instances (two processes or nodes): one claim, dense numbers", async () => {
         const other = await openStoreAt(kind, t.url);
         try {
           const site = await newSite();
           const creates = Array.from({ length: 40 }, (_, i) => {
             const from = i % 2 === 0 ? store : other;
-            // Every third one is a FAILED record, which needs an id but no claim.
+            // Every third one is a FAILED record, which needs a number but no claim.
             return from.jobs.create(newJob(site.id, i % 3 === 0 ? "FAILED" : "STARTED", `node-${i % 2}:${i}`));
           });
           const results = await Promise.all(creates);
           const failedCount = Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 3 === 0).length;
           assert.equal(results.filter((r) => r.ok && r.job.status === "STARTED").length, 1);
           assert.equal(results.filter((r) => r.ok && r.job.status === "FAILED").length, failedCount);
-          const ids = results.flatMap((r) => (r.ok ? [r.job.jobId] : [])).sort((a, b) => a - b);
-          assert.deepEqual(ids, Array.from({ length: failedCount + 1 }, (_, i) => i + 1));
+          const seqs = results.flatMap((r) => (r.ok ? [r.job.seq] : [])).sort((a, b) => a - b);
+          assert.deepEqual(seqs, Array.from({ length: failedCount + 1 }, (_, i) => i + 1));
         } finally {
           await other.close();
         }
@@ -305,86 +332,164 @@ for (const kind of STORE_KINDS) {
         const site = await newSite();
         const r = await store.jobs.create(newJob(site.id, "STARTED", "node-a:7"));
         assert.ok(r.ok);
-        const progress = {
-          file: "issues_job1_0.csv",
-          entity: "issues",
-          rowsWritten: 10,
-          rowsEstimated: 100,
-          filesDone: 0,
-          filesTotal: 4,
-          totalRowsWritten: 10,
-          totalRowsEstimated: 400,
-          rowsPerSecond: 12.5,
-          etaSeconds: null,
-        };
-        assert.equal(await store.jobs.update(site.id, 1, "node-b:1", { leaseExpiresAt: 99 }), false);
-        assert.equal(await store.jobs.update(site.id, 1, "node-a:7", { leaseExpiresAt: 99, progress }), true);
+        const id = r.job.id;
+        const progress = { label: "issues", done: 10, total: 400, unit: "rows", rate: 12.5, etaSeconds: null, detail: { file: "issues_job1_0.csv", rowsWritten: 10 } };
+        assert.equal(await store.jobs.update(id, "node-b:1", { leaseExpiresAt: 99 }), false);
+        assert.equal(await store.jobs.update(id, "node-a:7", { leaseExpiresAt: 99, progress }), true);
         const files = [{ name: "issues_job1_0.csv", entity: "issues", rows: 3, bytes: 120, sha256: "ab" }];
+        const result = { statistics: { exportedEntities: 3, writtenRows: 7 }, files };
         assert.equal(
-          await store.jobs.update(site.id, 1, "node-a:7", {
+          await store.jobs.update(id, "node-a:7", {
             status: "COMPLETED",
             completedTime: 1_700_000_200_000,
-            statistics: { exportedEntities: 3, writtenRows: 7 },
-            files,
+            result,
             warnings: [],
             errors: [{ key: "e", message: "an error" }],
           }),
           true,
         );
-        const job = await store.jobs.get(site.id, 1);
+        const job = await store.jobs.get(id);
         assert.deepEqual(job, {
           ...r.job,
           status: "COMPLETED",
           completedTime: 1_700_000_200_000,
           leaseExpiresAt: 99,
           progress,
-          statistics: { exportedEntities: 3, writtenRows: 7 },
-          files,
+          result,
           warnings: [],
           errors: [{ key: "e", message: "an error" }],
         });
         // Once the job has ended, not even its owner can change it (a late node cannot revive a lost job).
-        assert.equal(await store.jobs.update(site.id, 1, "node-a:7", { progress: null }), false);
-        assert.deepEqual((await store.jobs.get(site.id, 1))?.progress, progress, "the refused update changed nothing");
-        assert.equal(await store.jobs.update(site.id, 2, "node-a:7", { leaseExpiresAt: 1 }), false);
+        assert.equal(await store.jobs.update(id, "node-a:7", { progress: null }), false);
+        assert.deepEqual((await store.jobs.get(id))?.progress, progress, "the refused update changed nothing");
+        assert.equal(await store.jobs.update(id + 1000, "node-a:7", { leaseExpiresAt: 1 }), false);
       });
 
       test("transition applies only from the listed statuses", async () => {
         const site = await newSite();
         const r = await store.jobs.create(newJob(site.id));
         assert.ok(r.ok);
-        assert.equal(await store.jobs.transition(site.id, 1, ["COMPLETED", "FAILED"], { status: "CANCELLED" }), false);
-        assert.equal(
-          await store.jobs.transition(site.id, 1, ["STARTED"], { status: "CANCELLATION_REQUESTED", cancelledTime: 10 }),
-          true,
-        );
-        assert.equal(await store.jobs.transition(site.id, 1, ["STARTED"], { status: "FAILED" }), false);
-        assert.equal(
-          await store.jobs.transition(site.id, 1, ["STARTED", "CANCELLATION_REQUESTED"], { status: "CANCELLED" }),
-          true,
-        );
-        const job = await store.jobs.get(site.id, 1);
+        const id = r.job.id;
+        assert.equal(await store.jobs.transition(id, ["COMPLETED", "FAILED"], { status: "CANCELLED" }), false);
+        assert.equal(await store.jobs.transition(id, ["STARTED"], { status: "CANCELLATION_REQUESTED", cancelledTime: 10 }), true);
+        assert.equal(await store.jobs.transition(id, ["STARTED"], { status: "FAILED" }), false);
+        assert.equal(await store.jobs.transition(id, ["STARTED", "CANCELLATION_REQUESTED"], { status: "CANCELLED" }), true);
+        const job = await store.jobs.get(id);
         assert.equal(job?.status, "CANCELLED");
         assert.equal(job?.cancelledTime, 10);
-        assert.equal(await store.jobs.transition(site.id, 9, ["STARTED"], { status: "FAILED" }), false);
+        assert.equal(await store.jobs.transition(id + 1000, ["STARTED"], { status: "FAILED" }), false);
       });
 
-      test("history is newest first, paged, with the total", async () => {
+      test("renew extends the leases an instance holds in one statement and says their status", async () => {
+        const site = await newSite();
+        const a = await store.jobs.create(newJob(site.id, "STARTED", "node-a:9", "export"));
+        const b = await store.jobs.create(newJob(site.id, "STARTED", "node-a:9", "sync"));
+        assert.ok(a.ok && b.ok);
+        await store.jobs.transition(b.job.id, ["STARTED"], { status: "CANCELLATION_REQUESTED" });
+        const held = await store.jobs.renew("node-a:9", 123_456);
+        assert.deepEqual(held.sort((x, y) => x.id - y.id), [
+          { id: a.job.id, status: "STARTED" },
+          { id: b.job.id, status: "CANCELLATION_REQUESTED" },
+        ]);
+        assert.equal((await store.jobs.get(a.job.id))?.leaseExpiresAt, 123_456);
+        assert.deepEqual(await store.jobs.renew("node-z:1", 1), []);
+      });
+
+      test("queued jobs are claimed oldest first, one per claim, never while their lock is held", async () => {
+        const site = await newSite();
+        const q1 = await store.jobs.create({ ...newJob(site.id, "QUEUED", "", "sync"), nodeId: "", pid: 0 });
+        const q2 = await store.jobs.create({ ...newJob(site.id, "QUEUED", "", "sync"), nodeId: "", pid: 0 });
+        const later = await store.jobs.create({ ...newJob(site.id, "QUEUED", "", "report"), lockKey: null, notBefore: 5_000 });
+        assert.ok(q1.ok && q2.ok && later.ok);
+        assert.equal((await store.jobs.active(`sync:${site.id}`))?.id, q1.job.id);
+        const claim = { nodeId: "node-q", instanceId: "node-q:1", pid: 7, now: 1_000, leaseExpiresAt: 2_000 };
+        assert.equal(await store.jobs.claimQueued(["export"], claim), undefined, "only the kinds asked for");
+        const first = await store.jobs.claimQueued(["sync", "report"], claim);
+        assert.equal(first?.id, q1.job.id);
+        assert.equal(first?.status, "STARTED");
+        assert.equal(first?.nodeId, "node-q");
+        assert.equal(first?.leaseExpiresAt, 2_000);
+        assert.equal(await store.jobs.claimQueued(["sync", "report"], claim), undefined, "q2 waits for the lock, the report for its time");
+        assert.equal((await store.jobs.claimQueued(["sync", "report"], { ...claim, now: 6_000 }))?.id, later.job.id);
+        await store.jobs.transition(q1.job.id, ["STARTED"], { status: "COMPLETED" });
+        assert.equal((await store.jobs.claimQueued(["sync"], claim))?.id, q2.job.id);
+      });
+
+      test("two nodes claiming queued work at once each get a different job", async () => {
+        const other = await openStoreAt(kind, t.url);
+        try {
+          const sites = await Promise.all(Array.from({ length: 6 }, () => newSite()));
+          for (const s of sites) assert.ok((await store.jobs.create({ ...newJob(s.id, "QUEUED", "", "sync"), nodeId: "", pid: 0 })).ok);
+          const claim = (from: Store, node: string) => from.jobs.claimQueued(["sync"], { nodeId: node, instanceId: `${node}:1`, pid: 1, now: 1, leaseExpiresAt: 2 });
+          const got = await Promise.all(Array.from({ length: 10 }, (_, i) => claim(i % 2 ? store : other, `node-${i % 2}`)));
+          const ids = got.flatMap((j) => (j ? [j.id] : []));
+          assert.equal(ids.length, 6, "every queued job is taken");
+          assert.equal(new Set(ids).size, 6, "none twice");
+        } finally {
+          await other.close();
+        }
+      });
+
+      test("listings are newest first, paged, filtered, with the total", async () => {
         const site = await newSite();
         for (let i = 0; i < 5; i++) assert.ok((await store.jobs.create(newJob(site.id, "COMPLETED"))).ok);
-        const page = await store.jobs.history(site.id, 1, 2);
+        assert.ok((await store.jobs.create(newJob(site.id, "FAILED", "node-a:1", "sync"))).ok);
+        const page = await store.jobs.list({ siteId: site.id, kind: "export" }, 1, 2);
         assert.equal(page.total, 5);
         assert.deepEqual(
-          page.jobs.map((j) => j.jobId),
+          page.jobs.map((j) => j.seq),
           [4, 3],
         );
-        const all = await store.jobs.history(site.id, 0, 100);
+        const all = await store.jobs.list({ siteId: site.id, kind: "export" }, 0, 100);
         assert.deepEqual(
-          all.jobs.map((j) => j.jobId),
+          all.jobs.map((j) => j.seq),
           [5, 4, 3, 2, 1],
         );
-        assert.deepEqual(await store.jobs.history(site.id, 10, 5), { jobs: [], total: 5 });
-        assert.deepEqual(await store.jobs.history((await newSite()).id, 0, 5), { jobs: [], total: 0 });
+        assert.equal((await store.jobs.list({ siteId: site.id }, 0, 100)).total, 6);
+        assert.deepEqual((await store.jobs.list({ siteId: site.id, statuses: ["FAILED"] }, 0, 100)).jobs.map((j) => j.kind), ["sync"]);
+        assert.deepEqual(await store.jobs.list({ siteId: site.id, kind: "export" }, 10, 5), { jobs: [], total: 5 });
+        assert.deepEqual(await store.jobs.list({ siteId: (await newSite()).id, kind: "export" }, 0, 5), { jobs: [], total: 0 });
+      });
+    });
+
+    describe("schedules", () => {
+      const recurrence = { unit: "minute" as const, interval: 15, zone: "UTC", start: 0 };
+
+      test("put creates or replaces by site, kind and name; list, get, update, delete", async () => {
+        const site = await newSite();
+        const a = await store.schedules.put({ siteId: site.id, kind: "sync", name: "source", params: {}, recurrence, enabled: true, nextRunAt: 900_000, owner: null }, 1);
+        const again = await store.schedules.put({ siteId: site.id, kind: "sync", name: "source", params: { x: 1 }, recurrence, enabled: true, nextRunAt: 1_800_000, owner: "bob" }, 2);
+        assert.equal(again.id, a.id);
+        assert.deepEqual(again.params, { x: 1 });
+        assert.equal(again.owner, "bob");
+        assert.equal(again.updatedAt, 2);
+        assert.deepEqual(again.recurrence, recurrence);
+        assert.deepEqual(await store.schedules.byName(site.id, "sync", "source"), again);
+        assert.deepEqual(await store.schedules.get(a.id), again);
+        assert.deepEqual((await store.schedules.list({ siteId: site.id })).map((s) => s.id), [a.id]);
+        assert.equal(await store.schedules.update(a.id, { enabled: false, failures: 3 }, 5), true);
+        assert.equal((await store.schedules.get(a.id))?.enabled, false);
+        assert.equal((await store.schedules.get(a.id))?.failures, 3);
+        assert.equal(await store.schedules.delete(a.id), true);
+        assert.equal(await store.schedules.get(a.id), undefined);
+      });
+
+      test("due lists enabled schedules whose run has come; a claim moves the next run for exactly one caller", async () => {
+        const site = await newSite();
+        const s = await store.schedules.put({ siteId: site.id, kind: "sync", name: "source", params: {}, recurrence, enabled: true, nextRunAt: 1_000, owner: null }, 1);
+        const off = await store.schedules.put({ siteId: site.id, kind: "sync", name: "off", params: {}, recurrence, enabled: false, nextRunAt: 1_000, owner: null }, 1);
+        const due = (await store.schedules.due(1_000)).map((x) => x.id);
+        assert.ok(due.includes(s.id) && !due.includes(off.id));
+        assert.ok(!(await store.schedules.due(999)).some((x) => x.id === s.id));
+        const other = await openStoreAt(kind, t.url);
+        try {
+          const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? store : other).schedules.claim(s.id, 1_000, 901_000, 1_000)));
+          assert.equal(claims.filter(Boolean).length, 1);
+        } finally {
+          await other.close();
+        }
+        assert.equal((await store.schedules.get(s.id))?.nextRunAt, 901_000);
+        assert.equal((await store.schedules.get(s.id))?.lastFiredAt, 1_000);
       });
     });
 
@@ -648,7 +753,7 @@ describe("store contract: postgres schema", () => {
         const versions = await client.query("SELECT version FROM schema_migrations ORDER BY version");
         assert.deepEqual(
           versions.rows.map((r: { version: number }) => r.version),
-          [1, 2],
+          [1, 2, 3, 4],
         );
         await client.query('ALTER TABLE jira_issues DROP COLUMN "security_level"');
       } finally {

@@ -9,7 +9,7 @@ import { sourcesRoutes } from "../src/server/routes/sources.js";
 import type { Site, Store } from "../src/store/port.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { connectorSource } from "../src/sync/connector-source.js";
-import { CURRENT_KEY } from "../src/sync/run-state.js";
+import { syncLock } from "../src/sync/run-state.js";
 import { fixtureDir, ReplayServer } from "./support/replay-server.js";
 
 describe("sync admin API and CLI", () => {
@@ -90,14 +90,19 @@ describe("sync admin API and CLI", () => {
     assert.equal(status.current.streams[1].total, 3);
     assert.deepEqual(await connectorSource(store).readiness(site), []);
 
-    const running = { ...status.current, id: "r2", status: "RUNNING", heartbeatAt: Date.now(), pid: process.pid };
-    await store.settings.set(site.id, CURRENT_KEY, running);
+    // A sync running on another node holds the site.
+    const held = await store.jobs.create({
+      siteId: site.id, kind: "sync", status: "STARTED", trigger: "api", lockKey: syncLock(site.id), params: { full: false, reconcile: false },
+      result: null, progress: null, warnings: [], errors: [], nodeId: "node-r2", instanceId: "node-r2:1:0:r2", pid: 1, createdAt: Date.now(),
+      startTime: Date.now(), completedTime: null, cancelledTime: null, leaseExpiresAt: Date.now() + 60_000, notBefore: 0, scheduleId: null, parentId: null,
+    });
+    assert.ok(held.ok);
     const busy = await app.inject({ method: "POST", url: `${url}/syncs` });
     assert.equal(busy.statusCode, 409);
     assert.equal(busy.json().errors[0].key, "sluice.sync.running");
     const del = await app.inject({ method: "DELETE", url: `${url}/source` });
     assert.equal(del.statusCode, 409);
-    await store.settings.set(site.id, CURRENT_KEY, status.current);
+    await store.jobs.transition(held.job.id, ["STARTED"], { status: "COMPLETED", completedTime: Date.now() });
   });
 
   test("the CLI validates source options and syncs a site", async () => {

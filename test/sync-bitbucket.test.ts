@@ -7,7 +7,7 @@ import { entity, storedColumns } from "../src/core/entities/registry.js";
 import { uuidToId } from "../src/sources/bitbucket/ids.js";
 import type { Site, Store } from "../src/store/port.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
-import { runSync } from "../src/sync/engine.js";
+import { runSync } from "../src/sync/run-sync.js";
 import { fixtureDir, ReplayServer } from "./support/replay-server.js";
 
 const text = (v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : v);

@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { entity, storedColumns } from "../src/core/entities/registry.js";
 import type { Site, Store } from "../src/store/port.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
-import { runSync } from "../src/sync/engine.js";
+import { runSync } from "../src/sync/run-sync.js";
 import { fixtureDir, ReplayServer } from "./support/replay-server.js";
 
 /** Long text comes back from a snapshot as UTF-8 bytes. */

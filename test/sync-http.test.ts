@@ -6,9 +6,9 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import type { Site, Store } from "../src/store/port.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { connectorSource } from "../src/sync/connector-source.js";
-import { runSync } from "../src/sync/engine.js";
+import { runSync } from "../src/sync/run-sync.js";
 import { systemClock, type Clock } from "../src/sources/connector/rate-budget.js";
-import { CURRENT_KEY, type SyncRun } from "../src/sync/run-state.js";
+import { syncStatus } from "../src/sync/sync-status.js";
 import { fixtureDir, ReplayServer } from "./support/replay-server.js";
 
 const JIRA_401 = { errorMessages: ["You do not have permission to access this resource."], errors: {} };
@@ -80,7 +80,7 @@ describe("sync http behaviour (jira-cloud fixtures)", () => {
       assert.doesNotMatch(error.message, /s3cret/);
       return true;
     });
-    const current = await store.settings.get<SyncRun>(site.id, CURRENT_KEY);
+    const current = (await syncStatus(store, site)).current;
     assert.equal(current?.status, "FAILED");
     assert.equal(current?.error?.entity, "users");
     assert.equal(current?.error?.path, "/rest/api/3/users/search");

@@ -7,7 +7,7 @@ import { entity, exportColumns, storedColumns } from "../src/core/entities/regis
 import { headerLine, rowRenderer } from "../src/export/csv-format.js";
 import type { Site, Store } from "../src/store/port.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
-import { runSync } from "../src/sync/engine.js";
+import { runSync } from "../src/sync/run-sync.js";
 import { CHECKPOINT_KEY, type CheckpointState } from "../src/sync/run-state.js";
 import { fixtureDir, ReplayServer } from "./support/replay-server.js";
 

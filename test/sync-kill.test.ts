@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
 import { entity } from "../src/core/entities/registry.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
-import { runSync } from "../src/sync/engine.js";
+import { runSync } from "../src/sync/run-sync.js";
 import { CHECKPOINT_KEY, type CheckpointState } from "../src/sync/run-state.js";
 import { generatedJiraCloud, ReplayServer } from "./support/replay-server.js";
 

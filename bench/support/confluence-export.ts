@@ -44,7 +44,7 @@ export async function exportAndReport(config: Config, entities: readonly string[
   if (result.outcome !== "started") throw new Error(`export did not start: ${JSON.stringify(result.job.errors)}`);
   await ctx.exports.waitFor(site.id, result.job.jobId);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const job = (await ctx.store.jobs.get(site.id, result.job.jobId))!;
+  const job = (await ctx.exports.get(site, result.job.jobId))!;
   await ctx.close();
   const files = (job.files ?? []).filter((f) => entities.includes(f.entity));
   process.stdout.write(

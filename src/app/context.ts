@@ -1,14 +1,22 @@
 /**
- * The object graph, wired once: config → store → sources → export service. Entry points (server,
- * CLI commands) create a context and pass it down; nothing is a module singleton.
+ * The object graph, wired once: config → store → sources → the job runner with its kinds (export,
+ * sync) → the services the API and CLI use → the scheduler. Entry points (server, CLI commands) create
+ * a context and pass it down; nothing is a module singleton.
  */
 import type { Config } from "../config.js";
 import { sqlitePath } from "../config.js";
-import { ExportService } from "../jobs/export-service.js";
+import { exportKind } from "../export/export-kind.js";
+import { exportScheduleTarget } from "../export/export-schedule.js";
+import { ExportService } from "../export/export-service.js";
+import { JobRunner } from "../jobs/runner.js";
+import { Scheduler } from "../jobs/scheduler.js";
 import { createLogger, type Logger } from "../logger.js";
 import type { Source } from "../sources/port.js";
 import { gitSource } from "../sources/git/index.js";
 import { connectorSource } from "../sync/connector-source.js";
+import { syncKind } from "../sync/sync-kind.js";
+import { syncScheduleTarget } from "../sync/sync-schedule.js";
+import { SyncService } from "../sync/sync-service.js";
 import { openPostgresStore } from "../store/postgres/index.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import type { Store } from "../store/port.js";
@@ -18,7 +26,10 @@ export interface AppContext {
   store: Store;
   logger: Logger;
   sources: Source[];
+  runner: JobRunner;
   exports: ExportService;
+  syncs: SyncService;
+  scheduler: Scheduler;
   close(): Promise<void>;
 }
 
@@ -29,24 +40,47 @@ export async function openStore(config: Config): Promise<Store> {
 
 /** Sources that concern sites: each adds readiness checks and may read entities itself. */
 export function createSources(store: Store): Source[] {
-  const sources: Source[] = [];
-  sources.push(gitSource(store), connectorSource(store));
-  return sources;
+  return [gitSource(store), connectorSource(store)];
+}
+
+/** The job runner of this node, with every kind registered. */
+export function createRunner(config: Config, store: Store, sources: readonly Source[], logger: Logger): JobRunner {
+  const runner = new JobRunner({
+    store,
+    config: { nodeId: config.nodeId, jobLeaseSeconds: config.jobLeaseSeconds, concurrency: config.jobs.concurrency, pollMs: config.jobs.pollSeconds * 1000 },
+    logger,
+  });
+  runner.register(exportKind({ config, store, sources }));
+  runner.register(syncKind({ store, env: () => config.env ?? {}, logger }));
+  return runner;
 }
 
 export async function createContext(config: Config, options: { logger?: Logger } = {}): Promise<AppContext> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = await openStore(config);
   const sources = createSources(store);
-  const exports = new ExportService({ config, store, sources, logger });
+  const runner = createRunner(config, store, sources, logger);
+  const exports = new ExportService({ config, store, sources, logger, runner });
+  const syncs = new SyncService({ store, runner });
+  const scheduler = new Scheduler({
+    store,
+    runner,
+    targets: [exportScheduleTarget(exports), syncScheduleTarget(runner)],
+    logger,
+    intervalMs: config.schedulerIntervalSeconds * 1000,
+  });
   return {
     config,
     store,
     logger,
     sources,
+    runner,
     exports,
+    syncs,
+    scheduler,
     async close() {
-      await exports.shutdown(config.shutdownGraceSeconds * 1000);
+      scheduler.stop();
+      await runner.shutdown(config.shutdownGraceSeconds * 1000);
       await store.close();
     },
   };

@@ -4,7 +4,7 @@ import { Command } from "commander";
 import { registerConsole } from "../server/routes/console.js";
 import { demoCommand } from "./commands/demo.js";
 import { exportCommand } from "./commands/export.js";
-import { cancelCommand, historyCommand, statusCommand } from "./commands/jobs.js";
+import { cancelCommand, historyCommand, statusCommand } from "./commands/export-status.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { repoCommand } from "./commands/repo.js";
 import { siteCommand } from "./commands/site.js";
@@ -29,7 +29,7 @@ export function program(): Command {
     startCommand([
       (app) => registerConsole(app, { webRoot: WEB_DIST }),
       async (app, ctx) => {
-        await app.register(sourcesRoutes, { store: ctx.store, env: ctx.config.env, logger: ctx.logger });
+        await app.register(sourcesRoutes, { store: ctx.store, syncs: ctx.syncs });
       },
     ]),
   );

@@ -37,6 +37,8 @@ export function readConfig(cmd: Command, extra: Record<string, unknown> = {}): C
 /** A context for a one-off command: warnings only on stderr, so output stays clean. */
 export async function commandContext(cmd: Command, extra: Record<string, unknown> = {}): Promise<AppContext> {
   const config = readConfig(cmd, extra);
+  // A one-off command runs its own job only: queued work is for the servers.
+  config.jobs = { ...config.jobs, concurrency: 0 };
   return createContext(config, { logger: createLogger(config.logLevel === "info" ? "warn" : config.logLevel) });
 }
 

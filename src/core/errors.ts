@@ -65,6 +65,7 @@ export const ERROR_STATUS = {
   "sluice.source.request.failed": 502,
   "sluice.sync.running": 409,
   "sluice.sync.node.lost": 500,
+  "sluice.sync.failed": 502,
   // Sluice's own
   "sluice.request.invalid": 400,
   "sluice.request.body.invalid": 400,

@@ -1,16 +1,29 @@
 /**
- * The export job model: the record kept in the store, its state machine and the API's
- * `ProcessStatusResponse` rendering. No I/O.
+ * The job model, one for every kind of work (exports, syncs, report runs, backups, restores): common
+ * typed fields — kind, site, number, status, trigger, owner node, lease, progress, messages — beside
+ * the kind's own params and result as JSON. No I/O.
+ *
+ * The status machine: QUEUED → STARTED → (CANCELLATION_REQUESTED →) COMPLETED | FAILED | CANCELLED.
+ * A job may also be recorded FAILED straight away (refused before it started). While STARTED or
+ * CANCELLATION_REQUESTED a job holds its lock key (one export per site, one sync per site, …) and a
+ * lease its node renews; a lapsed lease makes it FAILED with `<kind>.node.lost`.
  */
-import { formatZoned, formatZonedSeconds } from "./time.js";
+export type JobStatus = "QUEUED" | "STARTED" | "COMPLETED" | "FAILED" | "CANCELLATION_REQUESTED" | "CANCELLED";
 
-export type JobStatus = "STARTED" | "COMPLETED" | "FAILED" | "CANCELLATION_REQUESTED" | "CANCELLED";
+export const JOB_STATUSES: readonly JobStatus[] = ["QUEUED", "STARTED", "CANCELLATION_REQUESTED", "COMPLETED", "FAILED", "CANCELLED"];
 
-/** Statuses that hold the site's export lock. */
+/** Statuses that hold the job's lock key and its lease. */
 export const RUNNING_STATUSES: readonly JobStatus[] = ["STARTED", "CANCELLATION_REQUESTED"];
+
+/** Statuses of work not finished yet. */
+export const ACTIVE_STATUSES: readonly JobStatus[] = ["QUEUED", ...RUNNING_STATUSES];
 
 export function isRunning(status: JobStatus): boolean {
   return RUNNING_STATUSES.includes(status);
+}
+
+export function isActive(status: JobStatus): boolean {
+  return ACTIVE_STATUSES.includes(status);
 }
 
 export type JobTrigger = "api" | "cli" | "schedule";
@@ -20,92 +33,80 @@ export interface JobMessage {
   message: string;
 }
 
-export interface OptedOutEntity {
-  type: "SPACE" | "PROJECT" | "REPOSITORY";
-  /** The source's id of the container. */
-  identifier: string;
-  key: string;
-  displayName: string;
-  uri: string;
-}
-
-export interface JobFile {
-  name: string;
-  entity: string;
-  rows: number;
-  bytes: number;
-  sha256: string;
-}
-
-export interface JobProgress {
-  file: string;
-  entity: string;
-  rowsWritten: number;
-  rowsEstimated: number;
-  filesDone: number;
-  filesTotal: number;
-  totalRowsWritten: number;
-  totalRowsEstimated: number;
-  rowsPerSecond: number;
-  /** Seconds to the end of the export at the current rate. */
+/** How far a running job is, in the words every kind shares (the jobs view, the CLI). */
+export interface Progress {
+  /** What is being done now (`pages`, `issues stream`, `repository 3 of 20`). */
+  label: string;
+  done: number;
+  /** null: not known. */
+  total: number | null;
+  /** `rows`, `items`, `bytes`. */
+  unit: string;
+  /** `unit`s per second. */
+  rate: number;
+  /** Seconds to the end at the current rate; null when not known. */
   etaSeconds: number | null;
 }
 
-export interface JobRecord {
-  siteId: number;
-  jobId: number;
+/** A running job's progress: the shared words, and the kind's own detail (the export's `progress`). */
+export type JobProgress<D = unknown> = Progress & { detail?: D };
+
+export interface Job<P = Record<string, unknown>, R = Record<string, unknown>, D = unknown> {
+  /** Unique across kinds and sites. */
+  id: number;
+  /** null for work of no site (none yet). */
+  siteId: number | null;
+  kind: string;
+  /** 1, 2, 3 … per site and kind, never reused: the Data pipeline's job id. */
+  seq: number;
   status: JobStatus;
   trigger: JobTrigger;
+  /** Held while running: no two running jobs share one (`export:<site>`, `sync:<site>`). */
+  lockKey: string | null;
+  params: P;
+  /** What the job made (files, counts); may be set on a failed or cancelled job too. */
+  result: R | null;
+  progress: JobProgress<D> | null;
+  warnings: JobMessage[];
+  errors: JobMessage[];
+  /** The node and the process instance running (or that ran) the job; empty while queued. */
+  nodeId: string;
+  instanceId: string;
+  pid: number;
+  createdAt: number;
+  /** When it started (its creation time while queued). */
   startTime: number;
   completedTime: number | null;
   cancelledTime: number | null;
-  nodeId: string;
-  /** Identifies the process running the job (node id + process start). */
-  instanceId: string;
-  pid: number;
-  schemaVersion: number;
-  exportFrom: number;
-  forced: boolean;
-  rootExportPath: string;
-  optedOut: OptedOutEntity[];
-  warnings: JobMessage[];
-  errors: JobMessage[];
-  statistics: { exportedEntities: number; writtenRows: number } | null;
-  progress: JobProgress | null;
-  files: JobFile[] | null;
   leaseExpiresAt: number;
+  /** A queued job waits until this time (a retry later); 0: at once. */
+  notBefore: number;
+  /** The schedule that fired it, if one did. */
+  scheduleId: number | null;
+  /** The job this one is a part of (a job split across nodes); null for a whole job. */
+  parentId: number | null;
 }
 
-/** What a worker may change on a job it owns. */
+/** A job to create: everything but its id and number. */
+export type NewJob<P = Record<string, unknown>, R = Record<string, unknown>> = Omit<Job<P, R>, "id" | "seq">;
+
+/** What a node may change on a job. */
 export type JobPatch = Partial<
-  Pick<
-    JobRecord,
-    "status" | "completedTime" | "cancelledTime" | "warnings" | "errors" | "statistics" | "progress" | "files" | "leaseExpiresAt"
-  >
+  Pick<Job, "status" | "completedTime" | "cancelledTime" | "warnings" | "errors" | "result" | "progress" | "leaseExpiresAt">
 >;
 
-/** The job as the Data pipeline REST API returns it. */
-export function jobResponse(
-  job: JobRecord,
-  schemaStatus: "ACTIVE" | "DEPRECATED",
-  zone: string,
-): Record<string, unknown> {
-  const body: Record<string, unknown> = {
-    startTime: formatZoned(job.startTime, zone),
-  };
-  if (job.status !== "STARTED" && job.completedTime !== null) body.completedTime = formatZoned(job.completedTime, zone);
-  if (job.status === "CANCELLED" && job.cancelledTime !== null) body.cancelledTime = formatZoned(job.cancelledTime, zone);
-  body.nodeId = job.nodeId;
-  body.jobId = job.jobId;
-  body.status = job.status;
-  body.schema = { version: job.schemaVersion, status: schemaStatus };
-  body.config = { exportFrom: formatZonedSeconds(job.exportFrom, zone), forcedExport: job.forced };
-  if (job.status !== "STARTED" && job.statistics) body.statistics = job.statistics;
-  if (job.warnings.length > 0) body.warnings = job.warnings;
-  if (job.errors.length > 0) body.errors = job.errors;
-  body.rootExportPath = job.rootExportPath;
-  body.optedOutEntities = job.optedOut;
-  if (isRunning(job.status) && job.progress) body.progress = job.progress;
-  if (job.status === "COMPLETED" && job.files) body.files = job.files;
-  return body;
+/** Filters of a job listing (the jobs view, a site's history). */
+export interface JobFilter {
+  siteId?: number;
+  kind?: string;
+  statuses?: readonly JobStatus[];
+  scheduleId?: number;
+}
+
+/** Rate and ETA from what is done, how much there is and for how long it has run. */
+export function progressOf(label: string, unit: string, done: number, total: number | null, elapsedMs: number): Progress {
+  const seconds = elapsedMs / 1000;
+  const rate = seconds > 0 ? Math.round((done / seconds) * 10) / 10 : 0;
+  const left = total === null ? null : Math.max(0, total - done);
+  return { label, done, total, unit, rate, etaSeconds: left !== null && rate > 0 ? Math.ceil(left / rate) : null };
 }

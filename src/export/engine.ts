@@ -9,7 +9,8 @@ import {
   entitiesForExport,
   type EntityDef,
 } from "../core/entities/registry.js";
-import type { JobFile, JobMessage, JobProgress, JobRecord } from "../core/job.js";
+import type { ExportJobRecord, ExportProgress, JobFile } from "../core/export-job.js";
+import type { JobMessage } from "../core/job.js";
 import { isoUtcSeconds } from "../core/time.js";
 import type { ExportSettings } from "../config.js";
 import type { EntityReader, Source } from "../sources/port.js";
@@ -27,12 +28,12 @@ export interface ExportRun {
   store: Store;
   site: Site;
   instanceUrl: string;
-  job: JobRecord;
+  job: ExportJobRecord;
   settings: ExportSettings;
   sources: readonly Source[];
   zone: string;
   signal: AbortSignal;
-  onProgress(progress: JobProgress): void;
+  onProgress(progress: ExportProgress): void;
   /** For tests and the benchmark: rows per read batch. */
   batchSize?: number;
 }
@@ -45,7 +46,7 @@ export interface ExportOutcome {
 }
 
 
-export function jobDirectory(job: JobRecord): string {
+export function jobDirectory(job: ExportJobRecord): string {
   return join(job.rootExportPath, String(job.jobId));
 }
 
@@ -123,7 +124,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
       }
     }
 
-    const progress: JobProgress = {
+    const progress: ExportProgress = {
       file: "",
       entity: "",
       rowsWritten: 0,

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { cancelled } from "../core/errors.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { exportColumns, storedColumns, type EntityDef } from "../core/entities/registry.js";
-import type { JobFile } from "../core/job.js";
+import type { JobFile } from "../core/export-job.js";
 import type { EncodedChunk } from "../core/csv.js";
 import type { EntityQuery } from "../core/query.js";
 import type { Snapshot } from "../store/port.js";

@@ -4,7 +4,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { cancelled, isErrorCode, SluiceError } from "../core/errors.js";
-import type { JobFile } from "../core/job.js";
+import type { JobFile } from "../core/export-job.js";
 import type { EntityDef } from "../core/entities/registry.js";
 import { type LaneData, type LaneFile, type LaneMessage } from "./lane-protocol.js";
 

@@ -1,35 +1,42 @@
 /**
- * Runs each site's `config/schedule`. Every node ticks; a run is claimed by an atomic
- * compare-and-set of the stored next run time, so it fires once per cluster. A scheduled run that
- * meets a running export records a FAILED job, as the original does.
+ * The one scheduler: every node ticks; each due row of the schedules table is claimed by an atomic
+ * compare-and-set of its next run, so it fires once per cluster. The next run is the first after now, so
+ * a run missed while every node was down fires once at start, not once per missed slot. What firing
+ * means is the job kind's (`ScheduleTarget`): the export starts at once on the firing node (as the
+ * Data pipeline does), a sync or a report run is queued for whichever node is free.
  */
-import { jobMessage } from "../core/errors.js";
-import { productSchemas } from "../core/entities/registry.js";
-import { nextRun } from "../core/schedule.js";
-import { parseOffsetDateTime, truncateToMinute } from "../core/time.js";
+import { nextRun } from "../core/recurrence.js";
 import type { Logger } from "../logger.js";
-import type { Store } from "../store/port.js";
-import type { ExportService } from "./export-service.js";
-import { SCHEDULE_SETTING, type StoredSchedule } from "./schedule-store.js";
+import type { ScheduleRecord, Site, Store } from "../store/port.js";
+import type { JobRunner } from "./runner.js";
 
-const YEAR = 365 * 86_400_000;
+export interface ScheduleTarget {
+  /** The job kind this target fires. */
+  readonly kind: string;
+  /** Starts or queues the job of a due schedule; returns its id (null: none was made). */
+  fire(schedule: ScheduleRecord, site: Site | undefined, now: number): Promise<number | null>;
+}
+
+export interface SchedulerDeps {
+  store: Store;
+  runner: JobRunner;
+  targets: readonly ScheduleTarget[];
+  logger: Logger;
+  intervalMs: number;
+  now?: () => number;
+}
 
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private readonly now: () => number;
 
-  constructor(
-    private readonly store: Store,
-    private readonly exports: ExportService,
-    private readonly logger: Logger,
-    private readonly intervalMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly deps: SchedulerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
 
   start(): void {
-    this.timer = setInterval(() => {
-      void this.tick();
-    }, this.intervalMs);
+    this.timer = setInterval(() => void this.tick(), this.deps.intervalMs);
     this.timer.unref();
   }
 
@@ -37,59 +44,31 @@ export class Scheduler {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Fires every due schedule this node manages to claim. */
+  /** Fires every due schedule this node manages to claim, then takes queued work; returns how many fired. */
   async tick(): Promise<number> {
     if (this.running) return 0;
     this.running = true;
     let fired = 0;
     try {
-      for (const site of await this.store.sites.list()) {
-        const stored = await this.store.settings.get<StoredSchedule>(site.id, SCHEDULE_SETTING);
+      const { store } = this.deps;
+      for (const schedule of await store.schedules.due(this.now())) {
         const now = this.now();
-        if (!stored || stored.nextRunAt > now) continue;
-        const next: StoredSchedule = { ...stored, nextRunAt: nextRun(stored.schedule, now) };
-        if (!(await this.store.settings.compareAndSet(site.id, SCHEDULE_SETTING, stored, next))) continue;
+        const target = this.deps.targets.find((t) => t.kind === schedule.kind);
+        if (!target || schedule.nextRunAt === null) continue;
+        if (!(await store.schedules.claim(schedule.id, schedule.nextRunAt, nextRun(schedule.recurrence, now), now))) continue;
         fired++;
-        const from = stored.schedule.fromDate ? parseOffsetDateTime(stored.schedule.fromDate) : undefined;
-        const schemaVersion = productSchemas(site.product).versions.some((v) => v.version === stored.schedule.schemaVersion)
-          ? stored.schedule.schemaVersion
-          : productSchemas(site.product).current;
-        const result = await this.exports.start(site, {
-          exportFrom: truncateToMinute(from ?? now - YEAR),
-          forced: false,
-          schemaVersion,
-          trigger: "schedule",
-        });
-        if (result.outcome === "running") {
-          await this.store.jobs.create({
-            ...result.job,
-            exportFrom: truncateToMinute(from ?? now - YEAR),
-            forced: false,
-            schemaVersion,
-            status: "FAILED",
-            trigger: "schedule",
-            startTime: now,
-            completedTime: now,
-            cancelledTime: null,
-            nodeId: this.exports.nodeId,
-            instanceId: this.exports.instanceId,
-            pid: process.pid,
-            warnings: [],
-            errors: [
-              {
-                key: "export.already.running",
-                message: jobMessage(`The scheduled export did not start: export job ${result.job.jobId} was still running.`),
-              },
-            ],
-            statistics: null,
-            progress: null,
-            files: null,
-          });
+        try {
+          const site = schedule.siteId === null ? undefined : await store.sites.byId(schedule.siteId);
+          const jobId = await target.fire(schedule, site, now);
+          if (jobId !== null) await store.schedules.update(schedule.id, { lastJobId: jobId }, now);
+          this.deps.logger.info({ site: site?.key, kind: schedule.kind, schedule: schedule.name, jobId }, "schedule fired");
+        } catch (error) {
+          this.deps.logger.error({ err: error, kind: schedule.kind, schedule: schedule.id }, "schedule could not start its job");
         }
-        this.logger.info({ site: site.key, outcome: result.outcome, jobId: result.job.jobId }, "scheduled export fired");
       }
+      await this.deps.runner.dispatch();
     } catch (error) {
-      this.logger.error({ err: error }, "scheduler tick failed");
+      this.deps.logger.error({ err: error }, "scheduler tick failed");
     } finally {
       this.running = false;
     }

@@ -3,6 +3,7 @@
  * of a request is reported at once.
  */
 import { isSupportedSchema, productSchemas, type Product } from "../core/entities/registry.js";
+import type { ExportFormat } from "../core/export-job.js";
 import { parseOffsetDateTime, truncateToMinute } from "../core/time.js";
 import { invalid, type Problem } from "../core/errors.js";
 
@@ -26,7 +27,10 @@ export interface ExportParams {
   exportFrom: number;
   forced: boolean;
   schemaVersion: number;
+  format: ExportFormat;
 }
+
+const FORMATS: readonly ExportFormat[] = ["csv", "parquet"];
 
 export function parseExportParams(query: Query, product: Product, now: number): ExportParams {
   const errors: Problem[] = [];
@@ -66,8 +70,16 @@ export function parseExportParams(query: Query, product: Product, now: number): 
       });
     } else schemaVersion = Number(schema);
   }
+  let format: ExportFormat = "csv";
+  const f = param(query, "format");
+  if (f !== undefined) {
+    if (f.trim() === "") errors.push(missing("format"));
+    else if (!(FORMATS as readonly string[]).includes(f.trim().toLowerCase())) {
+      errors.push({ key: `${Q}.format.invalid`, message: `format '${f.slice(0, 40)}' is not a file format of the export; use csv or parquet.` });
+    } else format = f.trim().toLowerCase() as ExportFormat;
+  }
   if (errors.length) throw invalid(errors);
-  return { exportFrom, forced, schemaVersion };
+  return { exportFrom, forced, schemaVersion, format };
 }
 
 export function parseJobId(query: Query): number | undefined {

@@ -5,7 +5,8 @@
  */
 import type { EncodedChunk, RecordEncoding } from "../core/csv.js";
 import type { EntityDef, Product } from "../core/entities/registry.js";
-import type { JobPatch, JobRecord, JobStatus } from "../core/job.js";
+import type { Job, JobFilter, JobPatch, JobStatus, NewJob } from "../core/job.js";
+import type { Recurrence } from "../core/recurrence.js";
 import type { EntityQuery, QueryTarget } from "../core/query.js";
 
 export interface Organisation {
@@ -89,26 +90,94 @@ export interface SettingsRepo {
   compareAndSet(siteId: number, key: string, expected: unknown, value: unknown): Promise<boolean>;
 }
 
-export type ClaimResult = { ok: true; job: JobRecord } | { ok: false; running: JobRecord };
+export type ClaimResult = { ok: true; job: Job } | { ok: false; running: Job };
 
 export interface JobsRepo {
   /**
-   * Creates a job with the next id of the site. A running job (`STARTED`/`CANCELLATION_REQUESTED`) is
-   * claimed only when no other one holds the site: otherwise the holder is returned. Atomic across
-   * processes and nodes.
+   * Creates a job with the next number (`seq`) of its site and kind. A running job (STARTED or
+   * CANCELLATION_REQUESTED) with a lock key is created only when no running job holds that key:
+   * otherwise the holder is returned. QUEUED and finished jobs never claim. Atomic across processes and
+   * nodes (a unique index on running lock keys is the last word).
    */
-  create(job: Omit<JobRecord, "jobId">): Promise<ClaimResult>;
-  get(siteId: number, jobId: number): Promise<JobRecord | undefined>;
-  latest(siteId: number): Promise<JobRecord | undefined>;
-  running(siteId: number): Promise<JobRecord | undefined>;
-  /** All running jobs of every site (lease checks). */
-  allRunning(): Promise<JobRecord[]>;
-  /** Newest first. */
-  history(siteId: number, offset: number, limit: number): Promise<{ jobs: JobRecord[]; total: number }>;
-  /** Applies a patch to a job held by this instance; false when it no longer holds it. */
-  update(siteId: number, jobId: number, instanceId: string, patch: JobPatch): Promise<boolean>;
+  create(job: NewJob): Promise<ClaimResult>;
+  get(id: number): Promise<Job | undefined>;
+  /** A job by its number within its site and kind (the Data pipeline's job id). */
+  bySeq(siteId: number, kind: string, seq: number): Promise<Job | undefined>;
+  /** The site's newest job of a kind. */
+  latest(siteId: number, kind: string): Promise<Job | undefined>;
+  /** The running job holding a lock key. */
+  holder(lockKey: string): Promise<Job | undefined>;
+  /** A queued or running job with this lock key (to coalesce repeated requests). */
+  active(lockKey: string): Promise<Job | undefined>;
+  /** Every running job of every kind and site (lease checks). */
+  running(): Promise<Job[]>;
+  /** Jobs matching the filter, newest first, and how many match. */
+  list(filter: JobFilter, offset: number, limit: number): Promise<{ jobs: Job[]; total: number }>;
+  /** Applies a patch to a running job held by this instance; false when it no longer holds it. */
+  update(id: number, instanceId: string, patch: JobPatch): Promise<boolean>;
   /** Applies a patch only when the job is in one of `from` (lost leases, cancellation). */
-  transition(siteId: number, jobId: number, from: readonly JobStatus[], patch: JobPatch): Promise<boolean>;
+  transition(id: number, from: readonly JobStatus[], patch: JobPatch): Promise<boolean>;
+  /** Extends the lease of every running job of an instance; says which it still holds and their status. */
+  renew(instanceId: string, leaseExpiresAt: number): Promise<{ id: number; status: JobStatus }[]>;
+  /**
+   * Starts the oldest queued job of one of `kinds` that is due and whose lock key is free, for this
+   * node; undefined when there is none. Several nodes claiming at once each get a different job
+   * (PostgreSQL `FOR UPDATE SKIP LOCKED`).
+   */
+  claimQueued(kinds: readonly string[], claim: QueueClaim): Promise<Job | undefined>;
+}
+
+/** Who takes a queued job, and until when its first lease runs. */
+export interface QueueClaim {
+  nodeId: string;
+  instanceId: string;
+  pid: number;
+  now: number;
+  leaseExpiresAt: number;
+}
+
+export interface ScheduleRecord {
+  id: number;
+  siteId: number | null;
+  /** The job kind it starts. */
+  kind: string;
+  /** Unique per site and kind (`data-pipeline`, `source`, a report's id). */
+  name: string;
+  /** The params of the jobs it starts. */
+  params: Record<string, unknown>;
+  recurrence: Recurrence;
+  enabled: boolean;
+  /** null: no next run (an ended series or a disabled schedule). */
+  nextRunAt: number | null;
+  lastFiredAt: number | null;
+  lastJobId: number | null;
+  /** The account it runs for (reports), when not the system. */
+  owner: string | null;
+  /** Runs that failed in a row (a schedule may pause itself after several). */
+  failures: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewSchedule = Omit<ScheduleRecord, "id" | "lastFiredAt" | "lastJobId" | "failures" | "createdAt" | "updatedAt">;
+
+export type SchedulePatch = Partial<Pick<ScheduleRecord, "params" | "recurrence" | "enabled" | "nextRunAt" | "owner" | "failures" | "lastJobId">>;
+
+export interface SchedulesRepo {
+  /** Creates a schedule, or replaces the one with the same site, kind and name. */
+  put(schedule: NewSchedule, now: number): Promise<ScheduleRecord>;
+  get(id: number): Promise<ScheduleRecord | undefined>;
+  byName(siteId: number | null, kind: string, name: string): Promise<ScheduleRecord | undefined>;
+  list(filter: { siteId?: number; kind?: string }): Promise<ScheduleRecord[]>;
+  update(id: number, patch: SchedulePatch, now: number): Promise<boolean>;
+  delete(id: number): Promise<boolean>;
+  /** Enabled schedules whose next run is at or before `now`. */
+  due(now: number): Promise<ScheduleRecord[]>;
+  /**
+   * Moves the next run of a due schedule from `expected` to `next` (null: none) and records the firing;
+   * true for exactly one caller in the cluster (the one that fires it).
+   */
+  claim(id: number, expected: number, next: number | null, firedAt: number): Promise<boolean>;
 }
 
 /**
@@ -179,6 +248,7 @@ export interface Store {
   readonly accounts: AccountsRepo;
   readonly settings: SettingsRepo;
   readonly jobs: JobsRepo;
+  readonly schedules: SchedulesRepo;
   readonly data: DataRepo;
   close(): Promise<void>;
 }

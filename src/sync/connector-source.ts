@@ -2,10 +2,10 @@
  * The `Source` of a site fed by a connector: an export is not ready while the first sync has not
  * finished or when the last sync failed (`export.pre.validation.failed`, 422 unless forced).
  */
-import type { Site, Store } from "../store/port.js";
 import type { ReadinessProblem, Source } from "../sources/port.js";
-import { CURRENT_KEY, RUNS_KEY, STATE_KEY, type SyncRun, type SyncState } from "./run-state.js";
 import { SOURCE_SETTING } from "../sources/connector/source-config.js";
+import type { Site, Store } from "../store/port.js";
+import { STATE_KEY, SYNC_KIND, syncLock, toSyncRun, asSyncJob, type SyncState } from "./run-state.js";
 
 export function connectorSource(store: Store): Source {
   return {
@@ -18,8 +18,8 @@ export function connectorSource(store: Store): Source {
       if (!source) return [];
       const name = site.key || "/";
       const state = (await store.settings.get<SyncState>(site.id, STATE_KEY)) ?? {};
-      const runs = (await store.settings.get<SyncRun[]>(site.id, RUNS_KEY)) ?? [];
-      const last = runs[0];
+      const finished = await store.jobs.list({ siteId: site.id, kind: SYNC_KIND, statuses: ["COMPLETED", "FAILED", "CANCELLED"] }, 0, 1);
+      const last = finished.jobs[0] ? toSyncRun(asSyncJob(finished.jobs[0])) : undefined;
       if (last?.status === "FAILED") {
         return [
           {
@@ -29,8 +29,7 @@ export function connectorSource(store: Store): Source {
         ];
       }
       if (!state.firstSyncAt) {
-        const current = await store.settings.get<SyncRun>(site.id, CURRENT_KEY);
-        const running = current?.status === "RUNNING" ? " is still running" : " has not finished";
+        const running = (await store.jobs.holder(syncLock(site.id))) ? " is still running" : " has not finished";
         return [
           {
             key: "export.pre.validation.failed",

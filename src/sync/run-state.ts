@@ -1,15 +1,20 @@
 /**
- * What a sync run records in the site's settings: `sync.current` (the running or last run, with
- * progress), `sync.runs` (finished runs, newest first, capped), `sync.checkpoint` (each stream's
- * position) and `sync.state` (first sync done, last reconcile). Pure shapes and calculations.
+ * A sync as a job (kind `sync`): its params, result and progress detail, and the `SyncRun` the admin API
+ * and CLI show for it. What stays in the site's settings: `sync.checkpoint` (each stream's position) and
+ * `sync.state` (first sync done, last reconcile). Pure shapes and calculations.
  */
-export const CURRENT_KEY = "sync.current";
-export const RUNS_KEY = "sync.runs";
+import { isRunning, type Job } from "../core/job.js";
+
+export const SYNC_KIND = "sync";
 export const CHECKPOINT_KEY = "sync.checkpoint";
 export const STATE_KEY = "sync.state";
-export const MAX_RUNS = 50;
 
-export type SyncStatus = "RUNNING" | "SUCCEEDED" | "FAILED";
+/** The lock of a site's syncs: one at a time per site, across the cluster. */
+export function syncLock(siteId: number): string {
+  return `${SYNC_KIND}:${siteId}`;
+}
+
+export type SyncStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
 
 export interface StreamProgress {
   stream: string;
@@ -26,6 +31,42 @@ export interface StreamProgress {
   finishedAt?: number;
 }
 
+export interface SyncParams {
+  /** Ignore checkpoints: read everything again, then sweep deletions. */
+  full: boolean;
+  /** Sweep deletions after this sync. */
+  reconcile: boolean;
+}
+
+export interface SyncError {
+  message: string;
+  entity?: string;
+  path?: string;
+}
+
+/** What a sync did (also kept, as far as it got, on a failed one). */
+export interface SyncResult {
+  /** The connector kind (`jira-cloud`, …). */
+  source: string;
+  mode: "full" | "incremental";
+  /** Rows stored per entity in this run. */
+  counts: Record<string, number>;
+  /** Rows deleted per entity by the reconcile of this run. */
+  deleted: Record<string, number>;
+  streams: StreamProgress[];
+  requests: number;
+  retries: number;
+  error?: SyncError;
+}
+
+export type SyncJob = Job<SyncParams, SyncResult, SyncResult>;
+
+/** A job of kind `sync` read from the store, with its shapes. */
+export function asSyncJob(job: Job): SyncJob {
+  return job as unknown as SyncJob;
+}
+
+/** A sync run as the admin API and `sluice sync` show it. */
 export interface SyncRun {
   id: string;
   kind: string;
@@ -33,7 +74,7 @@ export interface SyncRun {
   mode: "full" | "incremental";
   startedAt: string;
   finishedAt?: string;
-  /** Epoch ms of the last batch committed: a RUNNING run without heartbeat for long is lost. */
+  /** Until when the node running it holds it (its lease). */
   heartbeatAt: number;
   host: string;
   pid: number;
@@ -44,7 +85,7 @@ export interface SyncRun {
   streams: StreamProgress[];
   requests: number;
   retries: number;
-  error?: { message: string; entity?: string; path?: string };
+  error?: SyncError;
 }
 
 export interface SyncState {
@@ -71,6 +112,29 @@ export function refreshProgress(p: StreamProgress, now: number): void {
   }
 }
 
-export function pushRun(runs: readonly SyncRun[] | undefined, run: SyncRun): SyncRun[] {
-  return [run, ...(runs ?? []).filter((r) => r.id !== run.id)].slice(0, MAX_RUNS);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The run a sync job is: its progress while it runs, its result once it ended. */
+export function toSyncRun(job: SyncJob): SyncRun {
+  const data: Partial<SyncResult> = (isRunning(job.status) ? job.progress?.detail : undefined) ?? job.result ?? {};
+  const status: SyncStatus =
+    job.status === "COMPLETED" ? "SUCCEEDED" : job.status === "FAILED" ? "FAILED" : job.status === "CANCELLED" ? "CANCELLED" : "RUNNING";
+  const error = data.error ?? (job.status === "FAILED" && job.errors[0] ? { message: job.errors[0].message } : undefined);
+  return {
+    id: String(job.id),
+    kind: data.source ?? "",
+    status,
+    mode: data.mode ?? (job.params.full ? "full" : "incremental"),
+    startedAt: iso(job.startTime),
+    ...(job.completedTime !== null && status !== "RUNNING" ? { finishedAt: iso(job.completedTime) } : {}),
+    heartbeatAt: job.leaseExpiresAt,
+    host: job.nodeId,
+    pid: job.pid,
+    counts: data.counts ?? {},
+    deleted: data.deleted ?? {},
+    streams: data.streams ?? [],
+    requests: data.requests ?? 0,
+    retries: data.retries ?? 0,
+    ...(error ? { error } : {}),
+  };
 }

@@ -1,8 +1,10 @@
 /** The sync status a site shows (API and CLI): current run with progress, history, totals, last error. */
 import { entitiesOf } from "../core/entities/registry.js";
+import { isRunning, type Job } from "../core/job.js";
 import type { Site, Store } from "../store/port.js";
-import { CURRENT_KEY, RUNS_KEY, STATE_KEY, type SyncRun, type SyncState } from "./run-state.js";
-import { holdsSite } from "./sync-lock.js";
+import { STATE_KEY, SYNC_KIND, syncLock, toSyncRun, asSyncJob, type SyncRun, type SyncState } from "./run-state.js";
+
+export const MAX_RUNS = 50;
 
 export interface SyncStatus {
   running: boolean;
@@ -15,18 +17,23 @@ export interface SyncStatus {
   lastError: (SyncRun["error"] & { at: string }) | null;
 }
 
-export async function syncStatus(store: Store, site: Site, now: number): Promise<SyncStatus> {
-  const current = await store.settings.get<SyncRun>(site.id, CURRENT_KEY);
-  const runs = (await store.settings.get<SyncRun[]>(site.id, RUNS_KEY)) ?? [];
+/**
+ * The running sync of a site (or its latest), and its last runs, newest first. `live` gives a job
+ * running in this process its freshest progress.
+ */
+export async function syncStatus(store: Store, site: Site, live: (job: Job) => Job = (j) => j): Promise<SyncStatus> {
+  const { jobs } = await store.jobs.list({ siteId: site.id, kind: SYNC_KIND }, 0, MAX_RUNS);
+  const runs = jobs.map((j) => toSyncRun(asSyncJob(live(j))));
+  const holder = await store.jobs.holder(syncLock(site.id));
   const state = (await store.settings.get<SyncState>(site.id, STATE_KEY)) ?? {};
   const counts: Record<string, number> = {};
   for (const def of entitiesOf(site.product)) counts[def.name] = await store.data.count(site.id, def);
-  const failed = runs.find((r) => r.status === "FAILED" && r.error);
-  const real = current && current.status !== ("NONE" as string) ? current : null;
+  const finished = runs.filter((r) => r.status !== "RUNNING");
+  const failed = finished.find((r) => r.status === "FAILED" && r.error);
   return {
-    running: holdsSite(real ?? undefined, now),
-    current: real,
-    history: runs,
+    running: holder !== undefined && isRunning(holder.status),
+    current: holder ? toSyncRun(asSyncJob(live(holder))) : (runs[0] ?? null),
+    history: finished,
     firstSyncAt: state.firstSyncAt ?? null,
     lastSuccessAt: state.lastSuccessAt ?? null,
     counts,

@@ -81,7 +81,7 @@ export async function waitForJob(t: TestApp, site: string, jobId: number, timeou
   const until = Date.now() + timeoutMs;
   for (;;) {
     const site_ = (await t.ctx.store.sites.byKey(site))!;
-    const job = await t.ctx.store.jobs.get(site_.id, jobId);
+    const job = await t.ctx.exports.get(site_, jobId);
     if (job && job.status !== "STARTED" && job.status !== "CANCELLATION_REQUESTED") {
       const res = await t.app.inject({ method: "GET", url: `/${site}/rest/datapipeline/latest/history?limit=1000`, headers: t.auth });
       const found = (res.json<{ values: Record<string, unknown>[] }>()).values.find((v) => v.jobId === jobId);

@@ -1,9 +1,9 @@
 /** `sluice export`: the same export as the REST API, run in this process with a progress bar. */
 import { Command } from "commander";
-import cliProgress from "cli-progress";
 import { isSluiceError } from "../../core/errors.js";
 import { parseExportParams } from "../../server/params.js";
 import { jobDirectory } from "../../export/engine.js";
+import { watchJob } from "../job-progress.js";
 import { action, usage, commandContext, siteByKey } from "../shared.js";
 
 export function exportCommand(): Command {
@@ -14,8 +14,9 @@ export function exportCommand(): Command {
     .option("--force", "export even if pre-validation fails")
     .option("--schema-version <n>", "schema version (Jira: 1 or 2)")
     .option("--rows-per-second <n>", "throttle the export")
+    .option("--format <format>", "csv (default) or parquet")
     .action(
-      action(async (opts: { site: string; from?: string; force?: boolean; schemaVersion?: string; rowsPerSecond?: string }, cmd: Command) => {
+      action(async (opts: { site: string; from?: string; force?: boolean; schemaVersion?: string; rowsPerSecond?: string; format?: string }, cmd: Command) => {
         const extra = opts.rowsPerSecond ? { export: { exportRowsPerSecond: opts.rowsPerSecond } } : {};
         const ctx = await commandContext(cmd, extra);
         try {
@@ -25,7 +26,7 @@ export function exportCommand(): Command {
           let params;
           try {
             params = parseExportParams(
-              { ...(from ? { fromDate: from } : {}), ...(opts.force ? { forceExport: "true" } : {}), ...(opts.schemaVersion ? { schemaVersion: opts.schemaVersion } : {}) },
+              { ...(from ? { fromDate: from } : {}), ...(opts.force ? { forceExport: "true" } : {}), ...(opts.schemaVersion ? { schemaVersion: opts.schemaVersion } : {}), ...(opts.format ? { format: opts.format } : {}) },
               site.product,
               Date.now(),
             );
@@ -47,37 +48,8 @@ export function exportCommand(): Command {
             process.stderr.write("\ncancelling…\n");
             void ctx.exports.cancel(site, job.jobId);
           });
-          const tty = process.stderr.isTTY;
-          const bar = new cliProgress.SingleBar(
-            {
-              format: "{file} |{bar}| {value}/{total} rows | {rate} rows/s | ETA {eta_s}",
-              hideCursor: true,
-              stream: process.stderr,
-              noTTYOutput: !tty,
-              notTTYSchedule: 2000,
-              etaBuffer: 50,
-            },
-            cliProgress.Presets.shades_classic,
-          );
-          let currentFile = "";
-          let started = false;
-          const timer = setInterval(() => {
-            const live = ctx.exports.withLiveProgress(job);
-            const p = live.progress;
-            if (!p || !p.file) return;
-            if (p.file !== currentFile) {
-              if (started) bar.stop();
-              currentFile = p.file;
-              bar.start(Math.max(p.rowsEstimated, p.rowsWritten), p.rowsWritten, { file: p.entity.padEnd(24), rate: p.rowsPerSecond });
-              started = true;
-            }
-            bar.setTotal(Math.max(p.rowsEstimated, p.rowsWritten));
-            bar.update(p.rowsWritten, { rate: p.rowsPerSecond.toLocaleString("en") });
-          }, 200);
-          await ctx.exports.waitFor(site.id, job.jobId);
-          clearInterval(timer);
-          if (started) bar.stop();
-          const done = (await ctx.store.jobs.get(site.id, job.jobId))!;
+          await watchJob(job.id, { store: ctx.store, runner: ctx.runner });
+          const done = (await ctx.exports.get(site, job.jobId))!;
           if (done.status !== "COMPLETED") {
             throw usage(`Export job ${done.jobId} ${done.status}${done.errors.length ? `: ${done.errors.map((e) => e.message).join("; ")}` : ""}`);
           }

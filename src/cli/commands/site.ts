@@ -1,6 +1,6 @@
 /** `sluice site create|list`. */
 import { Command } from "commander";
-import { siteBaseUrl } from "../../jobs/export-paths.js";
+import { siteBaseUrl } from "../../export/export-paths.js";
 import { createSite } from "../../sites/site-service.js";
 import { action, commandContext } from "../shared.js";
 

@@ -2,8 +2,7 @@
 import { Command } from "commander";
 import { bootstrap, scanRepositoriesRoot } from "../../app/bootstrap.js";
 import { createContext } from "../../app/context.js";
-import { siteBaseUrl } from "../../jobs/export-paths.js";
-import { Scheduler } from "../../jobs/scheduler.js";
+import { siteBaseUrl } from "../../export/export-paths.js";
 import { buildApp, type ExtraRoutes } from "../../server/app.js";
 import { action, readConfig } from "../shared.js";
 
@@ -20,10 +19,9 @@ export function startCommand(extras: readonly ExtraRoutes[]): Command {
         const out = (line = "") => process.stdout.write(`${line}\n`);
         const first = await bootstrap(ctx);
         await scanRepositoriesRoot(ctx);
-        await ctx.exports.recoverLostJobs();
-        ctx.exports.startMonitor();
-        const scheduler = new Scheduler(ctx.store, ctx.exports, ctx.logger, config.schedulerIntervalSeconds * 1000);
-        scheduler.start();
+        await ctx.runner.recoverLost();
+        ctx.runner.startLoops();
+        ctx.scheduler.start();
         const app = await buildApp(ctx, extras);
         await app.listen({ port: config.port, host: config.host });
         const address = app.server.address();
@@ -61,7 +59,6 @@ export function startCommand(extras: readonly ExtraRoutes[]): Command {
           if (stopping) return;
           stopping = true;
           ctx.logger.info({ signal }, "shutting down: running exports are cancelled");
-          scheduler.stop();
           await app.close();
           await ctx.close();
           process.exit(0);

@@ -7,7 +7,9 @@
 import cliProgress from "cli-progress";
 import { Command, Option } from "commander";
 import type { Site, Store } from "../../store/port.js";
-import { readSourceConfig, runSync } from "../../sync/engine.js";
+import { readSourceConfig } from "../../sync/engine.js";
+import { runSync } from "../../sync/run-sync.js";
+import { putSourceSchedule } from "../../sync/sync-schedule.js";
 import type { StreamProgress, SyncRun } from "../../sync/run-state.js";
 import { CHECKPOINT_KEY, STATE_KEY } from "../../sync/run-state.js";
 import { parseSourceConfig, productOfKind, SOURCE_KINDS, SOURCE_SETTING, type SourceConfig } from "../../sources/connector/source-config.js";
@@ -68,6 +70,7 @@ export async function saveSourceFromOptions(store: Store, site: Site, opts: Sour
   await store.settings.set(site.id, SOURCE_SETTING, parsed.config);
   await store.settings.delete(site.id, CHECKPOINT_KEY);
   await store.settings.delete(site.id, STATE_KEY);
+  await putSourceSchedule(store, site, parsed.config, Date.now());
   return parsed.config;
 }
 

@@ -3,17 +3,16 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { entitiesOf, PRODUCT_SCOPE } from "../../core/entities/registry.js";
 import { SluiceError } from "../../core/errors.js";
 import type { AppContext } from "../../app/context.js";
-import { siteBaseUrl } from "../../jobs/export-paths.js";
-import { findScopes } from "../../jobs/opt-outs.js";
+import { siteBaseUrl } from "../../export/export-paths.js";
+import { findScopes } from "../../export/opt-outs.js";
 import { createSite } from "../../sites/site-service.js";
 import type { Account, Site } from "../../store/port.js";
-import { syncStatus } from "../../sync/sync-status.js";
 import { renderJob } from "./export.js";
 
 export async function siteSummary(ctx: AppContext, site: Site): Promise<Record<string, unknown>> {
   const counts: Record<string, number> = {};
   for (const def of entitiesOf(site.product)) counts[def.name] = await ctx.store.data.count(site.id, def);
-  const latest = (await ctx.store.jobs.running(site.id)) ?? (await ctx.store.jobs.latest(site.id));
+  const latest = (await ctx.exports.running(site)) ?? (await ctx.exports.latest(site));
   const source = await ctx.store.settings.get<Record<string, unknown>>(site.id, "source");
   return {
     key: site.key,
@@ -33,7 +32,7 @@ export async function siteSummary(ctx: AppContext, site: Site): Promise<Record<s
 
 /** The running or latest connector sync, as the console shows it. */
 async function lastSync(ctx: AppContext, site: Site): Promise<Record<string, unknown> | null> {
-  const status = await syncStatus(ctx.store, site, Date.now());
+  const status = await ctx.syncs.status(site);
   const run = status.current ?? status.history[0];
   if (!run) return null;
   return {

@@ -5,7 +5,7 @@ import { isAbsolute, join, normalize, relative, sep } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { productSchemas } from "../../core/entities/registry.js";
 import type { AppContext } from "../../app/context.js";
-import { EXPORT_PATH_SETTING, rootExportPath } from "../../jobs/export-paths.js";
+import { EXPORT_PATH_SETTING, rootExportPath } from "../../export/export-paths.js";
 import { invalid as problemsOf } from "../../core/errors.js";
 import { siteRoute } from "../site-routes.js";
 

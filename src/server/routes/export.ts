@@ -1,12 +1,12 @@
 /** `POST/GET/DELETE /export`: start, show and cancel the site's export. */
 import type { FastifyInstance } from "fastify";
-import { jobResponse, type JobRecord } from "../../core/job.js";
+import { jobResponse, type ExportJobRecord } from "../../core/export-job.js";
 import type { AppContext } from "../../app/context.js";
 import type { Site } from "../../store/port.js";
 import { parseExportParams, parseJobId } from "../params.js";
 import { siteRoute } from "../site-routes.js";
 
-export function renderJob(ctx: AppContext, site: Site, job: JobRecord): Record<string, unknown> {
+export function renderJob(ctx: AppContext, site: Site, job: ExportJobRecord): Record<string, unknown> {
   return jobResponse(ctx.exports.withLiveProgress(job), ctx.exports.schemaStatus(site, job.schemaVersion), ctx.config.timeZone);
 }
 
@@ -23,6 +23,7 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
         fromDate: { type: "string", description: "ISO-8601 offset date-time, e.g. 2020-12-30T22:01+01:00; default now − 365 days" },
         forceExport: { type: "string", enum: ["true", "false"] },
         schemaVersion: { type: "string", description: "Jira: 1 or 2; Confluence and Bitbucket: 1" },
+        format: { type: "string", enum: ["csv", "parquet"], description: "csv (default, the Data pipeline's files) or parquet (one typed .parquet file per entity)" },
       },
     },
     async (request, reply, site) => {
@@ -34,7 +35,7 @@ export function exportRoutes(app: FastifyInstance, ctx: AppContext): void {
   );
 
   siteRoute(app, ctx, "GET", "/export", { summary: "The running or latest export job ({} before the first)" }, async (_request, reply, site) => {
-    const job = (await ctx.store.jobs.running(site.id)) ?? (await ctx.store.jobs.latest(site.id));
+    const job = (await ctx.exports.running(site)) ?? (await ctx.exports.latest(site));
     return reply.send(job ? renderJob(ctx, site, job) : {});
   });
 

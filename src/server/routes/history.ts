@@ -14,7 +14,7 @@ export function historyRoutes(app: FastifyInstance, ctx: AppContext): void {
     { summary: "Export history, newest first", querystring: { offset: { type: "string" }, limit: { type: "string" } } },
     async (request, reply, site) => {
       const { offset, limit } = parsePage(request.query as Record<string, unknown>);
-      const { jobs, total } = await ctx.store.jobs.history(site.id, offset, limit);
+      const { jobs, total } = await ctx.exports.history(site, offset, limit);
       const lastPage = offset + jobs.length >= total;
       return reply.send({
         values: jobs.map((j) => renderJob(ctx, site, j)),

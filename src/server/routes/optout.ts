@@ -1,10 +1,10 @@
 /** `config/optout`: spaces, projects or repositories left out of every export. */
 import type { FastifyInstance } from "fastify";
 import { PRODUCT_SCOPE } from "../../core/entities/registry.js";
-import type { OptedOutEntity } from "../../core/job.js";
+import type { OptedOutEntity } from "../../core/export-job.js";
 import type { AppContext } from "../../app/context.js";
-import { siteBaseUrl } from "../../jobs/export-paths.js";
-import { findScopes, OPT_OUT_SETTING, optOutEntity, readOptOuts } from "../../jobs/opt-outs.js";
+import { siteBaseUrl } from "../../export/export-paths.js";
+import { findScopes, OPT_OUT_SETTING, optOutEntity, readOptOuts } from "../../export/opt-outs.js";
 import type { Site } from "../../store/port.js";
 import { invalid } from "../../core/errors.js";
 import { parseBoolean } from "../params.js";

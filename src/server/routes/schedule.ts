@@ -4,7 +4,7 @@ import { isSupportedSchema, productSchemas } from "../../core/entities/registry.
 import { nextRun, parseTimeOfDay, parseWeekday, weekStart, type Schedule, type Weekday } from "../../core/schedule.js";
 import { formatZoned, isValidZone, parseOffsetDateTime } from "../../core/time.js";
 import type { AppContext } from "../../app/context.js";
-import { SCHEDULE_SETTING, type StoredSchedule } from "../../jobs/schedule-store.js";
+import { deleteExportSchedule, getExportSchedule, putExportSchedule, type StoredSchedule } from "../../export/export-schedule.js";
 import type { Site } from "../../store/port.js";
 import { invalid, type Problem } from "../../core/errors.js";
 import { siteRoute } from "../site-routes.js";
@@ -71,7 +71,7 @@ export function scheduleBody(stored: StoredSchedule, defaultZone: string): Recor
 
 export function scheduleRoutes(app: FastifyInstance, ctx: AppContext): void {
   siteRoute(app, ctx, "GET", "/config/schedule", { summary: "The export schedule with its next run ({} when none)" }, async (_req, reply, site) => {
-    const stored = await ctx.store.settings.get<StoredSchedule>(site.id, SCHEDULE_SETTING);
+    const stored = await getExportSchedule(ctx.store, site.id);
     return reply.send(stored ? scheduleBody(stored, ctx.config.timeZone) : {});
   });
   siteRoute(
@@ -97,12 +97,12 @@ export function scheduleRoutes(app: FastifyInstance, ctx: AppContext): void {
       const now = Date.now();
       const schedule = parseSchedule(request.body, site, ctx.config.timeZone, now);
       const stored: StoredSchedule = { schedule, nextRunAt: nextRun(schedule, now) };
-      await ctx.store.settings.set(site.id, SCHEDULE_SETTING, stored);
+      await putExportSchedule(ctx.store, site.id, stored, now);
       return reply.code(202).send(scheduleBody(stored, ctx.config.timeZone));
     },
   );
   siteRoute(app, ctx, "DELETE", "/config/schedule", { summary: "Remove the export schedule" }, async (_req, reply, site) => {
-    await ctx.store.settings.delete(site.id, SCHEDULE_SETTING);
+    await deleteExportSchedule(ctx.store, site.id);
     return reply.send({});
   });
 }

@@ -4,24 +4,40 @@
  * progress, history, counts, last error; start a sync now, 409 while one runs). The caller is already
  * authenticated as a system administrator by the server's preHandler.
  */
+import { hostname } from "node:os";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Site, Store } from "../../store/port.js";
-import { isSluiceError } from "../../core/errors.js";
-import { runSync, type SyncLogger } from "../../sync/engine.js";
-import { CHECKPOINT_KEY, STATE_KEY, type SyncRun } from "../../sync/run-state.js";
+import { JobRunner } from "../../jobs/runner.js";
+import { createLogger } from "../../logger.js";
+import type { SyncLogger } from "../../sync/engine.js";
+import { CHECKPOINT_KEY, STATE_KEY, syncLock } from "../../sync/run-state.js";
+import { syncKind } from "../../sync/sync-kind.js";
+import { deleteSourceSchedule, putSourceSchedule } from "../../sync/sync-schedule.js";
+import { SyncService } from "../../sync/sync-service.js";
 import { describeSource, parseSourceConfig, productOfKind, SOURCE_SETTING, type SourceConfig } from "../../sources/connector/source-config.js";
-import { holdsSite } from "../../sync/sync-lock.js";
-import { syncStatus } from "../../sync/sync-status.js";
-import { CURRENT_KEY } from "../../sync/run-state.js";
 
 export interface SourcesRoutesOptions {
   store: Store;
-  /** Where `tokenEnv` names are looked up when a sync starts (the entry point passes the process env). */
+  /** The node's syncs; default: a job runner of these routes' own, syncing with `env`, `fetch`, `logger`. */
+  syncs?: SyncService;
+  /** Where `tokenEnv` names are looked up when a sync starts (with the routes' own runner). */
   env?: Readonly<Record<string, string | undefined>>;
   logger?: SyncLogger;
   fetch?: typeof fetch;
   /** Called with each sync started here (the server awaits them on shutdown). */
   onSync?: (done: Promise<unknown>) => void;
+}
+
+/** A runner of the routes' own (tests, embedding): syncs only, stopped with the server. */
+function ownSyncs(app: FastifyInstance, options: SourcesRoutesOptions): SyncService {
+  const runner = new JobRunner({
+    store: options.store,
+    config: { nodeId: hostname(), jobLeaseSeconds: 30, concurrency: 0, pollMs: 60_000 },
+    logger: createLogger("silent"),
+  }).register(syncKind({ store: options.store, env: () => options.env ?? {}, logger: options.logger, http: { fetch: options.fetch } }));
+  runner.startLoops();
+  app.addHook("onClose", () => runner.shutdown(10_000));
+  return new SyncService({ store: options.store, runner });
 }
 
 interface Problem {
@@ -35,6 +51,7 @@ function send(reply: FastifyReply, statusCode: number, message: string, errors: 
 
 export async function sourcesRoutes(app: FastifyInstance, options: SourcesRoutesOptions): Promise<void> {
   const { store } = options;
+  const syncs = options.syncs ?? ownSyncs(app, options);
   const base = "/rest/admin/v1/sites/:site";
 
   const siteOf = async (params: unknown, reply: FastifyReply): Promise<Site | undefined> => {
@@ -78,26 +95,27 @@ export async function sourcesRoutes(app: FastifyInstance, options: SourcesRoutes
       await store.settings.delete(site.id, CHECKPOINT_KEY);
       await store.settings.delete(site.id, STATE_KEY);
     }
+    await putSourceSchedule(store, site, parsed.config, Date.now());
     return describeSource(parsed.config);
   });
 
   app.delete(`${base}/source`, async (request, reply) => {
     const site = await siteOf(request.params, reply);
     if (!site) return reply;
-    const current = await store.settings.get<SyncRun>(site.id, CURRENT_KEY);
-    if (holdsSite(current, Date.now())) {
+    if (await store.jobs.holder(syncLock(site.id))) {
       return send(reply, 409, "A sync is running", [{ key: "sluice.sync.running", message: `A sync of /${site.key} is running: wait for it to finish before removing the source.` }]);
     }
     await store.settings.delete(site.id, SOURCE_SETTING);
     await store.settings.delete(site.id, CHECKPOINT_KEY);
     await store.settings.delete(site.id, STATE_KEY);
+    await deleteSourceSchedule(store, site);
     return reply.code(204).send();
   });
 
   app.get(`${base}/syncs`, async (request, reply) => {
     const site = await siteOf(request.params, reply);
     if (!site) return reply;
-    return syncStatus(store, site, Date.now());
+    return syncs.status(site);
   });
 
   app.post(`${base}/syncs`, async (request, reply) => {
@@ -107,30 +125,12 @@ export async function sourcesRoutes(app: FastifyInstance, options: SourcesRoutes
       return send(reply, 400, "No source", [{ key: "sluice.source.not.found", message: `Site /${site.key} has no source: PUT /rest/admin/v1/sites/${site.key}/source first.` }]);
     }
     const query = request.query as { full?: string; reconcile?: string };
-    let started: (run: SyncRun) => void = () => {};
-    const first = new Promise<SyncRun>((resolve) => (started = resolve));
-    const done = runSync({
-      store,
-      site,
-      env: options.env ?? {},
-      full: query.full === "true",
-      reconcile: query.reconcile === "true",
-      logger: options.logger,
-      fetch: options.fetch,
-      onProgress: (run) => started(structuredClone(run)),
-    });
-    const outcome = await Promise.race([first.then((run) => ({ run })), done.then((run) => ({ run }), (error: unknown) => ({ error }))]);
-    if ("error" in outcome) {
-      if (isSluiceError(outcome.error) && outcome.error.code === "sluice.sync.running") {
-        return send(reply, 409, "A sync is already running", [{ key: "sluice.sync.running", message: outcome.error.message }]);
-      }
-      const status = await syncStatus(store, site, Date.now());
-      return reply.code(202).send(status.current);
+    const started = await syncs.start(site, { full: query.full === "true", reconcile: query.reconcile === "true" }, "api");
+    if (started.outcome === "busy") {
+      const message = `a sync of this site is already running (started ${started.run.startedAt})`;
+      return send(reply, 409, "A sync is already running", [{ key: "sluice.sync.running", message }]);
     }
-    const settled = done.catch((error: unknown) => {
-      if (!(isSluiceError(error) && error.code === "sluice.sync.running")) options.logger?.warn({ site: site.key, error: String(error) }, "sync failed");
-    });
-    options.onSync?.(settled);
-    return reply.code(202).send(outcome.run);
+    options.onSync?.(started.done);
+    return reply.code(202).send(started.run);
   });
 }

@@ -9,6 +9,7 @@ import { postgresAccounts } from "./accounts.js";
 import { postgresData } from "./data.js";
 import { postgresJobs } from "./jobs.js";
 import { migrate } from "./schema.js";
+import { postgresSchedules } from "./schedules.js";
 import { postgresSettings } from "./settings.js";
 import { postgresSites } from "./sites.js";
 
@@ -59,6 +60,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     accounts: postgresAccounts(pool),
     settings: postgresSettings(pool),
     jobs: postgresJobs(pool),
+    schedules: postgresSchedules(pool),
     data: postgresData(pool),
     async close() {
       if (closed) return;

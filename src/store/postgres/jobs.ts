@@ -1,67 +1,72 @@
+/**
+ * Jobs on PostgreSQL, shared by every node. Creates of a site are serialised by an advisory lock (its
+ * numbers stay dense); the unique index on running lock keys is the lock itself and the last word.
+ * Queued work is claimed with `FOR UPDATE SKIP LOCKED`, so nodes claiming at once take different jobs.
+ */
 import type pg from "pg";
-import type { JobPatch, JobRecord } from "../../core/job.js";
-import { patchColumns, toJob, type JobRow } from "../records.js";
+import { RUNNING_STATUSES, type Job, type JobFilter, type JobPatch, type JobStatus, type NewJob } from "../../core/job.js";
 import type { ClaimResult, JobsRepo } from "../port.js";
+import { JOB_INSERT_COLUMNS, jobInsertValues, patchColumns, toJob, type JobRow } from "../records.js";
 import { LOCK_NAMESPACE } from "./schema.js";
 
-/** Column assignments for a patch (`$first`, `$first+1`, …), shared by `update` and `transition`. */
-function patchSql(patch: JobPatch, first: number): { sets: string[]; values: unknown[] } {
-  const columns = patchColumns(patch);
-  return { sets: columns.map(([c], i) => `${c} = $${first + i}`), values: columns.map(([, v]) => v) };
-}
-
-const RUNNING_SQL = "SELECT * FROM jobs WHERE site_id = $1 AND status IN ('STARTED', 'CANCELLATION_REQUESTED')";
-
-const INSERT_SQL = `INSERT INTO jobs (site_id, job_id, status, "trigger", start_time, completed_time, cancelled_time, node_id,
-    instance_id, pid, schema_version, export_from, forced, root_export_path, opted_out, warnings, errors, statistics, progress,
-    files, lease_expires_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`;
-
-function insertParams(r: JobRecord): unknown[] {
-  return [
-    r.siteId, r.jobId, r.status, r.trigger, r.startTime, r.completedTime, r.cancelledTime, r.nodeId,
-    r.instanceId, r.pid, r.schemaVersion, r.exportFrom, r.forced, r.rootExportPath, JSON.stringify(r.optedOut),
-    JSON.stringify(r.warnings), JSON.stringify(r.errors),
-    r.statistics ? JSON.stringify(r.statistics) : null,
-    r.progress ? JSON.stringify(r.progress) : null,
-    r.files ? JSON.stringify(r.files) : null,
-    r.leaseExpiresAt,
-  ];
-}
+const RUNNING = `status IN (${RUNNING_STATUSES.map((s) => `'${s}'`).join(", ")})`;
+const COLUMNS = JOB_INSERT_COLUMNS.map((c) => (c === "trigger" ? '"trigger"' : c)).join(", ");
+const INSERT_SQL = `INSERT INTO jobs (${COLUMNS}) VALUES (${JOB_INSERT_COLUMNS.map((_, i) => `$${i + 1}`).join(", ")}) RETURNING *`;
+const HOLDER_SQL = `SELECT * FROM jobs WHERE lock_key = $1 AND ${RUNNING}`;
 
 const isUniqueViolation = (error: unknown): boolean =>
   typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
 
+/** Column assignments for a patch (`$first`, `$first+1`, …). */
+function patchSql(patch: JobPatch, first: number): { sets: string; values: unknown[] } {
+  const columns = patchColumns(patch);
+  const sets = columns.map(([c], i) => `${c} = $${first + i}`);
+  // An empty patch still answers whether the condition holds.
+  if (sets.length === 0) sets.push("status = status");
+  return { sets: sets.join(", "), values: columns.map(([, v]) => v) };
+}
+
+function filterSql(filter: JobFilter): { where: string; values: unknown[] } {
+  const parts: string[] = [];
+  const values: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    values.push(value);
+    parts.push(sql.replace("?", `$${values.length}`));
+  };
+  if (filter.siteId !== undefined) add("site_id = ?", filter.siteId);
+  if (filter.kind !== undefined) add("kind = ?", filter.kind);
+  if (filter.scheduleId !== undefined) add("schedule_id = ?", filter.scheduleId);
+  if (filter.statuses && filter.statuses.length > 0) add("status = ANY(?::text[])", [...filter.statuses]);
+  return { where: parts.length > 0 ? `WHERE ${parts.join(" AND ")}` : "", values };
+}
+
 export function postgresJobs(pool: pg.Pool): JobsRepo {
-  const one = async (sql: string, params: unknown[]) => {
+  const one = async (sql: string, params: unknown[]): Promise<Job | undefined> => {
     const r = (await pool.query<JobRow>(sql, params)).rows[0];
     return r ? toJob(r) : undefined;
   };
 
-  /**
-   * The per-site advisory lock serialises creates of one site across pools and nodes (job ids stay
-   * dense); the unique partial index `jobs_one_running` is the lock itself and the last word.
-   */
-  const claim = async (job: Omit<JobRecord, "jobId">): Promise<ClaimResult | "retry"> => {
+  const tryCreate = async (job: NewJob): Promise<ClaimResult | "retry"> => {
     const client = await pool.connect();
     try {
       await client.query("BEGIN");
-      await client.query("SELECT pg_advisory_xact_lock($1, $2)", [LOCK_NAMESPACE, job.siteId]);
-      const running = job.status === "STARTED" || job.status === "CANCELLATION_REQUESTED";
-      if (running) {
-        const holder = (await client.query<JobRow>(RUNNING_SQL, [job.siteId])).rows[0];
+      await client.query("SELECT pg_advisory_xact_lock($1, $2)", [LOCK_NAMESPACE, job.siteId ?? 0]);
+      if (job.lockKey !== null && RUNNING_STATUSES.includes(job.status)) {
+        const holder = (await client.query<JobRow>(HOLDER_SQL, [job.lockKey])).rows[0];
         if (holder) {
           await client.query("ROLLBACK");
           return { ok: false, running: toJob(holder) };
         }
       }
-      const next = (
-        await client.query<{ n: number }>("SELECT coalesce(max(job_id), 0) + 1 AS n FROM jobs WHERE site_id = $1", [job.siteId])
+      const seq = (
+        await client.query<{ n: number }>("SELECT coalesce(max(seq), 0) + 1 AS n FROM jobs WHERE site_id IS NOT DISTINCT FROM $1 AND kind = $2", [
+          job.siteId,
+          job.kind,
+        ])
       ).rows[0]!.n;
-      const record: JobRecord = { ...job, jobId: next };
-      await client.query(INSERT_SQL, insertParams(record));
+      const row = (await client.query<JobRow>(INSERT_SQL, jobInsertValues(job, seq))).rows[0]!;
       await client.query("COMMIT");
-      return { ok: true, job: record };
+      return { ok: true, job: toJob(row) };
     } catch (error) {
       await client.query("ROLLBACK").catch(() => undefined);
       if (isUniqueViolation(error)) return "retry";
@@ -71,61 +76,78 @@ export function postgresJobs(pool: pg.Pool): JobsRepo {
     }
   };
 
+  const claimSql = `UPDATE jobs SET status = 'STARTED', node_id = $2, instance_id = $3, pid = $4, start_time = $5, lease_expires_at = $6
+    WHERE id = (
+      SELECT q.id FROM jobs q WHERE q.status = 'QUEUED' AND q.kind = ANY($1::text[]) AND q.not_before <= $5
+        AND (q.lock_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs r WHERE r.lock_key = q.lock_key AND r.${RUNNING}))
+      ORDER BY q.id FOR UPDATE SKIP LOCKED LIMIT 1)
+    RETURNING *`;
+
   return {
     async create(job) {
       // A unique violation means someone got past the lock (another tool, a manual insert): look again.
       for (let attempt = 0; attempt < 5; attempt++) {
-        const result = await claim(job);
+        const result = await tryCreate(job);
         if (result !== "retry") return result;
-        const holder = await one(RUNNING_SQL, [job.siteId]);
-        if (holder && (job.status === "STARTED" || job.status === "CANCELLATION_REQUESTED")) {
-          return { ok: false, running: holder };
-        }
+        const holder = job.lockKey !== null ? await one(HOLDER_SQL, [job.lockKey]) : undefined;
+        if (holder && RUNNING_STATUSES.includes(job.status)) return { ok: false, running: holder };
       }
-      throw new Error(`Could not create a job for site ${job.siteId}: job ids kept colliding`);
+      throw new Error(`Could not create a ${job.kind} job for site ${job.siteId}: job numbers kept colliding`);
     },
-    async get(siteId, jobId) {
-      return one("SELECT * FROM jobs WHERE site_id = $1 AND job_id = $2", [siteId, jobId]);
+    async get(id) {
+      return one("SELECT * FROM jobs WHERE id = $1", [id]);
     },
-    async latest(siteId) {
-      return one("SELECT * FROM jobs WHERE site_id = $1 ORDER BY job_id DESC LIMIT 1", [siteId]);
+    async bySeq(siteId, kind, seq) {
+      return one("SELECT * FROM jobs WHERE site_id = $1 AND kind = $2 AND seq = $3", [siteId, kind, seq]);
     },
-    async running(siteId) {
-      return one(RUNNING_SQL, [siteId]);
+    async latest(siteId, kind) {
+      return one("SELECT * FROM jobs WHERE site_id = $1 AND kind = $2 ORDER BY seq DESC LIMIT 1", [siteId, kind]);
     },
-    async allRunning() {
-      const r = await pool.query<JobRow>(
-        "SELECT * FROM jobs WHERE status IN ('STARTED', 'CANCELLATION_REQUESTED') ORDER BY site_id, job_id",
-      );
-      return r.rows.map(toJob);
+    async holder(lockKey) {
+      return one(HOLDER_SQL, [lockKey]);
     },
-    async history(siteId, offset, limit) {
-      const rows = await pool.query<JobRow>("SELECT * FROM jobs WHERE site_id = $1 ORDER BY job_id DESC LIMIT $2 OFFSET $3", [
-        siteId,
-        limit,
-        offset,
-      ]);
-      const total = (await pool.query<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE site_id = $1", [siteId])).rows[0]!.n;
+    async active(lockKey) {
+      return one("SELECT * FROM jobs WHERE lock_key = $1 AND status IN ('QUEUED', 'STARTED', 'CANCELLATION_REQUESTED') ORDER BY id LIMIT 1", [lockKey]);
+    },
+    async running() {
+      return (await pool.query<JobRow>(`SELECT * FROM jobs WHERE ${RUNNING} ORDER BY id`)).rows.map(toJob);
+    },
+    async list(filter, offset, limit) {
+      const { where, values } = filterSql(filter);
+      const n = values.length;
+      const rows = await pool.query<JobRow>(`SELECT * FROM jobs ${where} ORDER BY id DESC LIMIT $${n + 1} OFFSET $${n + 2}`, [...values, limit, offset]);
+      const total = (await pool.query<{ n: number }>(`SELECT count(*) AS n FROM jobs ${where}`, values)).rows[0]!.n;
       return { jobs: rows.rows.map(toJob), total };
     },
-    async update(siteId, jobId, instanceId, patch) {
-      const { sets, values } = patchSql(patch, 4);
-      // An empty patch still answers whether this instance holds the job.
-      if (sets.length === 0) sets.push("status = status");
-      const r = await pool.query(
-        `UPDATE jobs SET ${sets.join(", ")} WHERE site_id = $1 AND job_id = $2 AND instance_id = $3 AND status IN ('STARTED', 'CANCELLATION_REQUESTED')`,
-        [siteId, jobId, instanceId, ...values],
-      );
+    async update(id, instanceId, patch) {
+      const { sets, values } = patchSql(patch, 3);
+      const r = await pool.query(`UPDATE jobs SET ${sets} WHERE id = $1 AND instance_id = $2 AND ${RUNNING}`, [id, instanceId, ...values]);
       return r.rowCount === 1;
     },
-    async transition(siteId, jobId, from, patch) {
-      const { sets, values } = patchSql(patch, 4);
-      if (sets.length === 0) sets.push("status = status");
-      const r = await pool.query(
-        `UPDATE jobs SET ${sets.join(", ")} WHERE site_id = $1 AND job_id = $2 AND status = ANY($3::text[])`,
-        [siteId, jobId, [...from], ...values],
-      );
+    async transition(id, from, patch) {
+      const { sets, values } = patchSql(patch, 3);
+      const r = await pool.query(`UPDATE jobs SET ${sets} WHERE id = $1 AND status = ANY($2::text[])`, [id, [...from], ...values]);
       return r.rowCount === 1;
+    },
+    async renew(instanceId, leaseExpiresAt) {
+      const r = await pool.query<{ id: number; status: JobStatus }>(
+        `UPDATE jobs SET lease_expires_at = $1 WHERE instance_id = $2 AND ${RUNNING} RETURNING id, status`,
+        [leaseExpiresAt, instanceId],
+      );
+      return r.rows;
+    },
+    async claimQueued(kinds, c) {
+      if (kinds.length === 0) return undefined;
+      // Two nodes may take two queued jobs of one lock key at once: the index refuses one; look again.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          const row = (await pool.query<JobRow>(claimSql, [[...kinds], c.nodeId, c.instanceId, c.pid, c.now, c.leaseExpiresAt])).rows[0];
+          return row ? toJob(row) : undefined;
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+        }
+      }
+      return undefined;
     },
   };
 }

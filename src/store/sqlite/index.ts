@@ -7,6 +7,7 @@ import { sqliteAccounts } from "./accounts.js";
 import { sqliteData } from "./data.js";
 import { sqliteJobs } from "./jobs.js";
 import { migrate } from "./schema.js";
+import { sqliteSchedules } from "./schedules.js";
 import { sqliteSettings } from "./settings.js";
 import { sqliteSites } from "./sites.js";
 import { WriteGate } from "./write-gate.js";
@@ -26,6 +27,7 @@ export function openSqliteStore(file: string): Store {
     accounts: gate.guard(sqliteAccounts(db)),
     settings: gate.guard(sqliteSettings(db)),
     jobs: gate.guard(sqliteJobs(db)),
+    schedules: gate.guard(sqliteSchedules(db)),
     data: gate.guard(sqliteData(db, file, gate), ["upsert", "deleteByKey", "clearSite"]),
     async close() {
       if (db.open) db.close();

@@ -4,9 +4,16 @@
  * start, so adding a column to the registry is the whole change).
  */
 import type Database from "better-sqlite3";
+import { DateTime } from "luxon";
 import { ALL_ENTITIES, storedColumns, tableName, type ColumnType } from "../../core/entities/registry.js";
+import { JOB_INSERT_COLUMNS, jobInsertValues } from "../records.js";
+import { sourceSchedule, v1ExportJob, v1ExportSchedule, v1SyncJobs, type V1JobRow } from "../migrations/legacy-v1.js";
+import type { NewSchedule } from "../port.js";
 
-const MIGRATIONS: readonly string[] = [
+/** A migration: SQL, or a step that reads and writes through the connection (inside its transaction). */
+type Migration = string | ((db: Database.Database) => void);
+
+const MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE organisations (org_id TEXT PRIMARY KEY, name TEXT NOT NULL);
   CREATE TABLE sites (
@@ -68,6 +75,88 @@ const MIGRATIONS: readonly string[] = [
   -- One export at a time per site, whichever process or node asks: the index is the lock.
   CREATE UNIQUE INDEX jobs_one_running ON jobs(site_id) WHERE status IN ('STARTED', 'CANCELLATION_REQUESTED');
   `,
+  // Version 2: one job table for every kind of work, and one schedules table (src/jobs/).
+  `
+  ALTER TABLE jobs RENAME TO jobs_v1;
+  DROP INDEX jobs_one_running;
+  CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    site_id INTEGER REFERENCES sites(id),
+    kind TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    lock_key TEXT,
+    params TEXT NOT NULL,
+    result TEXT,
+    progress TEXT,
+    warnings TEXT NOT NULL,
+    errors TEXT NOT NULL,
+    node_id TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    start_time INTEGER NOT NULL,
+    completed_time INTEGER,
+    cancelled_time INTEGER,
+    lease_expires_at INTEGER NOT NULL,
+    not_before INTEGER NOT NULL DEFAULT 0,
+    schedule_id INTEGER,
+    parent_id INTEGER REFERENCES jobs(id),
+    UNIQUE (site_id, kind, seq)
+  );
+  -- No two running jobs share a lock key (one export per site, one sync per site, …), whichever
+  -- process or node asks: the index is the lock.
+  CREATE UNIQUE INDEX jobs_lock ON jobs(lock_key) WHERE status IN ('STARTED', 'CANCELLATION_REQUESTED');
+  CREATE INDEX jobs_active ON jobs(status, kind, id) WHERE status IN ('QUEUED', 'STARTED', 'CANCELLATION_REQUESTED');
+  CREATE INDEX jobs_by_kind ON jobs(kind, id);
+  CREATE TABLE schedules (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    site_id INTEGER REFERENCES sites(id),
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    params TEXT NOT NULL,
+    recurrence TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    next_run_at INTEGER,
+    last_fired_at INTEGER,
+    last_job_id INTEGER,
+    owner TEXT,
+    failures INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (site_id, kind, name)
+  );
+  CREATE INDEX schedules_due ON schedules(next_run_at) WHERE enabled = 1;
+  `,
+  (db) => {
+    // Version 1 export jobs keep their numbers; sync runs, the export schedule and sources' sync
+    // intervals move out of the settings bag.
+    const now = Date.now();
+    const insertJob = db.prepare(`INSERT INTO jobs (${JOB_INSERT_COLUMNS.join(", ")}) VALUES (${JOB_INSERT_COLUMNS.map(() => "?").join(", ")})`);
+    for (const row of db.prepare("SELECT * FROM jobs_v1 ORDER BY site_id, job_id").all() as V1JobRow[]) {
+      const { job, seq } = v1ExportJob(row);
+      insertJob.run(...jobInsertValues(job, seq));
+    }
+    db.exec("DROP TABLE jobs_v1");
+    const setting = (siteId: number, key: string) =>
+      (db.prepare("SELECT value FROM settings WHERE site_id = ? AND key = ?").get(siteId, key) as { value: string } | undefined)?.value;
+    const insertSchedule = (s: NewSchedule) =>
+      db
+        .prepare(
+          `INSERT INTO schedules (site_id, kind, name, params, recurrence, enabled, next_run_at, owner, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(s.siteId, s.kind, s.name, JSON.stringify(s.params), JSON.stringify(s.recurrence), s.enabled ? 1 : 0, s.nextRunAt, s.owner, now, now);
+    for (const { id } of db.prepare("SELECT id FROM sites ORDER BY id").all() as { id: number }[]) {
+      v1SyncJobs(id, setting(id, "sync.runs"), setting(id, "sync.current"), now).forEach((job, i) => insertJob.run(...jobInsertValues(job, i + 1)));
+      const schedule = setting(id, "schedule");
+      if (schedule) insertSchedule(v1ExportSchedule(id, schedule, DateTime.local().zoneName));
+      const source = setting(id, "source");
+      if (source) insertSchedule(sourceSchedule(id, (JSON.parse(source) as { intervalMinutes?: number }).intervalMinutes, now));
+    }
+    db.exec("DELETE FROM settings WHERE key IN ('sync.runs', 'sync.current', 'schedule')");
+  },
 ];
 
 const SQLITE_TYPES: Record<ColumnType, string> = {
@@ -92,11 +181,12 @@ export function migrate(db: Database.Database): void {
   const applied = new Set(
     (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version),
   );
-  MIGRATIONS.forEach((sql, index) => {
+  MIGRATIONS.forEach((step, index) => {
     const version = index + 1;
     if (applied.has(version)) return;
     db.transaction(() => {
-      db.exec(sql);
+      if (typeof step === "string") db.exec(step);
+      else step(db);
       db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(version, Date.now());
     }).immediate();
   });

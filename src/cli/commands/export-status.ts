@@ -1,6 +1,6 @@
 /** `sluice status|cancel|history`: the Data pipeline's GET/DELETE /export and /history from the terminal. */
 import { Command } from "commander";
-import { jobResponse } from "../../core/job.js";
+import { jobResponse } from "../../core/export-job.js";
 import { schemaStatus } from "../../core/entities/registry.js";
 import { action, usage, commandContext, siteByKey } from "../shared.js";
 
@@ -16,7 +16,7 @@ export function statusCommand(): Command {
         try {
           const site = await siteByKey(ctx.store, opts.site);
           await ctx.exports.recoverLostJobs();
-          const job = (await ctx.store.jobs.running(site.id)) ?? (await ctx.store.jobs.latest(site.id));
+          const job = (await ctx.exports.running(site)) ?? (await ctx.exports.latest(site));
           print(job ? jobResponse(job, schemaStatus(site.product, job.schemaVersion), ctx.config.timeZone) : {});
         } finally {
           await ctx.close();
@@ -63,7 +63,7 @@ export function historyCommand(): Command {
           if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(limit) || limit < 1 || limit > 1000) {
             throw usage("--offset must be 0 or more and --limit between 1 and 1000.");
           }
-          const { jobs, total } = await ctx.store.jobs.history(site.id, offset, limit);
+          const { jobs, total } = await ctx.exports.history(site, offset, limit);
           if (opts.json) {
             print({ values: jobs.map((j) => jobResponse(j, schemaStatus(site.product, j.schemaVersion), ctx.config.timeZone)), offset, limit, size: jobs.length, total });
             return;

@@ -3,7 +3,7 @@
  * export, with all their content. Stored per site as the resolved list the job records.
  */
 import { entity, PRODUCT_SCOPE, type ScopeKind } from "../core/entities/registry.js";
-import type { OptedOutEntity } from "../core/job.js";
+import type { OptedOutEntity } from "../core/export-job.js";
 import type { Site, Store } from "../store/port.js";
 
 export const OPT_OUT_SETTING = "optout";
