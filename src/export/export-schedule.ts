@@ -4,12 +4,15 @@
  * export starts at once on the firing node; one that meets a running export is recorded FAILED.
  */
 import { DateTime } from "luxon";
+import { z } from "zod";
 import { EXPORT_KIND } from "../core/export-job.js";
-import { productSchemas } from "../core/entities/registry.js";
+import { isSupportedSchema, productSchemas } from "../core/entities/registry.js";
+import { invalid } from "../core/errors.js";
 import { nextRun, scheduleRecurrence, type Schedule } from "../core/schedule.js";
 import { parseOffsetDateTime, truncateToMinute } from "../core/time.js";
 import type { ScheduleTarget } from "../jobs/scheduler.js";
 import type { Store } from "../store/port.js";
+import { parseWith } from "../server/contract.js";
 import type { ExportService } from "./export-service.js";
 
 export const EXPORT_SCHEDULE = "data-pipeline";
@@ -50,20 +53,45 @@ export async function deleteExportSchedule(store: Store, siteId: number): Promis
   if (row) await store.schedules.delete(row.id);
 }
 
+/** What a scheduled export takes: the Data pipeline schedule's fields, or the same given directly. */
+const exportParams = z
+  .object({
+    fromDate: z
+      .string()
+      .nullable()
+      .optional()
+      .refine((v) => v === null || v === undefined || parseOffsetDateTime(v) !== undefined, "an ISO-8601 date-time with an offset, such as 2020-12-30T23:01Z"),
+    schemaVersion: z.number().int().optional(),
+    format: z.enum(["csv", "parquet"]).optional(),
+  })
+  .strict();
+
+type ExportScheduleParams = z.infer<typeof exportParams>;
+
 /** Fires a site's export schedule: the export with the schedule's fromDate and schema version. */
 export function exportScheduleTarget(exports: ExportService): ScheduleTarget {
   return {
     kind: EXPORT_KIND,
+    perSite: true,
+    parseParams(raw, site) {
+      const params = parseWith(exportParams, raw, "params", "sluice.schedule.invalid");
+      if (site && params.schemaVersion !== undefined && !isSupportedSchema(site.product, params.schemaVersion)) {
+        throw invalid([{ key: "sluice.schedule.invalid", message: `params.schemaVersion: ${params.schemaVersion} is not a schema version of ${site.product} (${productSchemas(site.product).versions.map((v) => v.version).join(", ")})` }], "Invalid params", "sluice.schedule.invalid");
+      }
+      return params;
+    },
     async fire(row, site, now) {
       if (!site) return null;
-      const schedule = row.params.schedule as Schedule;
-      const from = schedule.fromDate ? parseOffsetDateTime(schedule.fromDate) : undefined;
+      // The Data pipeline's own schedule keeps its fields under `schedule`.
+      const p = (row.params.schedule ?? row.params) as ExportScheduleParams & Partial<Schedule>;
+      const from = p.fromDate ? parseOffsetDateTime(p.fromDate) : undefined;
       const versions = productSchemas(site.product);
-      const schemaVersion = versions.versions.some((v) => v.version === schedule.schemaVersion) ? schedule.schemaVersion : versions.current;
+      const schemaVersion = p.schemaVersion !== undefined && isSupportedSchema(site.product, p.schemaVersion) ? p.schemaVersion : versions.current;
       const result = await exports.startScheduled(site, {
         exportFrom: truncateToMinute(from ?? now - YEAR),
         forced: false,
         schemaVersion,
+        format: p.format ?? "csv",
         trigger: "schedule",
         scheduleId: row.id,
       });

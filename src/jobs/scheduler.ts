@@ -13,6 +13,10 @@ import type { JobRunner } from "./runner.js";
 export interface ScheduleTarget {
   /** The job kind this target fires. */
   readonly kind: string;
+  /** Whether its schedules belong to a site (every kind so far). */
+  readonly perSite: boolean;
+  /** The params a schedule of this kind may carry, checked; throws listing every problem. */
+  parseParams(raw: unknown, site: Site | undefined): Record<string, unknown>;
   /** Starts or queues the job of a due schedule; returns its id (null: none was made). */
   fire(schedule: ScheduleRecord, site: Site | undefined, now: number): Promise<number | null>;
 }

@@ -15,6 +15,7 @@ import { adminSiteRoutes } from "./routes/admin-sites.js";
 import { exportConfigRoutes } from "./routes/export-config.js";
 import { exportRoutes } from "./routes/export.js";
 import { historyRoutes } from "./routes/history.js";
+import { jobRoutes } from "./routes/jobs.js";
 import { optOutRoutes } from "./routes/optout.js";
 import { isPublicPath, pingRoutes } from "./routes/ping.js";
 import { scheduleRoutes } from "./routes/schedule.js";
@@ -94,6 +95,7 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
   scheduleRoutes(app, ctx);
   optOutRoutes(app, ctx);
   adminSiteRoutes(app, ctx);
+  jobRoutes(app, ctx);
   for (const extra of extras) await extra(app, ctx);
   return app;
 }

@@ -8,7 +8,11 @@ import type { ScheduleTarget } from "../jobs/scheduler.js";
 import type { JobRunner } from "../jobs/runner.js";
 import type { SourceConfig } from "../sources/connector/source-config.js";
 import type { ScheduleRecord, Site, Store } from "../store/port.js";
+import { z } from "zod";
+import { parseWith } from "../server/contract.js";
 import { SYNC_KIND } from "./run-state.js";
+
+const syncParams = z.object({ full: z.boolean().optional(), reconcile: z.boolean().optional() }).strict();
 
 /** The name of a site's sync schedule in the schedules table. */
 export const SOURCE_SCHEDULE = "source";
@@ -30,11 +34,14 @@ export async function deleteSourceSchedule(store: Store, site: Site): Promise<vo
 export function syncScheduleTarget(runner: JobRunner): ScheduleTarget {
   return {
     kind: SYNC_KIND,
+    perSite: true,
+    parseParams: (raw) => parseWith(syncParams, raw, "params", "sluice.schedule.invalid"),
     async fire(row, site) {
       if (!site) return null;
+      const params = row.params as { full?: boolean; reconcile?: boolean };
       const queued = await runner.enqueue(
         SYNC_KIND,
-        { siteId: site.id, params: { full: false, reconcile: false }, trigger: "schedule", scheduleId: row.id },
+        { siteId: site.id, params: { full: params.full === true, reconcile: params.reconcile === true }, trigger: "schedule", scheduleId: row.id },
         { coalesce: true },
       );
       return queued.created ? queued.job.id : null;

@@ -1,0 +1,16 @@
+/**
+ * Request contracts: a zod schema per route's params, query or body, checked before the handler runs.
+ * Every problem is reported at once, each naming its field and what is allowed, under one error code.
+ */
+import type { z } from "zod";
+import { invalid, type ErrorCode } from "../core/errors.js";
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string, code: ErrorCode = "sluice.request.invalid"): z.infer<S> {
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => ({
+    key: code,
+    message: `${i.path.length > 0 ? i.path.join(".") : what}: ${i.message}`,
+  }));
+  throw invalid(problems, `Invalid ${what}`, code);
+}
