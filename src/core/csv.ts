@@ -25,6 +25,15 @@ export function maxLength(setting: TruncateSetting | undefined, options: Pick<Cs
   return Infinity;
 }
 
+/** Cuts a string to `max` UTF-16 units without splitting a surrogate pair. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max;
+  const code = text.charCodeAt(end - 1);
+  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
+  return text.slice(0, end);
+}
+
 /**
  * What a writer's bytes are, for a store that can render them itself (`Snapshot.encode`): CSV records
  * of these columns, by these rules, with this instance URL.

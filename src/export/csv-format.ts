@@ -5,11 +5,13 @@
  * `embeddedLineBreakPreserve` keeps them raw inside quotes. Measured in docs/benchmarks.md: a
  * hand-written formatter is ~3× faster here than a general CSV library, which is why it is not one.
  */
-import { maxLength, plainEscape, type CsvOptions } from "../core/csv.js";
+import { maxLength, plainEscape, truncate, type CsvOptions } from "../core/csv.js";
 import type { Column } from "../core/entities/registry.js";
 import { ChunkBuilder } from "./chunk-builder.js";
 
 export type { CsvOptions };
+/** Long text is cut the same way in every format (`core/csv.ts`). */
+export { truncate };
 
 type Formatter = (value: unknown) => string;
 /** Writes one field into the chunk (used for long text that may arrive as UTF-8 bytes). */
@@ -19,15 +21,6 @@ const NEEDS_WORK = /[",\r\n]/;
 const NEEDS_QUOTES_ESCAPED = /[",\r\n]/;
 const LINE_BREAKS = /\r\n|\r|\n/g;
 const QUOTE = /"/g;
-
-/** Cuts a string to `max` UTF-16 units without splitting a surrogate pair. */
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = max;
-  const code = text.charCodeAt(end - 1);
-  if (code >= 0xd800 && code <= 0xdbff) end -= 1;
-  return text.slice(0, end);
-}
 
 /** Escapes one text field. */
 export function textField(options: Pick<CsvOptions, "embeddedLineBreakPreserve" | "embeddedLineBreakEscape">): (s: string) => string {
