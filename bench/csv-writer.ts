@@ -7,8 +7,8 @@
  */
 import { stringify } from "csv-stringify/sync";
 import { entity, exportColumns, storedColumns } from "../src/core/entities/registry.js";
-import { ChunkBuilder } from "../src/export/chunk-builder.js";
-import { rowWriter, type CsvOptions } from "../src/export/csv-format.js";
+import { ChunkBuilder } from "../src/writers/csv/chunk-builder.js";
+import { rowWriter, type CsvOptions } from "../src/writers/csv/csv-format.js";
 
 const i = process.argv.indexOf("--rows");
 const ROWS = i > 0 ? Number(process.argv[i + 1]) : 200_000;

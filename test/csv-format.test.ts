@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Column } from "../src/core/entities/registry.js";
-import { columnFormatter, headerLine, rowRenderer, truncate, type CsvOptions } from "../src/export/csv-format.js";
+import { columnFormatter, headerLine, rowRenderer, truncate, type CsvOptions } from "../src/writers/csv/csv-format.js";
 
 const escaped: CsvOptions = { embeddedLineBreakPreserve: false, embeddedLineBreakEscape: "\\n", descriptionMaxLength: 5, pageContentMaxLength: 100 };
 const preserved: CsvOptions = { ...escaped, embeddedLineBreakPreserve: true };

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { entity, exportColumns, storedColumns } from "../src/core/entities/registry.js";
-import { headerLine, rowRenderer } from "../src/export/csv-format.js";
+import { headerLine, rowRenderer } from "../src/writers/csv/csv-format.js";
 import type { Site, Store } from "../src/store/port.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { runSync } from "../src/sync/run-sync.js";

@@ -22,6 +22,7 @@ import { pacer, snapshotSource, writeEntityFile } from "./entity-file.js";
 import { laneFileKey } from "./lane-protocol.js";
 import { planLanes, startLane, type LaneRun, type PlannedFile } from "./lanes.js";
 import { exportFileName } from "./file-names.js";
+import { writerFactory } from "../writers/index.js";
 import { joinParts, removeParts } from "./file-parts.js";
 
 export interface ExportRun {
@@ -76,7 +77,10 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
   const readers = await readersFor(site, run.sources);
   const batchSize = run.batchSize ?? (settings.exportRowsPerSecond > 0 ? Math.max(1, Math.min(1000, Math.ceil(settings.exportRowsPerSecond / 10))) : 1000);
   const readOptions = { since, excludeScopes, batchSize, signal, settings: { ...settings, forceExport: job.forced } };
-  const parallel = settings.exportThreads > 1 && settings.exportRowsPerSecond === 0 && run.store.data.shareSnapshot !== undefined;
+  // Worker lanes write CSV (the hot path); a typed format is written file by file on this thread.
+  const parallel =
+    job.format === "csv" && settings.exportThreads > 1 && settings.exportRowsPerSecond === 0 && run.store.data.shareSnapshot !== undefined;
+  const extension = writerFactory(job.format).extension;
 
   // Writers are held off while the job's snapshot and its workers' snapshots open: one view of the data.
   const shared = parallel ? await run.store.data.shareSnapshot!(site.id) : undefined;
@@ -94,7 +98,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
       const query = exportQuery(def, { since, excludeScopes });
       const reader = readers.get(def.name);
       const estimate = reader ? ((await reader.estimate?.(site, def, readOptions)) ?? 0) : await snapshot.count(query);
-      const name = exportFileName(def.name, job.jobId, job.schemaVersion, job.startTime, run.zone);
+      const name = exportFileName(def.name, job.jobId, job.schemaVersion, job.startTime, run.zone, extension);
       planned.push({ def, estimate, reader, file: { product: def.product, entity: def.name, name, query } });
     }
     const totalEstimate = planned.reduce((n, p) => n + p.estimate, 0);
@@ -203,19 +207,12 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     const threadResults = (async () => {
       for (const p of inThread) {
         report(p.def.name, p.def.name, 0);
-        const source = p.reader
-          ? p.reader.rows(site, p.def, readOptions)
-          : await snapshotSource(snapshot, p.file.query, {
-              schemaVersion: job.schemaVersion,
-              csv: settings,
-              instanceUrl: run.instanceUrl,
-              batchSize,
-            });
         const file = await writeEntityFile(
           {
             def: p.def,
             directory,
             name: p.file.name,
+            format: job.format,
             schemaVersion: job.schemaVersion,
             csv: settings,
             instanceUrl: run.instanceUrl,
@@ -224,7 +221,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
             signal,
             onRows: (rows) => report(p.def.name, p.def.name, rows),
           },
-          source,
+          (writer) => (p.reader ? p.reader.rows(site, p.def, readOptions) : snapshotSource(snapshot, p.file.query, writer.encoding, batchSize)),
         );
         fileDone(file);
       }
@@ -269,6 +266,8 @@ async function writeManifest(
     jobId: run.job.jobId,
     site: { key: run.site.key, product: run.site.product, instanceUrl: run.instanceUrl, cloudId: run.site.cloudId },
     schemaVersion: run.job.schemaVersion,
+    // Sluice's own: said only when the files are not the Data pipeline's CSV.
+    ...(run.job.format !== "csv" ? { fileFormat: run.job.format } : {}),
     exportFrom: new Date(run.job.exportFrom).toISOString(),
     startTime: new Date(run.job.startTime).toISOString(),
     completedTime: new Date().toISOString(),

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
           def,
           directory: data.directory,
           name: f.name,
+          format: "csv",
           schemaVersion: data.schemaVersion,
           csv: data.csv,
           instanceUrl: data.instanceUrl,
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
             }
           },
         },
-        await snapshotSource(snapshot, f.query, data),
+        (writer) => snapshotSource(snapshot, f.query, writer.encoding, data.batchSize),
       );
       post({ type: "rows", key, entity: f.entity, rows: file.rows });
       post({ type: "file", file, ...(f.part !== undefined ? { part: f.part } : {}) });

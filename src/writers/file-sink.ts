@@ -4,7 +4,7 @@
  * (sha256) and counted while written, renamed to `<name>` on `complete`, removed on `abort`.
  * `hashFile` hashes a file some other program wrote (DuckDB's Parquet) by streaming it.
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { rename, unlink } from "node:fs/promises";
@@ -24,7 +24,8 @@ export function partialPath(directory: string, name: string): string {
 export class FileSink {
   readonly path: string;
   readonly partial: string;
-  private readonly hash = createHash("sha256");
+  /** Absent for a part of a file: the whole file is hashed when its parts are joined. */
+  private readonly hash: Hash | undefined;
   private bytesWritten = 0;
   /** The stream's error (a full disk…), thrown by the next call; kept so that it never goes unhandled. */
   private failure: Error | undefined;
@@ -34,7 +35,9 @@ export class FileSink {
     directory: string,
     name: string,
     private readonly stream: WriteStream,
+    hashed: boolean,
   ) {
+    this.hash = hashed ? createHash("sha256") : undefined;
     this.path = join(directory, name);
     this.partial = partialPath(directory, name);
     stream.on("error", (error) => {
@@ -42,11 +45,11 @@ export class FileSink {
     });
   }
 
-  static async open(directory: string, name: string): Promise<FileSink> {
+  static async open(directory: string, name: string, options: { hash?: boolean } = {}): Promise<FileSink> {
     // A few MB may wait for the disk while the next records are produced (no stall per write).
     const stream = createWriteStream(partialPath(directory, name), { flags: "wx", mode: 0o600, highWaterMark: 4 << 20 });
     await once(stream, "open");
-    return new FileSink(directory, name, stream);
+    return new FileSink(directory, name, stream, options.hash ?? true);
   }
 
   get bytes(): number {
@@ -57,7 +60,7 @@ export class FileSink {
   async write(buf: Buffer): Promise<void> {
     this.check();
     if (buf.length === 0) return;
-    this.hash.update(buf);
+    this.hash?.update(buf);
     this.bytesWritten += buf.length;
     if (!this.stream.write(buf)) await this.until("drain");
     this.check();
@@ -70,7 +73,7 @@ export class FileSink {
     if (!this.stream.closed) await this.until("close");
     this.check();
     await rename(this.partial, this.path);
-    return { path: this.path, bytes: this.bytesWritten, sha256: this.hash.digest("hex") };
+    return { path: this.path, bytes: this.bytesWritten, sha256: this.hash?.digest("hex") ?? "" };
   }
 
   /** Closes and removes the partial file. */

@@ -3,6 +3,7 @@
  * `writerFactory(format)` gives the factory of a format; a format without a writer here is refused.
  */
 import { SluiceError } from "../core/errors.js";
+import { csvWriter } from "./csv/index.js";
 import { jsonWriter, ndjsonWriter } from "./json/index.js";
 import { parquetWriter } from "./parquet/index.js";
 import { OUTPUT_FORMATS, type OutputFormat, type WriterFactory } from "./port.js";
@@ -12,8 +13,7 @@ export { OUTPUT_FORMATS, isOutputFormat } from "./port.js";
 export type { OutputFormat, RecordLayout, RecordWriter, WriterFactory, WriterTarget, WrittenFile } from "./port.js";
 
 const FACTORIES: Record<OutputFormat, WriterFactory | undefined> = {
-  // The CSV writer (export/csv-file-writer.ts behind the port) is to be added here.
-  csv: undefined,
+  csv: csvWriter,
   json: jsonWriter,
   ndjson: ndjsonWriter,
   xlsx: xlsxWriter,

@@ -63,6 +63,8 @@ export interface RecordWriter {
   writeEncoded?(chunk: EncodedChunk): Promise<void>;
   /** Rows written so far. */
   readonly rows: number;
+  /** Bytes written so far, for writers that know it as they go. */
+  readonly bytes?: number;
   /** Completes the file (flush, close, rename to its final name) and says what it holds. */
   close(): Promise<WrittenFile>;
   /** Stops and removes everything written so far (a cancelled or failed job). */

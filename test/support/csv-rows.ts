@@ -5,8 +5,8 @@
  */
 import type { CsvOptions } from "../../src/core/csv.js";
 import { exportColumns, storedColumns, type EntityDef } from "../../src/core/entities/registry.js";
-import { ChunkBuilder } from "../../src/export/chunk-builder.js";
-import { rowWriter } from "../../src/export/csv-format.js";
+import { ChunkBuilder } from "../../src/writers/csv/chunk-builder.js";
+import { rowWriter } from "../../src/writers/csv/csv-format.js";
 import type { Snapshot } from "../../src/store/port.js";
 import { exportQuery, type ExportWindow } from "../../src/core/query.js";
 

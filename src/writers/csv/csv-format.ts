@@ -5,8 +5,8 @@
  * `embeddedLineBreakPreserve` keeps them raw inside quotes. Measured in docs/benchmarks.md: a
  * hand-written formatter is ~3× faster here than a general CSV library, which is why it is not one.
  */
-import { maxLength, plainEscape, truncate, type CsvOptions } from "../core/csv.js";
-import type { Column } from "../core/entities/registry.js";
+import { maxLength, plainEscape, truncate, type CsvOptions } from "../../core/csv.js";
+import type { Column } from "../../core/entities/registry.js";
 import { ChunkBuilder } from "./chunk-builder.js";
 
 export type { CsvOptions };
