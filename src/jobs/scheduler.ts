@@ -39,6 +39,11 @@ export class Scheduler {
     this.now = deps.now ?? Date.now;
   }
 
+  /** What each schedulable kind does when due. */
+  get targets(): readonly ScheduleTarget[] {
+    return this.deps.targets;
+  }
+
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.deps.intervalMs);
     this.timer.unref();

@@ -18,7 +18,8 @@ import { historyRoutes } from "./routes/history.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { optOutRoutes } from "./routes/optout.js";
 import { isPublicPath, pingRoutes } from "./routes/ping.js";
-import { scheduleRoutes } from "./routes/schedule.js";
+import { configScheduleRoutes } from "./routes/config-schedule.js";
+import { scheduleRoutes } from "./routes/schedules.js";
 
 export interface ExtraRoutes {
   /** Feature plugins registered after the core routes (console, connectors, …). */
@@ -92,10 +93,11 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
   exportRoutes(app, ctx);
   historyRoutes(app, ctx);
   exportConfigRoutes(app, ctx);
-  scheduleRoutes(app, ctx);
+  configScheduleRoutes(app, ctx);
   optOutRoutes(app, ctx);
   adminSiteRoutes(app, ctx);
   jobRoutes(app, ctx);
+  scheduleRoutes(app, ctx, ctx.scheduler.targets);
   for (const extra of extras) await extra(app, ctx);
   return app;
 }

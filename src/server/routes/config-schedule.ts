@@ -69,7 +69,7 @@ export function scheduleBody(stored: StoredSchedule, defaultZone: string): Recor
   };
 }
 
-export function scheduleRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function configScheduleRoutes(app: FastifyInstance, ctx: AppContext): void {
   siteRoute(app, ctx, "GET", "/config/schedule", { summary: "The export schedule with its next run ({} when none)" }, async (_req, reply, site) => {
     const stored = await getExportSchedule(ctx.store, site.id);
     return reply.send(stored ? scheduleBody(stored, ctx.config.timeZone) : {});

@@ -1,0 +1,144 @@
+/**
+ * Schedules: rows of the schedules table, each naming a job kind, its params and a recurrence (the
+ * Data pipeline's weekly export schedule and a connector's sync interval are rows too). List with the
+ * next runs, create, replace, remove, and run now.
+ */
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
+import { SluiceError, type Problem } from "../../core/errors.js";
+import { describeRecurrence, nextRun, nextRuns, validateRecurrence, type Recurrence } from "../../core/recurrence.js";
+import { formatZoned } from "../../core/time.js";
+import type { ScheduleTarget } from "../../jobs/scheduler.js";
+import type { ScheduleRecord, Site } from "../../store/port.js";
+import { parseWith } from "../contract.js";
+
+const idParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+const listQuery = z.object({ site: z.string().max(64).optional(), kind: z.string().max(40).optional() }).strict();
+const scheduleBody = z
+  .object({
+    site: z.string().max(64).optional(),
+    kind: z.string().min(1).max(40),
+    name: z.string().min(1).max(100).regex(/^[A-Za-z0-9._-]+$/, "letters, digits, dot, dash and underscore").optional(),
+    params: z.record(z.string(), z.unknown()).optional(),
+    recurrence: z.unknown(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+
+function invalid(problems: Problem[]): SluiceError {
+  return new SluiceError("sluice.schedule.invalid", "Invalid schedule", { problems });
+}
+
+export function scheduleRoutes(app: FastifyInstance, ctx: AppContext, targets: readonly ScheduleTarget[]): void {
+  const tags = ["Schedules"];
+  const zone = ctx.config.timeZone;
+  const sites = async () => new Map((await ctx.store.sites.list()).map((s) => [s.id, s]));
+  const view = (s: ScheduleRecord, siteKey: string | null, now: number) => ({
+    id: s.id,
+    site: siteKey,
+    kind: s.kind,
+    name: s.name,
+    params: s.params,
+    recurrence: s.recurrence,
+    description: describeRecurrence(s.recurrence),
+    enabled: s.enabled,
+    nextRunTime: s.enabled && s.nextRunAt !== null ? formatZoned(s.nextRunAt, zone) : null,
+    /** The next five runs after now, in the server's zone. */
+    nextRuns: s.enabled ? nextRuns(s.recurrence, now, 5).map((t) => formatZoned(t, zone)) : [],
+    lastFiredTime: s.lastFiredAt === null ? null : formatZoned(s.lastFiredAt, zone),
+    lastJobId: s.lastJobId,
+    owner: s.owner,
+    failures: s.failures,
+  });
+  const siteOf = async (key: string): Promise<Site> => {
+    const site = await ctx.store.sites.byKey(key === "-" ? "" : key.replace(/^\/+|\/+$/g, ""));
+    if (!site) throw new SluiceError("sluice.site.not.found", `site: no site is mounted at /${key.slice(0, 60)}.`);
+    return site;
+  };
+  const scheduleOf = async (params: unknown): Promise<ScheduleRecord> => {
+    const { id } = parseWith(idParams, params, "schedule id");
+    const s = await ctx.store.schedules.get(id);
+    if (!s) throw new SluiceError("sluice.schedule.not.found", `There is no schedule ${id}.`);
+    return s;
+  };
+  /** A request body checked in full: the kind, the site it needs, its params, the recurrence. */
+  const check = async (raw: unknown) => {
+    const body = parseWith(scheduleBody, raw, "schedule", "sluice.schedule.invalid");
+    const problems: Problem[] = [];
+    const target = targets.find((t) => t.kind === body.kind);
+    if (!target) problems.push({ key: "sluice.schedule.invalid", message: `kind: '${body.kind.slice(0, 40)}' is not a kind of job that can be scheduled; use ${targets.map((t) => t.kind).join(", ")}.` });
+    let site: Site | undefined;
+    if (target?.perSite && body.site === undefined) problems.push({ key: "sluice.schedule.invalid", message: `site: a ${body.kind} schedule belongs to a site; give its key (wiki, jira, …).` });
+    if (body.site !== undefined) site = await siteOf(body.site);
+    const recurrence = validateRecurrence(body.recurrence);
+    if (!recurrence.ok) problems.push(...recurrence.problems);
+    let params: Record<string, unknown> = {};
+    if (target) {
+      try {
+        params = target.parseParams(body.params ?? {}, site);
+      } catch (error) {
+        if (error instanceof SluiceError) problems.push(...error.problems);
+        else throw error;
+      }
+    }
+    if (problems.length > 0) throw invalid(problems);
+    return { body, site, params, recurrence: (recurrence as { recurrence: Recurrence }).recurrence, target: target! };
+  };
+
+  app.get("/rest/admin/v1/schedules", { schema: { tags, summary: "Every schedule, with its next five runs" } }, async (request) => {
+    const q = parseWith(listQuery, request.query, "query parameters");
+    const site = q.site !== undefined ? await siteOf(q.site) : undefined;
+    const byId = await sites();
+    const now = Date.now();
+    const list = await ctx.store.schedules.list({ ...(site ? { siteId: site.id } : {}), ...(q.kind ? { kind: q.kind } : {}) });
+    return { values: list.map((s) => view(s, s.siteId === null ? null : (byId.get(s.siteId)?.key ?? null), now)) };
+  });
+
+  app.post("/rest/admin/v1/schedules", { schema: { tags, summary: "Create a schedule: a job kind, its params and a recurrence" } }, async (request, reply) => {
+    const { body, site, params, recurrence } = await check(request.body);
+    const now = Date.now();
+    const name = body.name ?? `${body.kind}-${now.toString(36)}`;
+    if (await ctx.store.schedules.byName(site?.id ?? null, body.kind, name)) {
+      throw invalid([{ key: "sluice.schedule.invalid", message: `name: ${site ? `site /${site.key}` : "the server"} already has a ${body.kind} schedule named '${name}'.` }]);
+    }
+    const enabled = body.enabled ?? true;
+    const created = await ctx.store.schedules.put(
+      { siteId: site?.id ?? null, kind: body.kind, name, params, recurrence, enabled, nextRunAt: nextRun(recurrence, now), owner: null },
+      now,
+    );
+    return reply.code(201).send(view(created, site?.key ?? null, now));
+  });
+
+  app.get("/rest/admin/v1/schedules/:id", { schema: { tags, summary: "One schedule" } }, async (request) => {
+    const s = await scheduleOf(request.params);
+    const site = s.siteId === null ? undefined : await ctx.store.sites.byId(s.siteId);
+    return view(s, site?.key ?? null, Date.now());
+  });
+
+  app.put("/rest/admin/v1/schedules/:id", { schema: { tags, summary: "Replace a schedule's params, recurrence and state" } }, async (request) => {
+    const s = await scheduleOf(request.params);
+    const site = s.siteId === null ? undefined : await ctx.store.sites.byId(s.siteId);
+    const { body, params, recurrence } = await check({ ...(request.body as object), kind: s.kind, ...(site ? { site: site.key || "-" } : {}) });
+    const now = Date.now();
+    const enabled = body.enabled ?? s.enabled;
+    await ctx.store.schedules.update(s.id, { params, recurrence, enabled, nextRunAt: enabled ? nextRun(recurrence, now) : null, failures: 0 }, now);
+    return view((await ctx.store.schedules.get(s.id))!, site?.key ?? null, now);
+  });
+
+  app.delete("/rest/admin/v1/schedules/:id", { schema: { tags, summary: "Remove a schedule" } }, async (request, reply) => {
+    const s = await scheduleOf(request.params);
+    await ctx.store.schedules.delete(s.id);
+    return reply.code(204).send();
+  });
+
+  app.post("/rest/admin/v1/schedules/:id/run", { schema: { tags, summary: "Run a schedule's job now (its next run stays)" } }, async (request, reply) => {
+    const s = await scheduleOf(request.params);
+    const target = targets.find((t) => t.kind === s.kind);
+    if (!target) throw new SluiceError("sluice.schedule.invalid", `Schedule ${s.id} is of kind ${s.kind}, which this server cannot run.`);
+    const site = s.siteId === null ? undefined : await ctx.store.sites.byId(s.siteId);
+    const jobId = await target.fire(s, site, Date.now());
+    await ctx.runner.dispatch();
+    return reply.code(202).send({ schedule: s.id, jobId });
+  });
+}
