@@ -226,7 +226,11 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-export async function migrate(client: pg.ClientBase): Promise<void> {
+/**
+ * Applies the migrations not applied yet, then brings the entity tables in step with the registry.
+ * `upTo` stops after that version (a test builds a store as an older Sluice left it).
+ */
+export async function migrate(client: pg.ClientBase, upTo = MIGRATIONS.length): Promise<void> {
   await client.query("BEGIN");
   try {
     await client.query("SELECT pg_advisory_xact_lock($1, $2)", [LOCK_NAMESPACE, SCHEMA_LOCK]);
@@ -238,7 +242,7 @@ export async function migrate(client: pg.ClientBase): Promise<void> {
     );
     for (const [index, step] of MIGRATIONS.entries()) {
       const version = index + 1;
-      if (applied.has(version)) continue;
+      if (applied.has(version) || version > upTo) continue;
       if (typeof step === "string") await client.query(step);
       else await step(client);
       await client.query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", [version, Date.now()]);

@@ -176,14 +176,18 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-export function migrate(db: Database.Database): void {
+/**
+ * Applies the migrations not applied yet, then brings the entity tables in step with the registry.
+ * `upTo` stops after that version (a test builds a store as an older Sluice left it).
+ */
+export function migrate(db: Database.Database, upTo = MIGRATIONS.length): void {
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
   const applied = new Set(
     (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version),
   );
   MIGRATIONS.forEach((step, index) => {
     const version = index + 1;
-    if (applied.has(version)) return;
+    if (applied.has(version) || version > upTo) return;
     db.transaction(() => {
       if (typeof step === "string") db.exec(step);
       else step(db);
