@@ -113,7 +113,8 @@ async function childRunning(world: World, kind: Kind): Promise<{ id: number; kil
     proc.stdout.on("data", (chunk: Buffer) => {
       seen += chunk.toString();
       const m = /started (\w+) (\d+)/.exec(seen);
-      if (m) (m[1] === "started" ? resolve(Number(m[2])) : reject(new Error(`the child's job did not start: ${seen}`)));
+      if (m && m[1] === "started") resolve(Number(m[2]));
+      else if (m) reject(new Error(`the child's job did not start: ${seen}`));
     });
     proc.once("exit", (code) => reject(new Error(`the child exited (${code}) before its job started: ${seen}`)));
   });

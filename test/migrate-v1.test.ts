@@ -93,7 +93,7 @@ async function v1Store(kind: StoreKind, home: string): Promise<{ overrides: Reco
   } finally {
     await client.end();
   }
-  return { overrides: { store: { kind: "postgres", url: pgdb.url } }, drop: pgdb.drop };
+  return { overrides: { store: { kind: "postgres", url: pgdb.url } }, drop: () => pgdb.drop() };
 }
 
 for (const kind of STORE_KINDS) {
