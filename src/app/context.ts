@@ -3,6 +3,7 @@
  * sync) → the services the API and CLI use → the scheduler. Entry points (server, CLI commands) create
  * a context and pass it down; nothing is a module singleton.
  */
+import { AccessService } from "../access/access-service.js";
 import type { Config } from "../config.js";
 import { sqlitePath } from "../config.js";
 import { exportKind } from "../export/export-kind.js";
@@ -29,6 +30,7 @@ export interface AppContext {
   runner: JobRunner;
   exports: ExportService;
   syncs: SyncService;
+  access: AccessService;
   scheduler: Scheduler;
   close(): Promise<void>;
 }
@@ -77,6 +79,7 @@ export async function createContext(config: Config, options: { logger?: Logger }
     runner,
     exports,
     syncs,
+    access: new AccessService(store),
     scheduler,
     async close() {
       scheduler.stop();

@@ -6,6 +6,7 @@ import { demoCommand } from "./commands/demo.js";
 import { exportCommand } from "./commands/export.js";
 import { cancelCommand, historyCommand, statusCommand } from "./commands/export-status.js";
 import { jobsCommand } from "./commands/jobs.js";
+import { accessCommand } from "./commands/access.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { repoCommand } from "./commands/repo.js";
 import { siteCommand } from "./commands/site.js";
@@ -50,6 +51,7 @@ export function program(): Command {
   cli.addCommand(cancelCommand());
   cli.addCommand(historyCommand());
   cli.addCommand(jobsCommand());
+  cli.addCommand(accessCommand());
   cli.addCommand(migrateCommand());
   cli.addCommand(repoCommand({ openStore: () => commandStore(cli) }));
   cli.addCommand(syncCommand({ openStore: () => commandStore(cli), env: () => readConfig(cli).env }));

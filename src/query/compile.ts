@@ -5,7 +5,8 @@
  * part in their own statements.
  */
 import { sql, type RawBuilder, type SqlBool } from "kysely";
-import { storedColumns, type Column } from "../core/entities/registry.js";
+import type { Viewer } from "../core/access.js";
+import { storedColumns, type Column, type Product } from "../core/entities/registry.js";
 import type { Condition, EntityQuery } from "../core/query.js";
 import { browsableScopes } from "./access-scopes.js";
 import type { QueryDialect } from "./dialect.js";
@@ -74,6 +75,12 @@ export function whereExpression(query: EntityQuery, siteId: number, d: QueryDial
   const scopes = query.viewer && query.entity.scope ? browsableScopes(query.entity.product, siteId, query.viewer, d) : undefined;
   if (scopes) parts.push(sql<SqlBool>`${sql.id("scope_key")} IN (${scopes})`);
   return sql<SqlBool>`${sql.join(parts, sql` AND `)}`;
+}
+
+/** The sorted scope keys `viewer` may browse (`access-scopes.ts`); undefined for a viewer who sees all. */
+export function compileBrowsable(product: Product, siteId: number, viewer: Viewer, d: QueryDialect): CompiledSql | undefined {
+  const scopes = browsableScopes(product, siteId, viewer, d);
+  return scopes ? sql`SELECT DISTINCT s.scope_key FROM (${scopes}) AS s ORDER BY 1`.compile(d.db) : undefined;
 }
 
 export function compileWhere(query: EntityQuery, siteId: number, d: QueryDialect): CompiledSql {

@@ -15,6 +15,7 @@ import { adminSiteRoutes } from "./routes/admin-sites.js";
 import { exportConfigRoutes } from "./routes/export-config.js";
 import { exportRoutes } from "./routes/export.js";
 import { historyRoutes } from "./routes/history.js";
+import { accessRoutes } from "./routes/access.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { optOutRoutes } from "./routes/optout.js";
 import { isPublicPath, pingRoutes } from "./routes/ping.js";
@@ -97,6 +98,7 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
   optOutRoutes(app, ctx);
   adminSiteRoutes(app, ctx);
   jobRoutes(app, ctx);
+  accessRoutes(app, ctx);
   scheduleRoutes(app, ctx, ctx.scheduler.targets);
   for (const extra of extras) await extra(app, ctx);
   return app;

@@ -49,11 +49,23 @@ export function requireSysadmin(account: Account): void {
   }
 }
 
-/** Creates (or reuses) an account and gives it a new token; returns the token in clear, once. */
+/**
+ * Creates (or reuses) an account and gives it a new token; returns the token in clear, once. An
+ * existing account keeps its role: asking for a token of the other role is refused, never quietly given.
+ */
 export async function issueToken(
   store: Store,
   options: { username: string; displayName?: string; sysadmin: boolean; name: string; token?: string },
 ): Promise<string> {
+  const existing = await store.accounts.byUsername(options.username);
+  if (existing && existing.sysadmin !== options.sysadmin) {
+    throw new SluiceError(
+      "sluice.request.invalid",
+      existing.sysadmin
+        ? `Account ${existing.username} is a system administrator, so its tokens have admin rights; give --user NAME for a person without them.`
+        : `Account ${existing.username} is not a system administrator; a token of it cannot have admin rights.`,
+    );
+  }
   const account = await store.accounts.ensureAccount(options.username, options.displayName ?? options.username, options.sysadmin);
   const token = options.token ?? newToken();
   await store.accounts.addToken(account.id, options.name, hashToken(token));

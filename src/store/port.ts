@@ -4,6 +4,7 @@
  * database drops in beside the embedded one.
  */
 import type { EncodedChunk, RecordEncoding } from "../core/csv.js";
+import type { Viewer } from "../core/access.js";
 import type { EntityDef, Product } from "../core/entities/registry.js";
 import type { Job, JobFilter, JobPatch, JobStatus, NewJob } from "../core/job.js";
 import type { Recurrence } from "../core/recurrence.js";
@@ -75,6 +76,7 @@ export interface SitesRepo {
 
 export interface AccountsRepo {
   ensureAccount(username: string, displayName: string, sysadmin: boolean): Promise<Account>;
+  byUsername(username: string): Promise<Account | undefined>;
   /** Stores only the hash of the token. */
   addToken(accountId: number, name: string, tokenHash: string): Promise<number>;
   findToken(tokenHash: string): Promise<TokenInfo | undefined>;
@@ -233,6 +235,11 @@ export interface DataRepo {
     where: { column: string; in?: readonly string[]; contains?: string },
     limit: number,
   ): Promise<Record<string, unknown>[]>;
+  /**
+   * The scope keys (space keys, project keys, repository ids) `viewer` may browse on the site, sorted;
+   * the same set queries filter on (`src/query/access-scopes.ts`). Undefined for a viewer who sees all.
+   */
+  browsable(siteId: number, product: Product, viewer: Viewer): Promise<string[] | undefined>;
   snapshot(siteId: number): Promise<Snapshot>;
   /**
    * Optional, for parallel exports: holds writers off and returns where worker threads open their own

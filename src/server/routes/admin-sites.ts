@@ -4,7 +4,7 @@ import { entitiesOf, PRODUCT_SCOPE } from "../../core/entities/registry.js";
 import { SluiceError } from "../../core/errors.js";
 import type { AppContext } from "../../app/context.js";
 import { siteBaseUrl } from "../../export/export-paths.js";
-import { findScopes } from "../../export/opt-outs.js";
+import { findScopes } from "../../sites/scopes.js";
 import { createSite } from "../../sites/site-service.js";
 import type { Account, Site } from "../../store/port.js";
 import { renderJob } from "./export.js";

@@ -6,6 +6,7 @@
 import {
   PROJECTS, REPOSITORIES_PERIOD, REPOSITORY_NAMES, SANDBOX_NAMES, slugOf, type Project, type Repository,
 } from "./bitbucket-catalog.js";
+import { writeAccess } from "./access.js";
 import { writeCommits } from "./bitbucket-commits.js";
 import { writePullRequests } from "./bitbucket-pull-requests.js";
 import { DAY } from "./dates.js";
@@ -106,4 +107,12 @@ export async function generateBitbucket(ctx: DemoContext): Promise<void> {
   const repos = await writeRepositories(ctx, ctx.rng.fork("bitbucket.repositories"), users);
   await writeCommits(ctx, ctx.rng.fork("bitbucket.commits"), users, authors, repos);
   await writePullRequests(ctx, ctx.rng.fork("bitbucket.pull_requests"), users, authors, repos);
+  const { normal, personal } = makeProjects(ctx, users);
+  await writeAccess(ctx, users, [
+    ...normal.map((p) => ({ type: "PROJECT" as const, key: p.key, ...(RESTRICTED_PROJECTS[p.key] ? { team: RESTRICTED_PROJECTS[p.key] } : {}) })),
+    ...personal.map((p, i) => ({ type: "PROJECT" as const, key: p.key, owner: users[i]! })),
+  ]);
 }
+
+/** Projects only a team may browse (public repositories in them are still seen by everyone). */
+const RESTRICTED_PROJECTS: Readonly<Record<string, string>> = { INFRA: "ops", MOBILE: "engineering", TOOLS: "engineering" };

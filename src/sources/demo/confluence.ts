@@ -3,6 +3,7 @@
  * (confluence-pages.ts), comments and analytics events (confluence-activity.ts). Authors, spaces and
  * pages are Zipf-skewed.
  */
+import { writeAccess } from "./access.js";
 import { writeComments, writeEvents } from "./confluence-activity.js";
 import { GLOBAL_SPACES, PAGE_ID_BASE, SPACE_ID_BASE, SPACES_PERIOD, type Space } from "./confluence-catalog.js";
 import { writePages } from "./confluence-pages.js";
@@ -10,6 +11,9 @@ import { DAY } from "./dates.js";
 import type { DemoContext } from "./options.js";
 import { makePeople, type User } from "./people.js";
 import { Zipf } from "./zipf.js";
+
+/** Spaces only a team may browse. */
+const RESTRICTED_SPACES: Readonly<Record<string, string>> = { HR: "hr", FIN: "finance", LEGAL: "legal" };
 
 async function writeUsers(ctx: DemoContext): Promise<User[]> {
   const rng = ctx.rng.fork("confluence.users");
@@ -69,4 +73,9 @@ export async function generateConfluence(ctx: DemoContext): Promise<void> {
   const pages = await writePages(ctx, users, authors, spaces);
   await writeComments(ctx, users, authors, spaces, pages);
   await writeEvents(ctx, users, spaces, pages);
+  await writeAccess(
+    ctx,
+    users,
+    spaces.map((s) => ({ type: "SPACE" as const, key: s.key, ...(s.personal ? { owner: s.owner } : RESTRICTED_SPACES[s.key] ? { team: RESTRICTED_SPACES[s.key] } : {}) })),
+  );
 }

@@ -6,6 +6,7 @@ import { DAY } from "./dates.js";
 import {
   ISSUE_ID_BASE, LINK_TYPES, LINK_TYPE_WEIGHTS, projectSeed, PROJECTS_PERIOD, type Project, type Sprint,
 } from "./jira-catalog.js";
+import { writeAccess } from "./access.js";
 import { writeIssues } from "./jira-issues.js";
 import type { DemoContext } from "./options.js";
 import { makePeople, type User } from "./people.js";
@@ -108,4 +109,8 @@ export async function generateJira(ctx: DemoContext): Promise<void> {
   await writeSprints(ctx, ctx.rng.fork("jira.sprints"), projects);
   const projectOf = await writeIssues(ctx, ctx.rng.fork("jira.issues"), users, projects);
   await writeLinks(ctx, ctx.rng.fork("jira.links"), projects, projectOf);
+  await writeAccess(ctx, users, projects.map((p) => ({ type: "PROJECT" as const, key: p.key, ...(RESTRICTED_PROJECTS[p.key] ? { team: RESTRICTED_PROJECTS[p.key] } : {}) })));
 }
+
+/** Projects only a team may browse. */
+const RESTRICTED_PROJECTS: Readonly<Record<string, string>> = { HELP: "support", SEC: "security", LEGAL: "legal" };

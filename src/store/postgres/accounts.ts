@@ -25,6 +25,10 @@ export function postgresAccounts(pool: pg.Pool): AccountsRepo {
       const r = await pool.query<AccountRow>("SELECT * FROM accounts WHERE username = $1", [username]);
       return toAccount(r.rows[0]!);
     },
+    async byUsername(username) {
+      const r = (await pool.query<AccountRow>("SELECT * FROM accounts WHERE username = $1", [username])).rows[0];
+      return r ? toAccount(r) : undefined;
+    },
     async addToken(accountId, name, tokenHash) {
       const r = await pool.query<{ id: number }>(
         "INSERT INTO tokens (account_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",

@@ -8,7 +8,7 @@ import { to as copyTo } from "pg-copy-streams";
 import type { EncodedChunk, RecordEncoding } from "../../core/csv.js";
 import { ALL_ENTITIES, storedColumns, tableName, type Column, type EntityDef } from "../../core/entities/registry.js";
 import type { EntityQuery } from "../../core/query.js";
-import { compileCount, compileSelect, compileWhere } from "../../query/compile.js";
+import { compileBrowsable, compileCount, compileSelect, compileWhere } from "../../query/compile.js";
 import { asQuery, distinctLookup, keysAfter } from "../../query/targets.js";
 import type { DataRepo, QueryTarget, RowValues, Snapshot } from "../port.js";
 import { canRender, CopyCsvTransform, copyStatement, decimalCheck, inlineParams } from "./csv-copy.js";
@@ -293,6 +293,11 @@ export function postgresData(pool: pg.Pool): DataRepo {
       if (!query) return [];
       const q = compileSelect(asQuery(query), siteId, postgresDialect);
       return (await pool.query<Record<string, unknown>>(q.sql, [...q.parameters])).rows;
+    },
+    async browsable(siteId, product, viewer) {
+      const q = compileBrowsable(product, siteId, viewer, postgresDialect);
+      if (!q) return undefined;
+      return (await pool.query<unknown[]>({ text: q.sql, values: [...q.parameters], rowMode: "array" })).rows.map((r) => String(r[0]));
     },
     async snapshot(siteId) {
       return PostgresSnapshot.open(pool, siteId);

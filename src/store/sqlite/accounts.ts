@@ -25,6 +25,10 @@ export function sqliteAccounts(db: Database.Database): AccountsRepo {
       );
       return toAccount(db.prepare("SELECT * FROM accounts WHERE username = ?").get(username) as AccountRow);
     },
+    async byUsername(username) {
+      const r = db.prepare("SELECT * FROM accounts WHERE username = ?").get(username) as AccountRow | undefined;
+      return r ? toAccount(r) : undefined;
+    },
     async addToken(accountId, name, tokenHash) {
       const info = db
         .prepare("INSERT INTO tokens (account_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)")

@@ -4,7 +4,7 @@ import type { WriteGate } from "./write-gate.js";
 import type { DataRepo, QueryTarget, RowValues, Snapshot } from "../port.js";
 import { storeRenderable, type EncodedChunk, type RecordEncoding } from "../../core/csv.js";
 import { withoutKeyRange, type EntityQuery } from "../../core/query.js";
-import { compileCount, compileSelect, compileWhere, type CompiledSql } from "../../query/compile.js";
+import { compileBrowsable, compileCount, compileSelect, compileWhere, type CompiledSql } from "../../query/compile.js";
 import { asQuery, distinctLookup, keysAfter } from "../../query/targets.js";
 import { loadCsvExtension, sqliteCsvRecords } from "./csv-render.js";
 import { sqliteDialect } from "./query-dialect.js";
@@ -185,6 +185,10 @@ export function sqliteData(db: Database.Database, file: string, gate: WriteGate)
       if (!query) return [];
       const q = compileSelect(asQuery(query), siteId, sqliteDialect);
       return db.prepare(q.sql).all(...q.parameters) as Record<string, unknown>[];
+    },
+    async browsable(siteId, product, viewer) {
+      const q = compileBrowsable(product, siteId, viewer, sqliteDialect);
+      return q ? (db.prepare(q.sql).raw(true).all(...q.parameters) as [string][]).map((r) => String(r[0])) : undefined;
     },
     async snapshot(siteId) {
       return new SqliteSnapshot(file, siteId);
