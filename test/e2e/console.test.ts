@@ -3,7 +3,9 @@
  * sites, export throttled to 200 rows/s so that an export can be cancelled). One scenario, in order:
  * sign in, start an export on /wiki and watch it complete, open its details, cancel a second one, set
  * and clear the export path (one invalid path first), save a schedule and see its next run, opt a space
- * out and check the next export's files leave it out. Screenshots of each page go to test-results/,
+ * out and check the next export's files leave it out; then the Jobs page: every job listed, a running
+ * export's progress advancing and cancelled from there, a failed sync's error and details, the
+ * schedules with their next runs, filters kept in the address. Screenshots of each page go to test-results/,
  * and the data pipeline page to docs/images/data-pipeline.png (when missing, or with
  * SLUICE_UPDATE_DOCS_IMAGES=1). Any browser console error fails it.
  */
@@ -17,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "csv-parse/sync";
 import type { Browser, ConsoleMessage, Page } from "playwright-core";
 import { chromiumPath, launchChromium } from "../support/chromium.js";
-import { startSluice } from "../support/server.js";
+import { api, startSluice } from "../support/server.js";
 
 const WAIT = { timeout: 30_000 };
 
@@ -89,10 +91,28 @@ async function waitForStatus(page: Page, name: string, timeout = 60_000): Promis
   await page.getByTestId("export-status").getByText(name, { exact: true }).waitFor({ timeout });
 }
 
+/** The text of each cell of job `id`'s row on the Jobs page: job, kind, site, number, status, node, started, duration, progress. */
+async function jobCells(page: Page, id: number): Promise<string[]> {
+  const row = page.getByTestId("jobs").locator(`tr[data-job-id="${id}"]`);
+  await row.waitFor(WAIT);
+  return (await row.locator("> th, > td").allTextContents()).map((t) => t.trim());
+}
+
+/** Waits until `read` gives a value that `ok` accepts (a DOM value that changes with polling). */
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeout = 15_000): Promise<T> {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(value)})`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
 // Installing Debian's chromium (first run on a fresh machine only) can take minutes.
 before(() => void chromiumPath(), { timeout: 600_000 });
 
-test("console: sign in, export, details, cancel, export path, schedule, opt-out", { timeout: 120_000 }, async (t) => {
+test("console: sign in, export, details, cancel, export path, schedule, opt-out, jobs", { timeout: 150_000 }, async (t) => {
   const root = repoRoot();
   assert.ok(existsSync(join(root, "web", "dist", "index.html")), "web/dist is missing: run `npm run build` first");
   const shots = join(root, "test-results", "console");
@@ -264,8 +284,88 @@ test("console: sign in, export, details, cancel, export path, schedule, opt-out"
     assert.equal(fits, true, "the page scrolls sideways at 390 px");
     await page.screenshot({ path: join(shots, "10-data-pipeline-narrow.png"), fullPage: true });
 
-    // Sign out: back to the sign-in form, and the token was never part of a URL.
     await page.setViewportSize({ width: 1280, height: 800 });
+
+    // Jobs. The /wiki schedule again (removed above), for the schedules beside the jobs; and a source
+    // that cannot sync (its token's variable is not set), giving /jira a failed sync and a sync schedule.
+    await schedule.getByLabel("Mon").check();
+    await schedule.getByLabel("Wed").check();
+    await schedule.getByLabel("Time (server zone)").fill("02:30");
+    await schedule.getByRole("button", { name: "Save schedule" }).click();
+    await page.getByTestId("next-run").filter({ hasText: /\d{4}-\d{2}-\d{2} 02:30/ }).waitFor(WAIT);
+    const source = { kind: "jira-dc", url: "http://127.0.0.1:9", tokenEnv: "SLUICE_E2E_UNSET_TOKEN" };
+    assert.equal((await api(sluice, "PUT", "/rest/admin/v1/sites/jira/source", source)).status, 200);
+    assert.equal((await api(sluice, "POST", "/rest/admin/v1/sites/jira/syncs")).status, 202);
+    // Export 4 (the last 365 days, throttled like export 2), to watch and cancel from the Jobs page.
+    await page.getByRole("button", { name: "Start export" }).click();
+    await waitForStatus(page, "Started");
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Jobs" }).click();
+    await page.getByRole("heading", { name: "Jobs", level: 1 }).waitFor(WAIT);
+    assert.equal(new URL(page.url()).pathname, "/admin/jobs");
+    // Jobs 1–3 are /wiki's exports 1–3, job 4 the sync, job 5 export 4; newest first.
+    const jobs = page.getByTestId("jobs");
+    for (const [id, status] of [[1, "Completed"], [2, "Cancelled"], [3, "Completed"]] as const) {
+      const cells = await jobCells(page, id);
+      assert.deepEqual(cells.slice(0, 5), [`Job ${id}`, "export", "/wiki", String(id), status], `job ${id}: ${cells.join(" | ")}`);
+    }
+    const ids = await jobs.locator("tbody tr[data-job-id]").evaluateAll((rows) => rows.map((r) => Number(r.getAttribute("data-job-id"))));
+    assert.deepEqual(ids, [5, 4, 3, 2, 1], "newest first");
+    const sync = await until(() => jobCells(page, 4), (c) => c[4] === "Failed", "the sync to fail");
+    assert.deepEqual(sync.slice(1, 4), ["sync", "/jira", "1"]);
+    assert.match(sync[8] ?? "", /SLUICE_E2E_UNSET_TOKEN/, "a failed job shows its first error");
+    // The running export: a progress bar that advances, with done/total, rate and ETA.
+    const bar = jobs.locator('tr[data-job-id="5"]').getByRole("progressbar", { name: "Progress of job 5" });
+    await bar.waitFor(WAIT);
+    const first = Number(await bar.getAttribute("value"));
+    await until(async () => Number(await bar.getAttribute("value")), (v) => v > first, "the progress bar to advance");
+    assert.match((await jobCells(page, 5))[8] ?? "", /[\d,]+\/[\d,]+ rows · [\d.,]+ rows\/s · ETA/);
+    assert.match(String(await page.getByTestId("jobs-summary").textContent()), /1 active/);
+    await page.screenshot({ path: join(shots, "jobs.png"), fullPage: true });
+    // Cancelled from its row, after confirming.
+    await jobs.getByRole("button", { name: "Cancel job 5" }).click();
+    const cancelDialog = page.getByRole("dialog", { name: "Cancel export job 5?" });
+    await cancelDialog.waitFor(WAIT);
+    await cancelDialog.getByRole("button", { name: "Cancel job" }).click();
+    await until(async () => (await jobCells(page, 5))[4], (s) => s === "Cancelled", "export 4 to be cancelled");
+    assert.equal(await jobs.getByRole("button", { name: /Cancel job/ }).count(), 0);
+    // A job of another kind opens its details: params, result, errors.
+    await jobs.getByRole("button", { name: "Job 4" }).click();
+    const details = page.getByRole("region", { name: "Job 4 details" });
+    await details.getByRole("heading", { name: "Params" }).waitFor(WAIT);
+    assert.match(String(await details.locator("pre.json").first().textContent()), /"full": false/);
+    await details.getByText(/SLUICE_E2E_UNSET_TOKEN/).first().waitFor(WAIT);
+    // Schedules: /wiki's data-pipeline with its next five runs; the sync's Run now makes job 6.
+    const schedules = page.getByRole("region", { name: "Schedules" });
+    const pipelineSchedule = schedules.locator("tbody tr", { hasText: "data-pipeline" });
+    const scheduleCells = (await pipelineSchedule.locator("> th, > td").allTextContents()).map((t) => t.trim());
+    assert.deepEqual(scheduleCells.slice(0, 3), ["/wiki", "export", "data-pipeline"]);
+    assert.match(scheduleCells[3] ?? "", /Monday and Wednesday at 02:30/);
+    await pipelineSchedule.getByText("Next 5 runs").click();
+    const runs = await pipelineSchedule.locator(".next-runs li").allTextContents();
+    assert.equal(runs.length, 5);
+    for (const run of runs) assert.match(run, /^\d{4}-\d{2}-\d{2} 02:30/);
+    await schedules.getByRole("button", { name: "Run now sync source of /jira" }).click();
+    await schedules.getByText("Schedule source started job 6.").waitFor(WAIT);
+    assert.deepEqual((await jobCells(page, 6)).slice(1, 4), ["sync", "/jira", "2"]);
+    // Filters: kind export, then status Cancelled; kept in the address, and by a reload.
+    await page.getByLabel("Kind").selectOption("export");
+    await jobs.locator('tr[data-job-id="6"]').waitFor({ state: "detached", ...WAIT });
+    await page.getByLabel("Status").selectOption("CANCELLED");
+    await page.getByTestId("jobs-summary").filter({ hasText: "Jobs 1–2 of 2" }).waitFor(WAIT);
+    assert.equal(new URL(page.url()).search, "?kind=export&status=CANCELLED");
+    await page.reload();
+    await page.getByRole("heading", { name: "Jobs", level: 1 }).waitFor(WAIT);
+    await page.getByTestId("jobs-summary").filter({ hasText: "Jobs 1–2 of 2" }).waitFor(WAIT);
+    assert.equal(await page.getByLabel("Kind").inputValue(), "export");
+    assert.equal(await page.getByLabel("Status").inputValue(), "CANCELLED");
+    assert.deepEqual(await jobs.locator("tbody tr[data-job-id]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-job-id"))), ["5", "2"]);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(shots, "jobs-narrow.png"), fullPage: true });
+    const jobsFit = await page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth");
+    assert.equal(jobsFit, true, "the Jobs page scrolls sideways at 390 px");
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // Sign out: back to the sign-in form, and the token was never part of a URL.
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByLabel("Personal access token").waitFor(WAIT);
     assert.equal(await page.evaluate("sessionStorage.length"), 0);

@@ -1,6 +1,7 @@
 /** Shapes of the HTTP API the console reads (Data pipeline REST API and Sluice's admin API). */
 
-export type JobStatus = "STARTED" | "COMPLETED" | "FAILED" | "CANCELLATION_REQUESTED" | "CANCELLED";
+/** A job's status; `QUEUED` only in the jobs view (the Data pipeline's own jobs start at once). */
+export type JobStatus = "QUEUED" | "STARTED" | "COMPLETED" | "FAILED" | "CANCELLATION_REQUESTED" | "CANCELLED";
 
 export interface ApiMessage {
   key: string;
@@ -137,4 +138,88 @@ export interface Site {
   counts?: Record<string, number>;
   lastExport?: Job | null;
   source?: { kind: string; url?: string | null; lastSync: SyncRun | null } | null;
+}
+
+/** How far a running job of any kind is (the jobs view's shared words). */
+export interface WorkProgress {
+  /** What is being done now: `pages`, `issues stream`, … */
+  label: string;
+  done: number;
+  /** null: not known. */
+  total: number | null;
+  /** `rows`, `items`, `bytes`. */
+  unit: string;
+  /** `unit`s per second. */
+  rate: number;
+  etaSeconds: number | null;
+}
+
+/** One job of any kind in the jobs view (`/rest/admin/v1/jobs`). */
+export interface JobView {
+  /** Unique across kinds and sites. */
+  id: number;
+  /** The site's key, or null for work of no site. */
+  site: string | null;
+  kind: string;
+  /** The job's number within its site and kind (an export's Data pipeline job id). */
+  number: number;
+  status: JobStatus;
+  trigger: string;
+  node: string | null;
+  createdTime: string;
+  startTime: string;
+  completedTime: string | null;
+  cancelledTime: string | null;
+  /** Only while it runs. */
+  progress: WorkProgress | null;
+  warnings: ApiMessage[];
+  errors: ApiMessage[];
+}
+
+/** One job in full: the view plus the kind's own params and result. */
+export interface JobDetail extends JobView {
+  params: Record<string, unknown>;
+  result: Record<string, unknown> | null;
+}
+
+export interface JobList {
+  values: JobView[];
+  offset: number;
+  limit: number;
+  size: number;
+  total: number;
+  lastPage: boolean;
+}
+
+/** What the jobs list is narrowed to; absent: any. */
+export interface JobFilter {
+  site?: string;
+  kind?: string;
+  statuses?: string[];
+}
+
+/** A row of the schedules table (`/rest/admin/v1/schedules`): a job kind, its params and a recurrence. */
+export interface ScheduleView {
+  id: number;
+  site: string | null;
+  kind: string;
+  name: string;
+  params: Record<string, unknown>;
+  recurrence: unknown;
+  /** The recurrence in words: `weekly on Monday and Wednesday at 02:30 (UTC)`. */
+  description: string;
+  enabled: boolean;
+  nextRunTime: string | null;
+  /** The next five runs (empty when disabled). */
+  nextRuns: string[];
+  lastFiredTime: string | null;
+  lastJobId: number | null;
+  owner: string | null;
+  failures: number;
+}
+
+export interface ScheduleRun {
+  schedule: number;
+  /** The job it started or queued; null when none was made. */
+  jobId: number | null;
 }

@@ -2,6 +2,7 @@
 import type { JobStatus, Product } from "../api/types.js";
 
 export const STATUS_NAMES: Record<JobStatus, string> = {
+  QUEUED: "Queued",
   STARTED: "Started",
   COMPLETED: "Completed",
   FAILED: "Failed",
@@ -15,6 +16,13 @@ export function statusName(status: JobStatus | null | undefined): string {
 
 export function isRunning(status: JobStatus | null | undefined): boolean {
   return status === "STARTED" || status === "CANCELLATION_REQUESTED";
+}
+
+/** Not finished yet: queued, running or being cancelled. */
+export const ACTIVE_STATUSES: readonly JobStatus[] = ["QUEUED", "STARTED", "CANCELLATION_REQUESTED"];
+
+export function isActive(status: JobStatus | null | undefined): boolean {
+  return !!status && ACTIVE_STATUSES.includes(status);
 }
 
 export const PRODUCT_NAMES: Record<Product, string> = {

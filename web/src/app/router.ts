@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 
 export type Route =
   | { name: "sites" }
+  | { name: "jobs" }
   | { name: "pipeline"; siteKey: string }
   | { name: "job"; siteKey: string; jobId: number }
   | { name: "not-found"; path: string };
@@ -13,6 +14,7 @@ export function parseRoute(pathname: string): Route {
   const rest = pathname.startsWith(BASE) ? pathname.slice(BASE.length) : pathname;
   const parts = rest.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { name: "sites" };
+  if (parts[0] === "jobs" && parts.length === 1) return { name: "jobs" };
   if (parts[0] === "sites" && parts.length === 2) return { name: "pipeline", siteKey: parts[1] ?? "" };
   if (parts[0] === "sites" && parts[2] === "jobs" && parts.length === 4 && /^\d+$/.test(parts[3] ?? "")) {
     return { name: "job", siteKey: parts[1] ?? "", jobId: Number(parts[3]) };
@@ -24,6 +26,8 @@ export function href(route: Route): string {
   switch (route.name) {
     case "sites":
       return `${BASE}/`;
+    case "jobs":
+      return `${BASE}/jobs`;
     case "pipeline":
       return `${BASE}/sites/${encodeURIComponent(route.siteKey)}`;
     case "job":

@@ -6,6 +6,7 @@ import { Link } from "../components/link.js";
 import { SitesPage } from "../sites/sites-page.js";
 import { PipelinePage } from "../pipeline/pipeline-page.js";
 import { JobPage } from "../pipeline/job-page.js";
+import { JobsPage } from "../jobs/jobs-page.js";
 import { EmptyState } from "../components/empty-state.js";
 
 function routeKey(route: Route): string {
@@ -40,7 +41,12 @@ export function Shell() {
           Sluice <span>admin</span>
         </Link>
         <nav aria-label="Main">
-          <Link to={{ name: "sites" }}>Sites</Link>
+          <Link to={{ name: "sites" }} current={route.name === "sites"}>
+            Sites
+          </Link>
+          <Link to={{ name: "jobs" }} current={route.name === "jobs"}>
+            Jobs
+          </Link>
         </nav>
         <div className="who">
           <span title={me.username}>{me.displayName || me.username}</span>
@@ -51,6 +57,7 @@ export function Shell() {
       </header>
       <main id="main" ref={mainRef} key={key}>
         {route.name === "sites" && <SitesPage />}
+        {route.name === "jobs" && <JobsPage />}
         {route.name === "pipeline" && <PipelinePage siteKey={route.siteKey} />}
         {route.name === "job" && <JobPage siteKey={route.siteKey} jobId={route.jobId} />}
         {route.name === "not-found" && (

@@ -2,6 +2,7 @@ import type { JobStatus } from "../api/types.js";
 import { statusName } from "../app/format.js";
 
 const TONES: Record<JobStatus, string> = {
+  QUEUED: "neutral",
   STARTED: "info",
   CANCELLATION_REQUESTED: "warn",
   COMPLETED: "ok",

@@ -1,7 +1,7 @@
 import type { Job } from "../api/types.js";
 
-/** A job's warnings and errors, in plain words. */
-export function MessageList({ job }: { job: Job }) {
+/** A job's warnings and errors, in plain words (an export's, or any kind's from the jobs view). */
+export function MessageList({ job }: { job: Pick<Job, "errors" | "warnings"> }) {
   const errors = job.errors ?? [];
   const warnings = job.warnings ?? [];
   if (errors.length === 0 && warnings.length === 0) return null;
