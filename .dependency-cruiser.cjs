@@ -1,7 +1,8 @@
 /**
  * The shape of the house, checked by `npm test` (test/lint.test.ts): no import circle anywhere, type-only
  * imports included; `src/core/` imports nothing outside itself; connectors never import the sync engine
- * that runs them; stores never import what stands on them. Run by hand: `npx depcruise src bench`.
+ * that runs them; stores never import what stands on them; nothing imports the server or the CLI.
+ * Run by hand: `npx depcruise src bench test --config .dependency-cruiser.cjs`.
  */
 module.exports = {
   forbidden: [
@@ -25,6 +26,13 @@ module.exports = {
       comment: "Connectors are run by the sync engine; they never import it.",
       from: { path: "^src/sources/" },
       to: { path: "^src/sync/" },
+    },
+    {
+      name: "edges-are-the-top",
+      severity: "error",
+      comment: "The HTTP server and the CLI stand on everything else; nothing under them imports them.",
+      from: { path: "^src/", pathNot: "^src/(server|cli)/" },
+      to: { path: "^src/(server|cli)/" },
     },
     {
       name: "store-stands-alone",

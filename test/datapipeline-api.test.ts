@@ -13,7 +13,7 @@ import { entity } from "../src/core/entities/registry.js";
 import { sqlitePath } from "../src/config.js";
 import { ExportService } from "../src/export/export-service.js";
 import { createLogger } from "../src/logger.js";
-import { issueToken } from "../src/server/auth.js";
+import { issueToken } from "../src/access/tokens.js";
 import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { startTestApp, waitForJob, type TestApp } from "./support/app.js";
 import { newExportJob } from "./support/jobs.js";

@@ -16,7 +16,7 @@ import pg from "pg";
 import { createContext, type AppContext } from "../src/app/context.js";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
-import { issueToken } from "../src/server/auth.js";
+import { issueToken } from "../src/access/tokens.js";
 import { buildApp } from "../src/server/app.js";
 import { migrate as migrateSqlite } from "../src/store/sqlite/schema.js";
 import { migrate as migratePostgres } from "../src/store/postgres/schema.js";

@@ -11,7 +11,7 @@ import { generateDemo } from "../sources/demo/index.js";
 import { addRepository, createRepository, listRepositories, scanRoot } from "../sources/git/index.js";
 import type { Site, Store } from "../store/port.js";
 import { createSite } from "../sites/site-service.js";
-import { hashToken, issueToken } from "../server/auth.js";
+import { hashToken, issueToken } from "../access/tokens.js";
 import type { AppContext } from "./context.js";
 
 export const DEMO_SITES: readonly { product: Product; contextPath: string }[] = [

@@ -12,7 +12,7 @@ import { nextRun, scheduleRecurrence, type Schedule } from "../core/schedule.js"
 import { parseOffsetDateTime, truncateToMinute } from "../core/time.js";
 import type { ScheduleTarget } from "../jobs/scheduler.js";
 import type { Store } from "../store/port.js";
-import { parseWith } from "../server/contract.js";
+import { parseWith } from "../core/contract.js";
 import type { ExportService } from "./export-service.js";
 
 export const EXPORT_SCHEDULE = "data-pipeline";

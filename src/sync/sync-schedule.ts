@@ -9,7 +9,7 @@ import type { JobRunner } from "../jobs/runner.js";
 import type { SourceConfig } from "../sources/connector/source-config.js";
 import type { ScheduleRecord, Site, Store } from "../store/port.js";
 import { z } from "zod";
-import { parseWith } from "../server/contract.js";
+import { parseWith } from "../core/contract.js";
 import { SYNC_KIND } from "./run-state.js";
 
 const syncParams = z.object({ full: z.boolean().optional(), reconcile: z.boolean().optional() }).strict();

@@ -10,7 +10,7 @@ import { seedDemo } from "../../src/app/bootstrap.js";
 import { createContext, type AppContext } from "../../src/app/context.js";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
-import { issueToken } from "../../src/server/auth.js";
+import { issueToken } from "../../src/access/tokens.js";
 import { buildApp } from "../../src/server/app.js";
 import { emptyPostgresDatabase, type StoreKind } from "./stores.js";
 

@@ -1,6 +1,6 @@
 /** `sluice token create`: a new personal access token (shown once, stored hashed). */
 import { Command } from "commander";
-import { issueToken } from "../../server/auth.js";
+import { issueToken } from "../../access/tokens.js";
 import { action, usage, commandStore } from "../shared.js";
 
 export function tokenCommand(): Command {

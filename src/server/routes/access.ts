@@ -8,7 +8,7 @@ import type { AppContext } from "../../app/context.js";
 import { SluiceError } from "../../core/errors.js";
 import type { Site } from "../../store/port.js";
 import type { Principal } from "../../access/access-service.js";
-import { parseWith } from "../contract.js";
+import { parseWith } from "../../core/contract.js";
 
 const name = z.string().min(1).max(100);
 const grantBody = z

@@ -9,7 +9,7 @@ import { SluiceError } from "../../core/errors.js";
 import { isActive, isRunning, JOB_STATUSES, type Job, type JobStatus } from "../../core/job.js";
 import { formatZoned } from "../../core/time.js";
 import type { Site } from "../../store/port.js";
-import { parseWith } from "../contract.js";
+import { parseWith } from "../../core/contract.js";
 
 const listQuery = z
   .object({

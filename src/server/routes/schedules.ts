@@ -11,7 +11,7 @@ import { describeRecurrence, nextRun, nextRuns, validateRecurrence, type Recurre
 import { formatZoned } from "../../core/time.js";
 import type { ScheduleTarget } from "../../jobs/scheduler.js";
 import type { ScheduleRecord, Site } from "../../store/port.js";
-import { parseWith } from "../contract.js";
+import { parseWith } from "../../core/contract.js";
 
 const idParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 const listQuery = z.object({ site: z.string().max(64).optional(), kind: z.string().max(40).optional() }).strict();

@@ -1,9 +1,10 @@
 /**
- * Request contracts: a zod schema per route's params, query or body, checked before the handler runs.
+ * Contracts: a zod schema per request (a route's params, query or body) or stored params (a schedule's),
+ * checked before anything runs.
  * Every problem is reported at once, each naming its field and what is allowed, under one error code.
  */
 import type { z } from "zod";
-import { invalid, type ErrorCode } from "../core/errors.js";
+import { invalid, type ErrorCode } from "./errors.js";
 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string, code: ErrorCode = "sluice.request.invalid"): z.infer<S> {
   const parsed = schema.safeParse(value ?? {});
