@@ -78,9 +78,14 @@ export const configSchema = z
         concurrency: intish(0, 64).default(2),
         /** How often an idle node looks for queued work. */
         pollSeconds: intish(1, 3600).default(2),
+        /**
+         * `yield`: background work (export worker threads, git) runs at a lower CPU priority, so that
+         * people using the API and the console come first; `flat-out`: at the same priority as they.
+         */
+        background: z.enum(["yield", "flat-out"]).default("yield"),
       })
       .strict()
-      .default({ concurrency: 2, pollSeconds: 2 }),
+      .default({ concurrency: 2, pollSeconds: 2, background: "yield" }),
     schedulerIntervalSeconds: intish(1, 3600).default(15),
     shutdownGraceSeconds: intish(1, 600).default(10),
     demo: z

@@ -24,6 +24,7 @@ import { planLanes, startLane, type LaneRun, type PlannedFile } from "./lanes.js
 import { exportFileName } from "./file-names.js";
 import { writerFactory } from "../writers/index.js";
 import { joinParts, removeParts } from "./file-parts.js";
+import type { BackgroundMode } from "../jobs/background.js";
 
 export interface ExportRun {
   store: Store;
@@ -37,6 +38,8 @@ export interface ExportRun {
   onProgress(progress: ExportProgress): void;
   /** For tests and the benchmark: rows per read batch. */
   batchSize?: number;
+  /** `yield` (the default): worker lanes run at a lower CPU priority (`jobs.background`). */
+  background?: BackgroundMode;
 }
 
 export interface ExportOutcome {
@@ -192,6 +195,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
             instanceUrl: run.instanceUrl,
             minimumFreeBytes: settings.minimumUsableDiskSpaceAfterExport,
             batchSize,
+            yieldCpu: run.background !== "flat-out",
           },
           { onRows: report, onFile },
         );

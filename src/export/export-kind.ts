@@ -33,6 +33,7 @@ export function exportKind(deps: ExportKindDeps): JobKind<ExportParams, ExportRe
         settings: deps.config.export,
         sources: deps.sources,
         zone: deps.config.timeZone,
+        background: deps.config.jobs.background,
         signal: ctx.signal,
         onProgress: (p) =>
           ctx.progress({

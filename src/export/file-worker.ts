@@ -8,10 +8,12 @@ import { openWorkerSnapshot } from "../store/worker-snapshot.js";
 import { isCancelled, isSluiceError } from "../core/errors.js";
 import { snapshotSource, writeEntityFile } from "./entity-file.js";
 import { laneFileKey, type LaneData, type LaneMessage } from "./lane-protocol.js";
+import { yieldThisThread } from "../jobs/background.js";
 
 async function main(): Promise<void> {
   const port = parentPort!;
   const data = workerData as LaneData;
+  if (data.yieldCpu) yieldThisThread();
   const controller = new AbortController();
   const post = (m: LaneMessage) => port.postMessage(m);
   let opened: (() => void) | undefined;

@@ -27,6 +27,8 @@ export interface LaneData {
   instanceUrl: string;
   minimumFreeBytes: number;
   batchSize: number;
+  /** Run the lane at a lower CPU priority (`jobs.background: yield`). */
+  yieldCpu: boolean;
 }
 
 export type LaneMessage =

@@ -1,0 +1,103 @@
+/**
+ * Background work yields to people: a thread that yields runs ten nice steps below the others (the
+ * main thread, which answers the API, keeps its priority); an export's worker lanes yield by default
+ * (`jobs.background: yield`) and not when the config says `flat-out`; a bad value is a config error.
+ * The latency it buys is measured by bench/export-impact.ts, not here.
+ */
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { getPriority } from "node:os";
+import { after, describe, it } from "node:test";
+import { Worker } from "node:worker_threads";
+import { loadConfig } from "../src/config.js";
+import { isSluiceError } from "../src/core/errors.js";
+import { startTestApp, waitForJob, type TestApp } from "./support/app.js";
+
+const linux = process.platform === "linux";
+
+/** Nice values of this process's threads, by thread id. */
+function threadNice(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      // Fields after the parenthesised name: state is field 3; nice is field 19.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out.set(Number(tid), Number(fields[16]));
+    } catch {
+      // the thread ended while we looked
+    }
+  }
+  return out;
+}
+
+describe("background work yields to people", { skip: !linux && "thread priorities are read from /proc (Linux)" }, () => {
+  it("a thread that yields runs ten steps lower; the main thread keeps its priority", async () => {
+    const base = getPriority();
+    const worker = new Worker(
+      `const { parentPort } = require("node:worker_threads");
+       import(${JSON.stringify(new URL("../src/jobs/background.js", import.meta.url).href)}).then((m) => {
+         const yielded = m.yieldThisThread();
+         const tid = Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop());
+         parentPort.postMessage({ yielded, nice: require("node:os").getPriority(tid) });
+       });`,
+      { eval: true },
+    );
+    const answer = await new Promise<{ yielded: boolean; nice: number }>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
+    await worker.terminate();
+    assert.equal(answer.yielded, true);
+    assert.equal(answer.nice, Math.min(19, base + 10));
+    assert.equal(getPriority(), base, "the main thread is untouched");
+  });
+
+  for (const mode of ["yield", "flat-out"] as const) {
+    describe(`an export's worker lanes with jobs.background: ${mode}`, () => {
+      let t: TestApp;
+      after(async () => t?.close());
+
+      it(mode === "yield" ? "run at a lower priority" : "run at the normal priority", async () => {
+        t = await startTestApp({
+          scale: 3,
+          config: {
+            jobs: { background: mode },
+            export: { minimumUsableDiskSpaceAfterExport: 0, exportThreads: 2, parallelExportMinRows: 0, splitExportMinRows: 2 },
+          },
+        });
+        const base = getPriority();
+        const before = new Set(threadNice().keys());
+        const seen = new Map<number, number>();
+        let watching = true;
+        const watch = (async () => {
+          while (watching) {
+            for (const [tid, nice] of threadNice()) if (!before.has(tid)) seen.set(tid, Math.max(seen.get(tid) ?? -20, nice));
+            await new Promise((r) => setImmediate(r));
+          }
+        })();
+        const res = await t.app.inject({ method: "POST", url: "/wiki/rest/datapipeline/latest/export?fromDate=2000-01-01T00:00Z", headers: t.auth });
+        assert.equal(res.statusCode, 202, res.body);
+        const job = await waitForJob(t, "wiki", res.json<{ jobId: number }>().jobId);
+        watching = false;
+        await watch;
+        assert.equal(job.status, "COMPLETED");
+        const lowered = [...seen.values()].filter((n) => n > base);
+        if (mode === "yield") assert.ok(lowered.includes(Math.min(19, base + 10)), `a lane thread at nice ${base + 10}: ${JSON.stringify([...seen])}`);
+        else {
+          assert.ok(seen.size >= 2, "the lanes' threads were seen");
+          assert.deepEqual(lowered, [], "no thread below the normal priority");
+        }
+        assert.equal(getPriority(), base, "the main thread keeps its priority");
+      });
+    });
+  }
+
+  it("jobs.background accepts yield or flat-out only", () => {
+    assert.equal(loadConfig({ env: {}, overrides: { home: "/tmp/x" } }).jobs.background, "yield");
+    assert.throws(
+      () => loadConfig({ env: {}, overrides: { home: "/tmp/x", jobs: { background: "fast" } } }),
+      (e: unknown) => isSluiceError(e) && /jobs\.background/.test(e.message) && /yield/.test(e.message),
+    );
+  });
+});
