@@ -26,6 +26,33 @@ const scheduleBody = z
   })
   .strict();
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * The API's recurrence: as the schedules table keeps it, except that `start` and `end` may also be
+ * ISO-8601 instants with an offset, and `start` defaults to now.
+ */
+function recurrenceInput(raw: unknown, now: number, problems: Problem[]): unknown {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return raw;
+  const out = { ...(raw as Record<string, unknown>) };
+  out.start ??= now;
+  for (const field of ["start", "end"] as const) {
+    const value = out[field];
+    if (typeof value !== "string") continue;
+    const ms = ISO_INSTANT.test(value) ? Date.parse(value) : Number.NaN;
+    if (Number.isFinite(ms)) out[field] = ms;
+    else {
+      problems.push({
+        key: "sluice.schedule.invalid",
+        message: `recurrence.${field}: '${value.slice(0, 40)}' is not an instant; give an ISO-8601 time with its offset (2026-12-01T02:30:00+01:00) or epoch milliseconds.`,
+      });
+      if (field === "start") out.start = now; // the rest is still checked
+      else delete out.end;
+    }
+  }
+  return out;
+}
+
 function invalid(problems: Problem[]): SluiceError {
   return new SluiceError("sluice.schedule.invalid", "Invalid schedule", { problems });
 }
@@ -71,7 +98,8 @@ export function scheduleRoutes(app: FastifyInstance, ctx: AppContext, targets: r
     let site: Site | undefined;
     if (target?.perSite && body.site === undefined) problems.push({ key: "sluice.schedule.invalid", message: `site: a ${body.kind} schedule belongs to a site; give its key (wiki, jira, …).` });
     if (body.site !== undefined) site = await siteOf(body.site);
-    const recurrence = validateRecurrence(body.recurrence);
+    const given = recurrenceInput(body.recurrence, Date.now(), problems);
+    const recurrence = validateRecurrence(given);
     if (!recurrence.ok) problems.push(...recurrence.problems);
     let params: Record<string, unknown> = {};
     if (target) {
