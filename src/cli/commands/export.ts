@@ -8,7 +8,7 @@ import { action, usage, commandContext, siteByKey } from "../shared.js";
 
 export function exportCommand(): Command {
   return new Command("export")
-    .description("export a site's data to CSV files now, with progress")
+    .description("export a site's data to CSV (or Parquet) files now, with progress")
     .requiredOption("-s, --site <key>", "site context path, e.g. wiki")
     .option("-f, --from <date>", "export rows created or updated since (ISO date or date-time; default 365 days ago)")
     .option("--force", "export even if pre-validation fails")
