@@ -41,7 +41,10 @@ export interface EntityQuery {
   /** Stored columns to read, in this order; default: every stored column in declaration order. */
   readonly columns?: readonly string[];
   readonly distinct?: boolean;
-  /** Default: the entity's key order. */
+  /**
+   * Default: the entity's key order. Distinct rows sort on the requested columns (projected ones only),
+   * then on every projected column.
+   */
   readonly orderBy?: readonly OrderBy[];
   readonly limit?: number;
   /** Whose permissions apply (`scopesFor`); default: everything. */
@@ -200,7 +203,16 @@ export function checkQuery(query: EntityQuery): EntityQuery {
   };
   const conditions = (query.where ?? []).map((c, i) => check(c, `where[${i}]`));
   for (const [i, name] of (query.columns ?? []).entries()) column(name, `columns[${i}]`);
-  for (const [i, o] of (query.orderBy ?? []).entries()) column(o.column, `orderBy[${i}].column`);
+  for (const [i, o] of (query.orderBy ?? []).entries()) {
+    // PostgreSQL sorts distinct rows only on what they hold (SQLite would pick any row's value).
+    const projected = query.distinct && Array.isArray(query.columns) ? query.columns : undefined;
+    if (column(o.column, `orderBy[${i}].column`) && projected && !projected.includes(o.column)) {
+      problems.push({
+        key: "sluice.query.invalid",
+        message: `orderBy[${i}].column: a distinct query sorts on the columns it reads (${projected.join(", ")}); ${o.column} is not one of them.`,
+      });
+    }
+  }
   if (query.limit !== undefined && !(Number.isSafeInteger(query.limit) && query.limit >= 0)) {
     problems.push({ key: "sluice.query.invalid", message: `limit: give a whole number, 0 or more, not ${String(query.limit).slice(0, 20)}.` });
   }

@@ -87,12 +87,20 @@ export function compileWhere(query: EntityQuery, siteId: number, d: QueryDialect
   return whereExpression(query, siteId, d).compile(d.db);
 }
 
-/** The ORDER BY terms: the requested order then the key (a stable order), or the key order. */
+/**
+ * The ORDER BY terms: the requested order then the key (a stable order), or the key order. Distinct rows
+ * sort on their own columns (PostgreSQL allows no other): the requested order, then every projected column.
+ */
 function orderTerms(query: EntityQuery, d: QueryDialect): RawBuilder<unknown>[] {
+  const requested = query.orderBy ?? [];
+  const named = requested.map((o) => d.orderTerm(sql.id(o.column), o.desc === true));
+  if (query.distinct) {
+    const projected = query.columns ?? storedColumns(query.entity).map((c) => c.name);
+    const rest = [...new Set(projected)].filter((name) => !requested.some((o) => o.column === name));
+    return [...named, ...rest.map((name) => d.orderTerm(sql.id(name), false))];
+  }
   const key = ["site_id", ...query.entity.key].map((k) => sql.id(k));
-  if (!query.orderBy || query.orderBy.length === 0) return key;
-  const named = query.orderBy.map((o) => d.orderTerm(sql.id(o.column), o.desc === true));
-  return query.distinct ? named : [...named, ...key];
+  return named.length === 0 ? key : [...named, ...key];
 }
 
 /** The SELECT of a query: projected columns (store-neutral values), in order, limited. */
