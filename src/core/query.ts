@@ -202,7 +202,10 @@ export function checkQuery(query: EntityQuery): EntityQuery {
     }
   };
   const conditions = (query.where ?? []).map((c, i) => check(c, `where[${i}]`));
-  for (const [i, name] of (query.columns ?? []).entries()) column(name, `columns[${i}]`);
+  if (query.columns !== undefined && (!Array.isArray(query.columns) || query.columns.length === 0)) {
+    problems.push({ key: "sluice.query.invalid", message: `columns: give at least one column of ${where}, or leave columns out for all of them.` });
+  }
+  for (const [i, name] of (Array.isArray(query.columns) ? query.columns : []).entries()) column(name, `columns[${i}]`);
   for (const [i, o] of (query.orderBy ?? []).entries()) {
     // PostgreSQL sorts distinct rows only on what they hold (SQLite would pick any row's value).
     const projected = query.distinct && Array.isArray(query.columns) ? query.columns : undefined;
