@@ -9,6 +9,8 @@ import { isoUtcSeconds, parseOffsetDateTime } from "./time.js";
 export type Normalised = { ok: true; value: string | number | boolean } | { ok: false; message: string };
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** A decimal number as text: no hexadecimal, no `Infinity`, no empty string. */
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 const shown = (v: unknown): string => (typeof v === "string" ? `'${v.slice(0, 60)}'` : typeof v === "object" ? JSON.stringify(v)?.slice(0, 60) ?? String(v) : String(v));
 
@@ -27,7 +29,7 @@ export function normaliseValue(column: Column, value: unknown): Normalised {
       return typeof n === "number" && Number.isSafeInteger(n) ? { ok: true, value: n } : bad("a whole number");
     }
     case "decimal": {
-      const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+      const n = typeof value === "string" && DECIMAL.test(value.trim()) ? Number(value) : value;
       return typeof n === "number" && Number.isFinite(n) ? { ok: true, value: n } : bad("a number");
     }
     case "boolean":

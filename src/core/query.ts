@@ -16,7 +16,7 @@ export type Comparison = "=" | "!=" | "<" | "<=" | ">" | ">=";
 export type Condition =
   | { readonly column: string; readonly op: Comparison; readonly value: Scalar }
   | { readonly column: string; readonly op: "in" | "not in"; readonly values: readonly Scalar[] }
-  /** `%` and `_` are wildcards; case-insensitive (ASCII on SQLite). Text-like columns only. */
+  /** `%` and `_` are wildcards; case-insensitive for ASCII letters only (both stores). Text-like columns only. A null value matches neither `like` nor `not like`, as `=` and `!=` (SQL). */
   | { readonly column: string; readonly op: "like" | "not like"; readonly value: string }
   | { readonly column: string; readonly op: "is null" | "is not null" }
   /** `from <= value < before`, either bound optional (date ranges). */
