@@ -35,3 +35,14 @@ export async function createSite(store: Store, request: SiteRequest, state: Site
   await store.sites.ensureOrganisation(DEFAULT_ORG.orgId, DEFAULT_ORG.name);
   return store.sites.create(DEFAULT_ORG.orgId, { product: product as Product, contextPath: key === "" ? "/" : `/${key}`, baseUrl, plan, region, state });
 }
+
+/**
+ * The site at a key as the admin API and CLI take it (`wiki`, `/wiki/`, `-` for the root site); a
+ * `sluice.site.not.found` error naming `field` otherwise.
+ */
+export async function siteAt(store: Store, key: string, field = "site"): Promise<Site> {
+  const normalised = key === "-" ? "" : key.replace(/^\/+|\/+$/g, "");
+  const site = await store.sites.byKey(normalised);
+  if (!site) throw new SluiceError("sluice.site.not.found", `${field}: no site is mounted at /${normalised.slice(0, 60)}.`);
+  return site;
+}

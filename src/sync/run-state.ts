@@ -66,26 +66,18 @@ export function asSyncJob(job: Job): SyncJob {
   return job as unknown as SyncJob;
 }
 
-/** A sync run as the admin API and `sluice sync` show it. */
-export interface SyncRun {
+/** A sync run as the admin API and `sluice sync` show it: what it did, and the job it ran as. */
+export interface SyncRun extends Omit<SyncResult, "source"> {
   id: string;
+  /** The connector kind (`jira-cloud`, …). */
   kind: string;
   status: SyncStatus;
-  mode: "full" | "incremental";
   startedAt: string;
   finishedAt?: string;
   /** Until when the node running it holds it (its lease). */
   heartbeatAt: number;
   host: string;
   pid: number;
-  /** Rows stored per entity in this run. */
-  counts: Record<string, number>;
-  /** Rows deleted per entity by the reconcile of this run. */
-  deleted: Record<string, number>;
-  streams: StreamProgress[];
-  requests: number;
-  retries: number;
-  error?: SyncError;
 }
 
 export interface SyncState {

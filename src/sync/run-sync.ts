@@ -7,24 +7,14 @@ import { hostname } from "node:os";
 import { isCancelled } from "../core/errors.js";
 import { JobRunner } from "../jobs/runner.js";
 import { createLogger } from "../logger.js";
-import type { Site, Store } from "../store/port.js";
-import type { SyncHttpOptions, SyncLogger } from "./engine.js";
+import type { SyncSiteOptions } from "./engine.js";
 import { SYNC_KIND, toSyncRun, asSyncJob, type SyncRun } from "./run-state.js";
 import { syncKind } from "./sync-kind.js";
 import { syncBusy } from "./sync-service.js";
 
-export interface SyncOptions extends SyncHttpOptions {
-  store: Store;
-  site: Site;
-  /** Where tokens named by `tokenEnv` are looked up (the configuration's environment). */
-  env: Readonly<Record<string, string | undefined>>;
-  /** Ignore checkpoints: read everything again, then sweep deletions. */
-  full?: boolean;
-  /** Sweep deletions in this run. */
-  reconcile?: boolean;
+export interface SyncOptions extends Omit<SyncSiteOptions, "onProgress"> {
   /** Stops the sync (it ends CANCELLED; its checkpoints let the next one resume). */
   signal?: AbortSignal;
-  logger?: SyncLogger;
   /** This node's id (default: the host name). */
   nodeId?: string;
   /** Called after every committed batch and at each stream's start and end. */

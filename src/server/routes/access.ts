@@ -9,6 +9,7 @@ import { SluiceError } from "../../core/errors.js";
 import type { Site } from "../../store/port.js";
 import type { Principal } from "../../access/access-service.js";
 import { parseWith } from "../../core/contract.js";
+import { siteAt } from "../../sites/site-service.js";
 
 const name = z.string().min(1).max(100);
 const grantBody = z
@@ -27,10 +28,7 @@ export function accessRoutes(app: FastifyInstance, ctx: AppContext): void {
   const tags = ["Access"];
   const base = "/rest/admin/v1/sites/:key/access";
   const siteOf = async (params: unknown): Promise<Site> => {
-    const key = String((params as { key?: string }).key ?? "");
-    const site = await ctx.store.sites.byKey(key === "-" ? "" : key);
-    if (!site) throw new SluiceError("sluice.site.not.found", `No site with key '${key.slice(0, 60)}'.`);
-    return site;
+    return siteAt(ctx.store, String((params as { key?: string }).key ?? ""));
   };
   const view = (g: { scopeType: string; scopeKey: string; principal: Principal; permission: string }) => ({
     scope: `${g.scopeType}:${g.scopeKey}`,

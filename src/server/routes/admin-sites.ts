@@ -1,11 +1,10 @@
 /** `/rest/admin/v1`: who am I, and the sites of the organisation (sysadmin). */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { entitiesOf, PRODUCT_SCOPE } from "../../core/entities/registry.js";
-import { SluiceError } from "../../core/errors.js";
 import type { AppContext } from "../../app/context.js";
 import { siteBaseUrl } from "../../export/export-paths.js";
 import { findScopes } from "../../sites/scopes.js";
-import { createSite } from "../../sites/site-service.js";
+import { createSite, siteAt } from "../../sites/site-service.js";
 import type { Account, Site } from "../../store/port.js";
 import { renderJob } from "./export.js";
 
@@ -45,10 +44,7 @@ async function lastSync(ctx: AppContext, site: Site): Promise<Record<string, unk
 }
 
 async function siteParam(ctx: AppContext, request: FastifyRequest): Promise<Site> {
-  const key = (request.params as { key: string }).key;
-  const site = await ctx.store.sites.byKey(key === "-" ? "" : key);
-  if (!site) throw new SluiceError("sluice.site.not.found", `No site with key '${key.slice(0, 60)}'.`);
-  return site;
+  return siteAt(ctx.store, (request.params as { key: string }).key);
 }
 
 export function adminSiteRoutes(app: FastifyInstance, ctx: AppContext): void {

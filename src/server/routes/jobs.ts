@@ -8,8 +8,8 @@ import type { AppContext } from "../../app/context.js";
 import { SluiceError } from "../../core/errors.js";
 import { isActive, isRunning, JOB_STATUSES, type Job, type JobStatus } from "../../core/job.js";
 import { formatZoned } from "../../core/time.js";
-import type { Site } from "../../store/port.js";
 import { parseWith } from "../../core/contract.js";
+import { siteAt } from "../../sites/site-service.js";
 
 const listQuery = z
   .object({
@@ -80,11 +80,6 @@ export function jobView(ctx: AppContext, job: Job, siteKey: string | null): JobV
 export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
   const tags = ["Jobs"];
   const siteKeys = async () => new Map((await ctx.store.sites.list()).map((s) => [s.id, s.key]));
-  const siteOf = async (key: string): Promise<Site> => {
-    const site = await ctx.store.sites.byKey(key === "-" ? "" : key.replace(/^\/+|\/+$/g, ""));
-    if (!site) throw new SluiceError("sluice.site.not.found", `site: no site is mounted at /${key.slice(0, 60)}.`);
-    return site;
-  };
   const jobOf = async (params: unknown): Promise<Job> => {
     const { id } = parseWith(idParams, params, "job id");
     const job = await ctx.store.jobs.get(id);
@@ -115,7 +110,7 @@ export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (q.kind !== undefined && !ctx.runner.kindNames.includes(q.kind)) {
         throw new SluiceError("sluice.job.kind.unknown", `kind: '${q.kind.slice(0, 40)}' is not a job kind; use ${ctx.runner.kindNames.join(", ")}.`);
       }
-      const site = q.site !== undefined ? await siteOf(q.site) : undefined;
+      const site = q.site !== undefined ? await siteAt(ctx.store, q.site) : undefined;
       const { jobs, total } = await ctx.store.jobs.list(
         { ...(site ? { siteId: site.id } : {}), ...(q.kind ? { kind: q.kind } : {}), ...(q.status ? { statuses: q.status } : {}) },
         q.offset,

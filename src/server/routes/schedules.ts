@@ -12,6 +12,7 @@ import { formatZoned } from "../../core/time.js";
 import type { ScheduleTarget } from "../../jobs/scheduler.js";
 import type { ScheduleRecord, Site } from "../../store/port.js";
 import { parseWith } from "../../core/contract.js";
+import { siteAt } from "../../sites/site-service.js";
 
 const idParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 const listQuery = z.object({ site: z.string().max(64).optional(), kind: z.string().max(40).optional() }).strict();
@@ -78,11 +79,6 @@ export function scheduleRoutes(app: FastifyInstance, ctx: AppContext, targets: r
     owner: s.owner,
     failures: s.failures,
   });
-  const siteOf = async (key: string): Promise<Site> => {
-    const site = await ctx.store.sites.byKey(key === "-" ? "" : key.replace(/^\/+|\/+$/g, ""));
-    if (!site) throw new SluiceError("sluice.site.not.found", `site: no site is mounted at /${key.slice(0, 60)}.`);
-    return site;
-  };
   const scheduleOf = async (params: unknown): Promise<ScheduleRecord> => {
     const { id } = parseWith(idParams, params, "schedule id");
     const s = await ctx.store.schedules.get(id);
@@ -97,7 +93,7 @@ export function scheduleRoutes(app: FastifyInstance, ctx: AppContext, targets: r
     if (!target) problems.push({ key: "sluice.schedule.invalid", message: `kind: '${body.kind.slice(0, 40)}' is not a kind of job that can be scheduled; use ${targets.map((t) => t.kind).join(", ")}.` });
     let site: Site | undefined;
     if (target?.perSite && body.site === undefined) problems.push({ key: "sluice.schedule.invalid", message: `site: a ${body.kind} schedule belongs to a site; give its key (wiki, jira, …).` });
-    if (body.site !== undefined) site = await siteOf(body.site);
+    if (body.site !== undefined) site = await siteAt(ctx.store, body.site);
     const given = recurrenceInput(body.recurrence, Date.now(), problems);
     const recurrence = validateRecurrence(given);
     if (!recurrence.ok) problems.push(...recurrence.problems);
@@ -116,7 +112,7 @@ export function scheduleRoutes(app: FastifyInstance, ctx: AppContext, targets: r
 
   app.get("/rest/admin/v1/schedules", { schema: { tags, summary: "Every schedule, with its next five runs" } }, async (request) => {
     const q = parseWith(listQuery, request.query, "query parameters");
-    const site = q.site !== undefined ? await siteOf(q.site) : undefined;
+    const site = q.site !== undefined ? await siteAt(ctx.store, q.site) : undefined;
     const byId = await sites();
     const now = Date.now();
     const list = await ctx.store.schedules.list({ ...(site ? { siteId: site.id } : {}), ...(q.kind ? { kind: q.kind } : {}) });
