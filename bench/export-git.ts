@@ -5,8 +5,14 @@
  *   - Sluice:   the git Source's `commits` reader, every row formatted as a CSV line, written to /dev/null;
  * on one large repository and on many medium ones, and prints a markdown table with peak RSS.
  *
+ * The reader's progress estimate (`estimate`: `git rev-list --count` per repository) runs as the export
+ * engine runs it, `--estimate concurrent` (default): started with the read, not awaited. `await`
+ * counts first and reads after (what waiting for the total would cost); `none` reads only.
+ * `--since <ISO instant>`: fromDate (both sides filter with `--since-as-filter`); default: everything.
+ *
  *   npm run build && node dist/bench/export-git.js                      # 1,000,000 commits; 20 × 50,000
- *   node dist/bench/export-git.js --commits 100000 --repos 20 --repo-commits 5000
+ *   node dist/bench/export-git.js --commits 100000 --repos 20 --repo-commits 5000 --estimate await
+ *   node dist/bench/export-git.js --since 2025-01-01T00:00:00Z          # the default fromDate: a year
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -28,8 +34,16 @@ const { values: args } = parseArgs({
     repos: { type: "string", default: "20" },
     "repo-commits": { type: "string", default: "50000" },
     cache: { type: "string", default: ".bench-cache" },
+    estimate: { type: "string", default: "concurrent" },
+    since: { type: "string" },
   },
 });
+const since = args.since ?? "1970-01-01T00:00:00Z";
+const sinceSeconds = Math.floor(Date.parse(since) / 1000);
+if (!Number.isFinite(sinceSeconds)) throw new Error("--since: an ISO-8601 instant");
+const sinceFilter = args.since === undefined ? [] : [`--since-as-filter=@${sinceSeconds} +0000`];
+const estimateMode = args.estimate;
+if (!["concurrent", "await", "none"].includes(estimateMode)) throw new Error("--estimate: concurrent, await or none");
 const NOW = Date.UTC(2026, 0, 1);
 const cacheDir = resolve(args.cache);
 
@@ -52,7 +66,7 @@ async function rawGitLog(paths: readonly string[]): Promise<number> {
   for (const path of paths) {
     const devNull = openSync("/dev/null", "w");
     try {
-      const child = spawn("git", ["-C", path, "log", "--all", "--no-mailmap", "--encoding=UTF-8", "-z", LOG_FORMAT], {
+      const child = spawn("git", ["-C", path, "log", "--all", "--no-mailmap", "--encoding=UTF-8", "-z", LOG_FORMAT, ...sinceFilter], {
         stdio: ["ignore", devNull, "inherit"],
         env: { ...process.env, GIT_FLUSH: "0" }, // as the reader runs it: fully buffered output
       });
@@ -75,7 +89,14 @@ function csvField(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-async function sluiceReader(paths: readonly string[]): Promise<{ ms: number; rows: number }> {
+interface ReaderRun {
+  ms: number;
+  rows: number;
+  /** The estimate and when it arrived (ms from the start); undefined: not asked. */
+  estimate?: { rows: number | undefined; ms: number };
+}
+
+async function sluiceReader(paths: readonly string[]): Promise<ReaderRun> {
   const dir = await mkdtemp(join(tmpdir(), "sluice-bench-git-"));
   const store = openSqliteStore(join(dir, "sluice.db"));
   try {
@@ -87,14 +108,15 @@ async function sluiceReader(paths: readonly string[]): Promise<{ ms: number; row
     const prefix = site.baseUrl;
     const instance = csvField(prefix);
     let rows = 0;
+    const def = entity("bitbucket", "commits");
+    const options = { since, excludeScopes: [], batchSize: 1000, signal: new AbortController().signal, settings: {} };
     const started = performance.now();
-    for await (const batch of reader.rows(site, entity("bitbucket", "commits"), {
-      since: "1970-01-01T00:00:00Z",
-      excludeScopes: [],
-      batchSize: 1000,
-      signal: new AbortController().signal,
-      settings: {},
-    })) {
+    const counted =
+      estimateMode === "none"
+        ? undefined
+        : reader.estimate!(site, def, options).then((n) => ({ rows: n, ms: performance.now() - started }));
+    if (estimateMode === "await") await counted;
+    for await (const batch of reader.rows(site, def, options)) {
       const lines: string[] = new Array(batch.length);
       for (let i = 0; i < batch.length; i++) {
         const r = batch[i]!;
@@ -106,7 +128,8 @@ async function sluiceReader(paths: readonly string[]): Promise<{ ms: number; row
     }
     out.end();
     await once(out, "close");
-    return { ms: performance.now() - started, rows };
+    const ms = performance.now() - started;
+    return { ms, rows, ...(counted ? { estimate: await counted } : {}) };
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });
@@ -121,6 +144,7 @@ interface Line {
   gitCpu: number;
   sluiceCpu: number;
   rss: number;
+  estimate: ReaderRun["estimate"];
 }
 
 /** CPU seconds used so far by this process and its finished children (git), from /proc/self/stat. */
@@ -138,7 +162,16 @@ async function measure(workload: string, paths: readonly string[]): Promise<Line
   cpu = cpuSeconds();
   const sluice = await sluiceReader(paths);
   const sluiceCpu = cpuSeconds() - cpu;
-  return { workload, commits: sluice.rows, gitMs, sluiceMs: sluice.ms, gitCpu, sluiceCpu, rss: process.resourceUsage().maxRSS / 1024 };
+  return {
+    workload,
+    commits: sluice.rows,
+    gitMs,
+    sluiceMs: sluice.ms,
+    gitCpu,
+    sluiceCpu,
+    rss: process.resourceUsage().maxRSS / 1024,
+    estimate: sluice.estimate,
+  };
 }
 
 const single = Number(args.commits);
@@ -151,18 +184,25 @@ for (let i = 0; i < repos; i++) many.push(await cachedRepository(perRepo, 100 + 
 lines.push(await measure(`${repos} repositories × ${perRepo.toLocaleString("en")} commits`, many));
 
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleString("en");
-const command = `node dist/bench/export-git.js --commits ${single} --repos ${repos} --repo-commits ${perRepo}`;
+const command =
+  `node dist/bench/export-git.js --commits ${single} --repos ${repos} --repo-commits ${perRepo} --estimate ${estimateMode}` +
+  (args.since === undefined ? "" : ` --since ${since}`);
 console.log(`Git commit reader, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${command}\n`);
 console.log(
-  "| workload | commits | raw `git log` (commits/s) | Sluice reader → CSV (commits/s) | ratio | CPU s git / Sluice (git + node) | peak RSS |",
+  "| workload | commits | raw `git log` (commits/s) | Sluice reader → CSV (commits/s) | ratio | CPU s git / Sluice (git + node) | peak RSS | estimate (rows, arrived after) |",
 );
-console.log("|---|---:|---:|---:|---:|---:|---:|");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+const estimated = (e: ReaderRun["estimate"]) =>
+  e ? `${e.rows === undefined ? "unknown" : e.rows.toLocaleString("en")}, ${(e.ms / 1000).toFixed(1)} s` : "not asked";
 for (const l of lines) {
   console.log(
-    `| ${l.workload} | ${l.commits.toLocaleString("en")} | ${rate(l.commits, l.gitMs)} | ${rate(l.commits, l.sluiceMs)} | ${(l.gitMs / l.sluiceMs).toFixed(2)}× | ${l.gitCpu.toFixed(1)} / ${l.sluiceCpu.toFixed(1)} | ${l.rss.toFixed(0)} MB |`,
+    `| ${l.workload} | ${l.commits.toLocaleString("en")} | ${rate(l.commits, l.gitMs)} | ${rate(l.commits, l.sluiceMs)} | ${(l.gitMs / l.sluiceMs).toFixed(2)}× | ${l.gitCpu.toFixed(1)} / ${l.sluiceCpu.toFixed(1)} | ${l.rss.toFixed(0)} MB | ${estimated(l.estimate)} |`,
   );
 }
 console.log(
   `\nLoad average at the end: ${loadavg().map((n) => n.toFixed(1)).join(" ")} on ${cpus().length} cores. Targets: ratio ≥ 0.70× raw git log; peak RSS < 200 MB.`,
 );
 console.log("Raw git reads the repositories one after another; the reader runs 2 git processes at a time (prefetch).");
+if (estimateMode !== "none") {
+  console.log(`The reader's time includes its estimate (${estimateMode}): up to 2 more git processes (rev-list --count).`);
+}

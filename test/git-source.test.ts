@@ -9,8 +9,12 @@ import { after, before, describe, it } from "node:test";
 import { entity } from "../src/core/entities/registry.js";
 import { repoCommand } from "../src/cli/commands/repo.js";
 import { isSluiceError } from "../src/core/errors.js";
-import type { EntityReader, ReadOptions } from "../src/sources/port.js";
-import { createRepository } from "../src/sources/git/fast-import.js";
+import type { EntityReader, ReadOptions, Source } from "../src/sources/port.js";
+import { GitCommitReader } from "../src/sources/git/commit-reader.js";
+import { progressLine } from "../src/cli/job-progress.js";
+import type { ExportProgress } from "../src/core/export-job.js";
+import { startTestApp, waitForJob, type TestApp } from "./support/app.js";
+import { createRepository, data, DEFAULT_AUTHORS, fastImport, ident } from "../src/sources/git/fast-import.js";
 import { STALL_ENV } from "../src/sources/git/git-process.js";
 import { gitSource } from "../src/sources/git/index.js";
 import { utcSecondsFormatter } from "../src/sources/git/utc-seconds.js";
@@ -527,5 +531,320 @@ describe("git source: through the export engine", () => {
       assert.equal(r.committer_timestamp, truth.get(r.commit_hash!)![3]);
     }
     assert.deepEqual(outcome.warnings, []);
+  });
+});
+
+describe("git source: the estimate of the commits file", () => {
+  let world: GitWorld;
+  let main: { id: number; path: string };
+  let second: { id: number; path: string };
+  let fork: { id: number; path: string };
+  /** A repository without git data, its commits in the store. */
+  const storeOnly = 50;
+  // The committer dates of the store-only repository's rows: two before CUT, three at or after it.
+  const CUT = "2025-07-01T00:00:00Z";
+
+  before(async () => {
+    world = await gitWorld();
+    const mainPath = join(world.dir, "main.git");
+    await createRepository(mainPath, { seed: 61, commits: 250, branches: 3, now: NOW });
+    main = { id: (await addRepository(world.store, world.site, { projectKey: "EST", name: "main", path: mainPath })).id, path: mainPath };
+    const secondPath = join(world.dir, "second.git");
+    await createRepository(secondPath, { seed: 62, commits: 70, now: NOW - 30 * 86_400_000 });
+    second = { id: (await addRepository(world.store, world.site, { projectKey: "EST", name: "second", path: secondPath })).id, path: secondPath };
+    const forkPath = join(world.dir, "bob-main.git");
+    await forkRepository(mainPath, forkPath, 4, NOW);
+    fork = {
+      id: (await addRepository(world.store, world.site, { projectKey: "bob", personal: true, name: "main", path: forkPath, origin: main.id })).id,
+      path: forkPath,
+    };
+    await world.store.data.upsert(world.site.id, entity("bitbucket", "repositories"), [
+      [storeOnly, "/projects/S/repos/s/browse", "s", null, "h50", null, 50, "S", "S", "NORMAL", true, false, false, "s", String(storeOnly)],
+    ]);
+    const storeRow = (repo: number, n: number, at: string) => {
+      const hash = n.toString(16).padStart(40, "0");
+      return [hash, `/projects/S/repos/s/commits/${hash}`, "from the store", repo, "s@example.com", at, "s@example.com", at, String(repo)];
+    };
+    await world.store.data.upsert(world.site.id, commitsDef, [
+      storeRow(storeOnly, 1, "2025-01-01T00:00:00Z"),
+      storeRow(storeOnly, 2, "2025-06-30T23:59:59Z"),
+      storeRow(storeOnly, 3, CUT),
+      storeRow(storeOnly, 4, "2025-08-01T00:00:00Z"),
+      storeRow(storeOnly, 5, "2025-09-01T00:00:00Z"),
+      // A store row of a git-backed repository: git's commits replace it, in the count too.
+      storeRow(main.id, 6, "2025-09-01T00:00:00Z"),
+    ]);
+  });
+  after(async () => world.close());
+
+  async function estimateAndRead(reader: EntityReader, options: ReadOptions): Promise<{ estimate: number | undefined; rows: unknown[][] }> {
+    const estimate = await reader.estimate!(world.site, commitsDef, options);
+    return { estimate, rows: await collect(reader.rows(world.site, commitsDef, options)) };
+  }
+
+  it("equals the rows read: several repositories, the store's rows, fromDate, opt-outs, personal forks", async () => {
+    const log = (await git(main.path, "log", "--all", "--format=%ct")).trim().split("\n").map(Number).sort((a, b) => a - b);
+    const cut = log[Math.floor(log.length / 3)]!;
+    const since = new Date(cut * 1000).toISOString().replace(".000Z", "Z");
+    const cases: [string, Partial<ReadOptions>][] = [
+      ["everything", {}],
+      ["fromDate cutting commits", { since }],
+      ["fromDate cutting store rows", { since: CUT }],
+      ["an opted-out repository", { excludeScopes: [String(main.id)] }],
+      ["an opted-out store-only repository, fromDate", { since, excludeScopes: [String(storeOnly)] }],
+      ["personal forks", { settings: { exportPersonalForkCommits: true } }],
+      ["fromDate before 1970", { since: "1969-12-31T00:00:00Z" }],
+    ];
+    const counts = new Map<string, number>();
+    for (const [name, overrides] of cases) {
+      const { estimate, rows } = await estimateAndRead(commitsReader(world, { parallel: 2 }), readOptions(overrides));
+      assert.equal(estimate, rows.length, name);
+      counts.set(name, rows.length);
+    }
+    const all = counts.get("everything")!;
+    assert.equal(all, (await revList(main.path)).length + (await revList(second.path)).length + 5);
+    assert.ok(counts.get("fromDate cutting commits")! < all && counts.get("fromDate cutting commits")! > 5);
+    assert.equal(counts.get("fromDate cutting store rows"), all - 2);
+    assert.equal(counts.get("an opted-out repository"), all - (await revList(main.path)).length);
+    assert.equal(counts.get("personal forks"), all + (await revList(fork.path)).length);
+    // One git process at a time counts the same.
+    const one = await commitsReader(world, { parallel: 1 }).estimate!(world.site, commitsDef, readOptions({ since }));
+    assert.equal(one, counts.get("fromDate cutting commits"));
+  });
+
+  it("counts with --max-age where git has no --since-as-filter (older git): the same on a history whose dates go forward", async () => {
+    const reader = new GitCommitReader({
+      store: world.store,
+      stallMs: 0,
+      parallel: 2,
+      sinceAsFilter: async () => false,
+      unreadable: () => new Map(),
+      estimateTimeoutMs: 30_000,
+    });
+    const log = (await git(second.path, "log", "--all", "--format=%ct")).trim().split("\n").map(Number).sort((a, b) => a - b);
+    const since = new Date(log[Math.floor(log.length / 2)]! * 1000).toISOString().replace(".000Z", "Z");
+    const { estimate, rows } = await estimateAndRead(reader, readOptions({ since }));
+    assert.equal(estimate, rows.length);
+    assert.ok(rowsOf(rows, second.id).length < log.length);
+  });
+
+  it("is unknown, not an error, when a count takes too long or is cancelled; no git process is left", async () => {
+    const slow = commitsReader(world, { stallMs: 20_000, estimateTimeoutMs: 300 });
+    const started = Date.now();
+    assert.equal(await slow.estimate!(world.site, commitsDef, readOptions()), undefined);
+    assert.ok(Date.now() - started < 10_000, "the time limit of a count holds");
+    assert.ok(await eventually(async () => (await processesMentioning(main.path)).length === 0), "the count is killed");
+
+    const controller = new AbortController();
+    const pending = commitsReader(world, { stallMs: 20_000 }).estimate!(world.site, commitsDef, readOptions({ signal: controller.signal }));
+    assert.ok(await eventually(async () => (await processesMentioning(main.path)).length > 0), "counting");
+    controller.abort();
+    assert.equal(await pending, undefined);
+    assert.ok(await eventually(async () => (await processesMentioning(main.path)).length === 0), "cancel kills the count");
+
+    assert.equal(await commitsReader(world).estimate!(world.site, entity("bitbucket", "repositories"), readOptions()), undefined);
+  });
+
+  function exportJob(jobId: number, overrides: Partial<ExportJobRecord> = {}): ExportJobRecord {
+    return {
+      id: jobId,
+      siteId: world.site.id,
+      jobId,
+      format: "csv",
+      status: "STARTED",
+      trigger: "api",
+      startTime: NOW,
+      completedTime: null,
+      cancelledTime: null,
+      nodeId: "node-1",
+      instanceId: "test",
+      pid: process.pid,
+      schemaVersion: 1,
+      exportFrom: Date.parse(LONG_AGO),
+      forced: false,
+      rootExportPath: join(world.dir, "export"),
+      optedOut: [],
+      warnings: [],
+      errors: [],
+      statistics: null,
+      progress: null,
+      files: null,
+      leaseExpiresAt: NOW + 60_000,
+      ...overrides,
+    };
+  }
+
+  function optedOut(repositoryId: number): ExportJobRecord["optedOut"][number] {
+    return { type: "REPOSITORY", identifier: String(repositoryId), key: "EST/second", displayName: "second", uri: "/projects/EST/repos/second" };
+  }
+
+  /** A source with the git reader's rows, whose estimate is `estimate` (the git one by default). */
+  function sourceWith(estimate?: EntityReader["estimate"], options: { rowsAfterEstimate?: boolean } = {}): Source {
+    const git = commitsReader(world);
+    let counted: Promise<unknown> = Promise.resolve();
+    const reader: EntityReader = {
+      estimate: (site, def, o) => {
+        const n = (estimate ?? git.estimate!.bind(git))(site, def, o);
+        counted = n.catch(() => undefined);
+        return n;
+      },
+      async *rows(site, def, o) {
+        if (options.rowsAfterEstimate) await counted;
+        yield* git.rows(site, def, o);
+      },
+    };
+    return { name: "git-test", appliesTo: async () => true, readiness: async () => [], readers: { commits: reader } };
+  }
+
+  it("the export's progress takes up the count when it arrives: the commits file's total, the export's total, an ETA", async () => {
+    const reports: ExportProgress[] = [];
+    const since = "2025-12-01T00:00:00Z";
+    const outcome = await runExport({
+      store: world.store,
+      site: world.site,
+      instanceUrl: world.site.baseUrl,
+      job: exportJob(1, { exportFrom: Date.parse(since), optedOut: [optedOut(second.id)] }),
+      settings: exportSettingsSchema.parse({ minimumUsableDiskSpaceAfterExport: 0 }),
+      // The rows wait for the count here, so that it surely arrives while the commits file is written.
+      sources: [sourceWith(undefined, { rowsAfterEstimate: true })],
+      zone: "UTC",
+      signal: new AbortController().signal,
+      batchSize: 16,
+      onProgress: (p) => reports.push(p),
+    });
+    const file = outcome.files.find((f) => f.entity === "commits")!;
+    const expected = await collect(
+      commitsReader(world).rows(world.site, commitsDef, readOptions({ since, excludeScopes: [String(second.id)] })),
+    );
+    assert.equal(file.rows, expected.length);
+    assert.ok(file.rows > 16 && rowsOf(expected, second.id).length === 0);
+    const commits = reports.filter((p) => p.entity === "commits");
+    assert.ok(commits.length > 2);
+    // The file's first report (0 rows) may come before the count; every one after the first rows has it.
+    for (const p of commits.filter((r) => r.rowsWritten > 0)) assert.equal(p.rowsEstimated, file.rows, "the commits file has its total");
+    const last = reports.at(-1)!;
+    assert.equal(last.totalRowsEstimated, outcome.statistics.writtenRows, "the export's total counts the commits");
+    const midway = commits.find((p) => p.rowsWritten > 0 && p.rowsWritten < file.rows && p.rowsPerSecond > 0);
+    // Without the count the total would be that of the store's files, already written: an ETA of 0.
+    assert.ok(midway && midway.etaSeconds !== null && midway.etaSeconds >= 1, JSON.stringify(midway));
+  });
+
+  it("the export goes on when the count fails, throws or never ends", async () => {
+    const never = new Promise<number | undefined>(() => undefined);
+    const estimates: EntityReader["estimate"][] = [
+      () => Promise.reject(new Error("count failed")),
+      () => {
+        throw new Error("count threw");
+      },
+      () => never,
+      async () => undefined,
+    ];
+    for (const [i, estimate] of estimates.entries()) {
+      const reports: ExportProgress[] = [];
+      const outcome = await runExport({
+        store: world.store,
+        site: world.site,
+        instanceUrl: world.site.baseUrl,
+        job: exportJob(10 + i),
+        settings: exportSettingsSchema.parse({ minimumUsableDiskSpaceAfterExport: 0 }),
+        sources: [sourceWith(estimate)],
+        zone: "UTC",
+        signal: new AbortController().signal,
+        onProgress: (p) => reports.push(p),
+      });
+      const file = outcome.files.find((f) => f.entity === "commits")!;
+      assert.equal(file.rows, (await collect(commitsReader(world).rows(world.site, commitsDef, readOptions()))).length, String(i));
+      assert.ok(reports.filter((p) => p.entity === "commits").every((p) => p.rowsEstimated === 0), "no total: unknown");
+    }
+  });
+});
+
+describe("git source: progress of an export job with git data", () => {
+  let t: TestApp;
+  let dir: string;
+  before(async () => {
+    // 400 rows a second: the commits file takes ~1.5 s, long enough to watch it being written.
+    t = await startTestApp({ seed_demo: false, config: { export: { exportRowsPerSecond: 400, minimumUsableDiskSpaceAfterExport: 0 } } });
+    dir = join(t.home, "repositories");
+  });
+  after(async () => t?.close());
+
+  it("GET /export, the job's progress and the CLI line show the commits total and an ETA", async () => {
+    const created = await t.app.inject({
+      method: "POST",
+      url: "/rest/admin/v1/sites",
+      headers: { ...t.auth, "content-type": "application/json", "x-atlassian-token": "no-check" },
+      payload: JSON.stringify({ product: "bitbucket", contextPath: "/bitbucket" }),
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const site = (await t.ctx.store.sites.byKey("bitbucket"))!;
+    for (const [i, commits] of [400, 200].entries()) {
+      const path = join(dir, `r${i}.git`);
+      await createRepository(path, { seed: 70 + i, commits, branches: 2, now: NOW });
+      await addRepository(t.ctx.store, site, { projectKey: "JOB", name: `r${i}`, path });
+    }
+    const total = (await revList(join(dir, "r0.git"))).length + (await revList(join(dir, "r1.git"))).length;
+
+    const url = "/bitbucket/rest/datapipeline/latest/export";
+    const started = await t.app.inject({ method: "POST", url, headers: { ...t.auth, "x-atlassian-token": "no-check" } });
+    assert.equal(started.statusCode, 202, started.body);
+    const jobId = started.json<{ jobId: number }>().jobId;
+    const record = (await t.ctx.exports.get(site, jobId))!;
+
+    let seen: { rest: ExportProgress; line: string; total: number | null; eta: number | null } | undefined;
+    const deadline = Date.now() + 20_000;
+    while (!seen && Date.now() < deadline) {
+      const job = (await t.app.inject({ method: "GET", url, headers: t.auth })).json<{ status: string; progress: ExportProgress | null }>();
+      const p = job.progress;
+      const live = t.ctx.runner.liveProgress(record.id);
+      if (p?.entity === "commits" && p.rowsEstimated > 0 && p.rowsWritten > 0 && p.rowsWritten < total / 2 && live?.label === "commits") {
+        seen = { rest: p, line: progressLine(live), total: live.total, eta: live.etaSeconds };
+      }
+      if (job.status !== "STARTED") break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(seen, "the commits file was seen being written, with a total");
+    assert.equal(seen.rest.rowsEstimated, total);
+    assert.ok(seen.rest.totalRowsEstimated >= total);
+    assert.ok(seen.total !== null && seen.total >= total, "the job's progress has the total");
+    assert.ok(seen.eta !== null && seen.eta > 0, "and an ETA");
+    assert.match(seen.line, /^commits [\d,]+\/[\d,]+ rows \| [\d.,]+ rows\/s \| ETA (\d+s|\d+m\d\ds)$/);
+
+    const done = await waitForJob(t, "bitbucket", jobId);
+    assert.equal(done.status, "COMPLETED");
+    const files = (await t.ctx.exports.get(site, jobId))!.files!;
+    assert.equal(files.find((f) => f.entity === "commits")!.rows, total);
+  });
+});
+
+describe("git source: the estimate where committer dates go back", () => {
+  let world: GitWorld;
+  before(async () => (world = await gitWorld()));
+  after(async () => world.close());
+
+  it("counts with --max-age without a commit-graph (close), exactly what --since-as-filter keeps with one", async () => {
+    // 250 and 240 days ago ← `dated back` 400 days ago ← 1 day ago, one branch: with fromDate 300 days
+    // ago, `rows` keeps all but `dated back`; a walk that stops at `dated back` sees only the last one.
+    const path = join(world.dir, "skewed.git");
+    assert.equal((await run("git", ["init", "-q", "--bare", path])).code, 0);
+    const at = (daysAgo: number) => ident(DEFAULT_AUTHORS[0]!, Math.floor(NOW / 1000) - daysAgo * 86_400, "+0000");
+    const commit = (mark: number, daysAgo: number) =>
+      `commit refs/heads/main\nmark :${mark}\nauthor ${at(daysAgo)}\ncommitter ${at(daysAgo)}\n${data(`commit ${mark}\n`)}` +
+      `${mark > 1 ? `from :${mark - 1}\n` : ""}M 100644 inline f${mark}.txt\n${data(`${mark}\n`)}\n`;
+    await fastImport(path, [commit(1, 250), commit(2, 240), commit(3, 400), commit(4, 1)]);
+    const [latest, datedBack] = (await git(path, "rev-list", "-2", "refs/heads/main")).trim().split("\n");
+    await addRepository(world.store, world.site, { projectKey: "EST", name: "skewed", path });
+
+    const since = new Date(NOW - 300 * 86_400_000).toISOString().replace(".000Z", "Z");
+    const rows = await collect(commitsReader(world).rows(world.site, commitsDef, readOptions({ since })));
+    assert.ok(rows.some((r) => r[0] === latest) && !rows.some((r) => r[0] === datedBack));
+    assert.deepEqual(rows.map((r) => r[0]).sort(), await revList(path, `--since-as-filter=@${Date.parse(since) / 1000} +0000`));
+    assert.equal(rows.length, 3);
+    assert.equal(await commitsReader(world).estimate!(world.site, commitsDef, readOptions({ since })), 1);
+    await git(path, "commit-graph", "write", "--reachable");
+    assert.equal(await commitsReader(world).estimate!(world.site, commitsDef, readOptions({ since })), rows.length);
+    // Every commit (no fromDate to apply): exact either way.
+    const all = await collect(commitsReader(world).rows(world.site, commitsDef, readOptions({ since: "1970-01-01T00:00:00Z" })));
+    assert.equal(await commitsReader(world).estimate!(world.site, commitsDef, readOptions({ since: "1970-01-01T00:00:00Z" })), all.length);
   });
 });

@@ -95,14 +95,32 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
   const splits = new Map<string, { name: string; count: number; done: JobFile[]; joined?: boolean }>();
   const cancelLanes = () => lanes.forEach((l) => l.cancel());
   signal.addEventListener("abort", cancelLanes);
+  // Counts of the source readers still running: stopped with the export, however it ends.
+  const counting = new AbortController();
+  const stopCounting = () => counting.abort();
+  signal.addEventListener("abort", stopCounting);
   try {
     const planned: (PlannedFile & { reader: EntityReader | undefined })[] = [];
+    // A source reader counts its rows on the side (git walks every commit: seconds on a big history),
+    // so the export does not wait for it: its file starts with an estimate of 0, and the count is added
+    // to the progress (`rowsEstimated`, `totalRowsEstimated`, the ETA) when it arrives. Whatever
+    // happens to a count, the export goes on.
+    const lateEstimates: { file: PlannedFile; count: Promise<number | undefined> }[] = [];
     for (const def of defs) {
       const query = exportQuery(def, { since, excludeScopes });
       const reader = readers.get(def.name);
-      const estimate = reader ? ((await reader.estimate?.(site, def, readOptions)) ?? 0) : await snapshot.count(query);
       const name = exportFileName(def.name, job.jobId, job.schemaVersion, job.startTime, run.zone, extension);
-      planned.push({ def, estimate, reader, file: { product: def.product, entity: def.name, name, query } });
+      const file: PlannedFile & { reader: EntityReader | undefined } = {
+        def,
+        estimate: reader ? 0 : await snapshot.count(query),
+        reader,
+        file: { product: def.product, entity: def.name, name, query },
+      };
+      planned.push(file);
+      if (reader?.estimate) {
+        const count = (async () => reader.estimate!(site, def, { ...readOptions, signal: counting.signal }))().catch(() => undefined);
+        lateEstimates.push({ file, count });
+      }
     }
     const totalEstimate = planned.reduce((n, p) => n + p.estimate, 0);
     const useLanes = parallel && totalEstimate >= settings.parallelExportMinRows;
@@ -146,7 +164,9 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     const started = Date.now();
     // Rows written per file or file part (`laneFileKey`).
     const written = new Map<string, number>();
+    let latest: [key: string, entityName: string, rows: number] | undefined;
     const report = (key: string, entityName: string, rows: number) => {
+      latest = [key, entityName, rows];
       written.set(key, rows);
       const p = planned.find((x) => x.def.name === entityName)!;
       progress.file = p.file.name;
@@ -160,6 +180,16 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
       progress.etaSeconds = progress.rowsPerSecond > 0 ? Math.ceil(left / progress.rowsPerSecond) : null;
       run.onProgress({ ...progress });
     };
+    for (const { file, count } of lateEstimates) {
+      void count
+        .then((n) => {
+          if (counting.signal.aborted || n === undefined || !Number.isSafeInteger(n) || n < 0) return;
+          file.estimate = n;
+          progress.totalRowsEstimated += n;
+          if (latest) report(...latest); // the new totals at once, not at the next batch
+        })
+        .catch(() => undefined);
+    }
     const files: JobFile[] = [];
     const fileDone = (file: JobFile) => {
       files.push(file);
@@ -249,6 +279,8 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     return { directory, files, statistics, warnings };
   } finally {
     signal.removeEventListener("abort", cancelLanes);
+    signal.removeEventListener("abort", stopCounting);
+    stopCounting();
     cancelLanes();
     await Promise.allSettled(lanes.map((l) => l.done));
     // Parts of a file that was never joined (failure, cancel) go with the export.

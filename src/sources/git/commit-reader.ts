@@ -6,12 +6,21 @@
  * Rows come in repository id order. Up to `parallel` git processes run at once: the repository being
  * read and the next ones, prefetched into bounded buffers. Aborting the export or leaving the loop
  * early kills every git process of the read.
+ *
+ * `estimate` counts the same rows without reading them: `git rev-list --all --count` over the same
+ * repositories and refs, plus the store's count. Walking a history costs git nearly as much as `git log`
+ * itself (it inflates every commit), unless the repository has a commit-graph or a bitmap index (what
+ * `git gc` leaves): so the engine does not wait for the count (see runExport), git counts at the lowest
+ * CPU priority, and it walks only what it must (see `countOptions`).
  */
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
 import { storedColumns, type EntityDef } from "../../core/entities/registry.js";
 import { exportQuery } from "../../core/query.js";
 import type { EntityReader, ReadOptions } from "../port.js";
 import type { Site, Store } from "../../store/port.js";
 import { CommitStream, isGitReadError, LOG_FORMAT } from "./commit-stream.js";
+import { runGit } from "./git-process.js";
 import { listRepositories } from "./registry.js";
 import { describeRepository, repositoryPath, type Repository } from "./repository.js";
 import { StoreCommits } from "./store-commits.js";
@@ -39,6 +48,8 @@ export interface CommitReaderDeps {
   sinceAsFilter: () => Promise<boolean>;
   /** Repositories the last readiness check of the site found unreadable: skipped, with a warning. */
   unreadable: (siteId: number) => ReadonlyMap<number, string>;
+  /** Time limit of the commit count of one repository (`estimate`), in ms; beyond it the estimate is unknown. */
+  estimateTimeoutMs: number;
 }
 
 export interface CommitReadSettings {
@@ -65,6 +76,16 @@ export function commitReadSettings(settings: Readonly<Record<string, unknown>>):
 
 type Warning = { key: string; message: string };
 
+interface Selection {
+  gitRepos: Repository[];
+  skippedRepos: Warning[];
+  storeExcluded: string[];
+  /** fromDate in unix seconds for `--since-as-filter`; undefined: filtered in code only. */
+  gitSince: number | undefined;
+  /** fromDate in ms; -Infinity when there is none. */
+  sinceMs: number;
+}
+
 /**
  * One reader per export (the git Source hands out a new one each time its `readers` are asked for),
  * so that `warnings()` are those of that export's read only.
@@ -79,24 +100,70 @@ export class GitCommitReader implements EntityReader {
     return [...this.lastWarnings];
   }
 
-  async *rows(site: Site, def: EntityDef, options: ReadOptions): AsyncGenerator<unknown[][]> {
-    const names = storedColumns(def).map((c) => c.name);
-    if (names.join() !== COMMIT_COLUMNS.join()) {
-      throw new Error(`The git reader reads bitbucket commits, not ${def.product}.${def.name}`);
+  /**
+   * The number of rows `rows` yields with these options, or close to it: the commits of each git
+   * repository it reads, counted by git (`rev-list --all --count` as `countOptions` says, at most
+   * `parallel` at a time, each within `estimateTimeoutMs`), plus the store's commit rows it merges in.
+   * Undefined (unknown) when a count fails, takes too long or is aborted: never an error, and no git
+   * process outlives it.
+   */
+  async estimate(site: Site, def: EntityDef, options: ReadOptions): Promise<number | undefined> {
+    if (options.signal.aborted) return undefined;
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    options.signal.addEventListener("abort", abort);
+    try {
+      checkColumns(def);
+      const { gitRepos, storeExcluded, gitSince, sinceMs } = await this.select(site, options, commitReadSettings(options.settings));
+      let next = 0;
+      let commits = 0;
+      let known = true;
+      const worker = async () => {
+        while (known && next < gitRepos.length) {
+          const repo = gitRepos[next++]!;
+          const count = await countOptions(repo, gitSince, sinceMs);
+          const result = await runGit(walkArgs(repo, "rev-list", count.options, count.gitSince), {
+            timeoutMs: this.deps.estimateTimeoutMs,
+            signal: stop.signal,
+            stallMs: this.deps.stallMs,
+            maxOutput: 256,
+            // Progress must not slow the export down: the count gets the CPU nothing else wants.
+            nice: 19,
+          }).catch(() => undefined);
+          const n = result?.code === 0 ? Number(result.stdout.trim()) : Number.NaN;
+          if (Number.isSafeInteger(n) && n >= 0) {
+            commits += n;
+          } else {
+            known = false;
+            stop.abort(); // the others are of no use now
+          }
+        }
+      };
+      const workers = Array.from({ length: Math.min(Math.max(1, this.deps.parallel), gitRepos.length) }, worker);
+      const stored = this.deps.store.data.count(site.id, exportQuery(def, { since: options.since, excludeScopes: storeExcluded }));
+      const [fromStore] = await Promise.all([stored, ...workers]);
+      return known && !options.signal.aborted ? commits + fromStore : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      options.signal.removeEventListener("abort", abort);
+      stop.abort();
     }
-    const settings = commitReadSettings(options.settings);
-    const warnings: Warning[] = [];
-    this.lastWarnings = warnings;
-    const sinceMs = Date.parse(options.since);
-    const batchSize = Math.max(1, options.batchSize);
-    const { signal } = options;
-    signal.throwIfAborted();
+  }
 
+  /**
+   * What a read covers: the git repositories it walks (opt-outs, personal forks unless
+   * exportPersonalForkCommits and unreadable repositories left out), the warnings of those skipped,
+   * the scopes left out of the store's rows (every git-backed repository: git's commits replace the
+   * store's), and fromDate for git.
+   */
+  private async select(site: Site, options: ReadOptions, settings: CommitReadSettings): Promise<Selection> {
     const repos = await listRepositories(this.deps.store, site);
     const personalFork = (r: Repository) => r.fork && r.projectType === "PERSONAL" && !settings.exportPersonalForkCommits;
     const excluded = new Set(options.excludeScopes);
     const unreadable = this.deps.unreadable(site.id);
     const gitRepos: Repository[] = [];
+    const skippedRepos: Warning[] = [];
     for (const repo of repos) {
       if (personalFork(repo)) excluded.add(String(repo.id));
       if (!repo.path) continue;
@@ -105,22 +172,34 @@ export class GitCommitReader implements EntityReader {
       if (!wanted) continue;
       const reason = unreadable.get(repo.id);
       if (reason === undefined) gitRepos.push(repo);
-      else warnings.push(skipped(repo, reason));
+      else skippedRepos.push(skipped(repo, reason));
     }
-
-    // git reads `@<seconds> +0000` as a raw timestamp (a bare `@<seconds>` goes through approxidate,
-    // which misreads small numbers); it has no form for instants before 1970: filtered in code only.
+    const sinceMs = Date.parse(options.since);
+    // git has no form for instants before 1970: those are filtered in code only.
     const gitSince =
       Number.isFinite(sinceMs) && sinceMs >= 0 && (await this.deps.sinceAsFilter()) ? Math.floor(sinceMs / 1000) : undefined;
+    return { gitRepos, skippedRepos, storeExcluded: [...excluded], gitSince, sinceMs: Number.isFinite(sinceMs) ? sinceMs : -Infinity };
+  }
+
+  async *rows(site: Site, def: EntityDef, options: ReadOptions): AsyncGenerator<unknown[][]> {
+    const names = storedColumns(def).map((c) => c.name);
+    checkColumns(def);
+    const settings = commitReadSettings(options.settings);
+    const warnings: Warning[] = [];
+    this.lastWarnings = warnings;
+    const batchSize = Math.max(1, options.batchSize);
+    const { signal } = options;
+    signal.throwIfAborted();
+
+    const { gitRepos, skippedRepos, storeExcluded, gitSince, sinceMs } = await this.select(site, options, settings);
+    warnings.push(...skippedRepos);
     const highWater = Math.max(2 * batchSize, 2048);
     const open = (repo: Repository) => {
-      const args = ["-C", repo.path!, "--no-replace-objects", "-c", "log.showSignature=false", "log", "--all"];
-      args.push("--no-mailmap", "--no-color", "--encoding=UTF-8", "-z", LOG_FORMAT);
-      if (gitSince !== undefined) args.push(`--since-as-filter=@${gitSince} +0000`);
+      const args = walkArgs(repo, "log", ["--no-mailmap", "--no-color", "--encoding=UTF-8", "-z", LOG_FORMAT], gitSince);
       const stream = new CommitStream({
         describe: describeRepository(repo),
         args,
-        toRow: commitRow(repo, Number.isFinite(sinceMs) ? sinceMs : -Infinity),
+        toRow: commitRow(repo, sinceMs),
         highWater,
         pollingTimeoutMs: settings.pollingTimeoutMs,
         executionTimeoutMs: settings.executionTimeoutMs,
@@ -136,7 +215,7 @@ export class GitCommitReader implements EntityReader {
     signal.addEventListener("abort", stopAll);
     const snapshot = await this.deps.store.data.snapshot(site.id);
     const storeRows = new StoreCommits(
-      snapshot.rows(exportQuery(def, { since: options.since, excludeScopes: [...excluded] }), batchSize)[Symbol.asyncIterator](),
+      snapshot.rows(exportQuery(def, { since: options.since, excludeScopes: storeExcluded }), batchSize)[Symbol.asyncIterator](),
       names.indexOf("repository_id"),
     );
     try {
@@ -175,6 +254,58 @@ export class GitCommitReader implements EntityReader {
       await snapshot.close();
     }
   }
+}
+
+function checkColumns(def: EntityDef): void {
+  const names = storedColumns(def).map((c) => c.name);
+  if (names.join() !== COMMIT_COLUMNS.join()) {
+    throw new Error(`The git reader reads bitbucket commits, not ${def.product}.${def.name}`);
+  }
+}
+
+/**
+ * `git <command> --all …` on a repository, as the reader walks it: every ref, replace refs ignored,
+ * commits committed since `gitSince` (unix seconds) when given. `rows` and `estimate` both walk
+ * with this, so that they select the same commits.
+ */
+function walkArgs(repo: Repository, command: "log" | "rev-list", options: readonly string[], gitSince: number | undefined): string[] {
+  const args = ["-C", repo.path!, "--no-replace-objects", "-c", "log.showSignature=false", command, "--all", ...options];
+  // git reads `@<seconds> +0000` as a raw timestamp (a bare `@<seconds>` goes through approxidate,
+  // which misreads small numbers).
+  if (gitSince !== undefined) args.push(`--since-as-filter=@${gitSince} +0000`);
+  return args;
+}
+
+/**
+ * How `estimate` counts the commits of a repository that `rows` reads with `walkArgs(repo, "log", …,
+ * gitSince)`, keeping fromDate `sinceMs`:
+ * - every commit (fromDate at or before 1970): `--use-bitmap-index`, at once with a bitmap index (git
+ *   walks as usual without one; a bitmap would ignore a date filter, hence only here);
+ * - with a commit-graph: the same `--since-as-filter` as `rows`, exact, and cheap (the graph has the dates);
+ * - otherwise `--max-age`: the walk stops at the first commit of each line of history committed before
+ *   fromDate instead of walking the whole history (which `--since-as-filter` does). Exact while committer
+ *   dates go forward along the history; a commit dated earlier than its parents hides those parents
+ *   from the count: a close estimate, at the cost of the commits exported rather than of all of them.
+ *   Also where git has no `--since-as-filter` (older than 2.39: `rows` then filters in code).
+ */
+async function countOptions(
+  repo: Repository,
+  gitSince: number | undefined,
+  sinceMs: number,
+): Promise<{ options: string[]; gitSince: number | undefined }> {
+  if (sinceMs <= 0) return { options: ["--count", "--use-bitmap-index"], gitSince: undefined };
+  if (gitSince !== undefined && (await hasCommitGraph(repo.path!))) return { options: ["--count"], gitSince };
+  return { options: ["--count", `--max-age=${Math.floor(sinceMs / 1000)}`], gitSince: undefined };
+}
+
+/** Does the repository at `path` (bare, or a working tree with `.git`) have a commit-graph? */
+async function hasCommitGraph(path: string): Promise<boolean> {
+  for (const gitDir of [path, join(path, ".git")]) {
+    for (const file of ["objects/info/commit-graph", "objects/info/commit-graphs/commit-graph-chain"]) {
+      if (await stat(join(gitDir, file)).then((s) => s.isFile(), () => false)) return true;
+    }
+  }
+  return false;
 }
 
 function skipped(repo: Repository, reason: string): Warning {

@@ -3,10 +3,12 @@
  * timeout, a consumer that stops early) also stops whatever it started, wrappers included.
  *
  * Test hook: `stallMs` (from `SLUICE_TEST_GIT_STALL_MS`, read by config.ts) makes every streaming git
- * command start through `sh -c 'sleep …; exec git …'`, a real process that stays silent for that long.
- * Tests use it to trigger the git timeouts; never set it in production.
+ * command (and the commit count of an estimate) start through `sh -c 'sleep …; exec git …'`, a real
+ * process that stays silent for that long. Tests use it to trigger the git timeouts; never set it in
+ * production.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { setPriority } from "node:os";
 import { childEnvironment } from "../../config.js";
 
 export const STALL_ENV = "SLUICE_TEST_GIT_STALL_MS";
@@ -14,6 +16,8 @@ export const STALL_ENV = "SLUICE_TEST_GIT_STALL_MS";
 export interface GitProcessOptions {
   /** Milliseconds a streaming git command waits (silently) before git runs: the stall test hook. */
   stallMs?: number;
+  /** Pipe stdin (default: ignored). */
+  stdin?: boolean;
 }
 
 const GIT_ENV = {
@@ -29,16 +33,17 @@ const GIT_ENV = {
 /** Starts `git <args>` with piped stdio in a new process group (through the stall wrapper if set). */
 export function spawnGit(args: readonly string[], options: GitProcessOptions = {}): ChildProcess {
   const env = childEnvironment(GIT_ENV);
+  const stdio = [options.stdin ? "pipe" : "ignore", "pipe", "pipe"] as const;
   const stall = options.stallMs ?? 0;
   if (stall > 0) {
     const seconds = (stall / 1000).toFixed(3);
     return spawn("sh", ["-c", 'sleep "$1"; shift; exec git "$@"', "sluice-git-stall", seconds, ...args], {
       env,
       detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [...stdio],
     });
   }
-  return spawn("git", args, { env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  return spawn("git", args, { env, detached: true, stdio: [...stdio] });
 }
 
 /** Kills the process group of a git child (SIGKILL: git readers hold no state worth saving). */
@@ -61,21 +66,36 @@ export interface GitResult {
   stderr: string;
 }
 
+export interface RunGitOptions extends Omit<GitProcessOptions, "stdin"> {
+  timeoutMs?: number;
+  maxOutput?: number;
+  input?: string;
+  /** Kills the command when aborted (the result then has code null). */
+  signal?: AbortSignal;
+  /** Nice value of the command (19: only what CPU nothing else wants); default: this process's. */
+  nice?: number;
+}
+
 /**
  * Runs a short git command to completion, keeping at most `maxOutput` characters of each stream.
- * Killed after `timeoutMs` (the result then has code null).
+ * Killed after `timeoutMs` or when `signal` aborts (the result then has code null; an aborted signal
+ * starts nothing).
  */
-export function runGit(
-  args: readonly string[],
-  options: { timeoutMs?: number; maxOutput?: number; input?: string } = {},
-): Promise<GitResult> {
+export function runGit(args: readonly string[], options: RunGitOptions = {}): Promise<GitResult> {
   const max = options.maxOutput ?? 1 << 20;
+  const { signal } = options;
+  if (signal?.aborted) return Promise.resolve({ code: null, stdout: "", stderr: "aborted" });
   return new Promise((resolve, reject) => {
-    const child = spawn("git", args, {
-      env: childEnvironment(GIT_ENV),
-      detached: true,
-      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-    });
+    const child = spawnGit(args, { stallMs: options.stallMs ?? 0, stdin: options.input !== undefined });
+    if (options.nice !== undefined && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, options.nice);
+      } catch {
+        // not allowed here: it runs at the default priority
+      }
+    }
+    const abort = () => killGit(child);
+    signal?.addEventListener("abort", abort);
     let stdout = "";
     let stderr = "";
     child.stdout!.setEncoding("utf8").on("data", (s: string) => {
@@ -89,12 +109,16 @@ export function runGit(
       child.stdin!.end(options.input);
     }
     const timer = setTimeout(() => killGit(child), options.timeoutMs ?? 60_000);
-    child.on("error", (error) => {
+    const settle = () => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", abort);
+    };
+    child.on("error", (error) => {
+      settle();
       reject(error);
     });
     child.on("close", (code) => {
-      clearTimeout(timer);
+      settle();
       resolve({ code, stdout, stderr });
     });
   });

@@ -22,6 +22,8 @@ export interface GitSourceOptions {
   stallMs?: number;
   /** Time limit of each readiness git command, in ms (default 60 s). */
   checkTimeoutMs?: number;
+  /** Time limit of the commit count of one repository for the progress estimate, in ms (default 30 s). */
+  estimateTimeoutMs?: number;
 }
 
 export function gitSource(store: Store, options: GitSourceOptions = {}): Source {
@@ -34,6 +36,7 @@ export function gitSource(store: Store, options: GitSourceOptions = {}): Source 
     parallel,
     sinceAsFilter: () => (sinceAsFilter ??= gitAtLeast(2, 39)),
     unreadable: (siteId) => unreadable.get(siteId) ?? new Map(),
+    estimateTimeoutMs: options.estimateTimeoutMs ?? 30_000,
   };
 
   return {
