@@ -1,7 +1,8 @@
 /**
  * Background work yields to people: a thread that yields runs ten nice steps below the others (the
  * main thread, which answers the API, keeps its priority); an export's worker lanes yield by default
- * (`jobs.background: yield`) and not when the config says `flat-out`; a bad value is a config error.
+ * (`jobs.background: yield`) and not when the config says `flat-out`, and so does the git an export runs;
+ * a bad value is a config error.
  * The latency it buys is measured by bench/export-impact.ts, not here.
  */
 import assert from "node:assert/strict";
@@ -11,6 +12,7 @@ import { after, describe, it } from "node:test";
 import { Worker } from "node:worker_threads";
 import { loadConfig } from "../src/config.js";
 import { isSluiceError } from "../src/core/errors.js";
+import { spawnGit } from "../src/sources/git/git-process.js";
 import { startTestApp, waitForJob, type TestApp } from "./support/app.js";
 
 const linux = process.platform === "linux";
@@ -92,6 +94,18 @@ describe("background work yields to people", { skip: !linux && "thread prioritie
       });
     });
   }
+
+  it("git run for an export yields too; a git for the CLI or a check does not", async () => {
+    const base = getPriority();
+    for (const yieldCpu of [true, false]) {
+      // `git cat-file --batch` waits for its input: its priority can be read while it runs.
+      const child = spawnGit(["cat-file", "--batch"], { stdin: true, yieldCpu });
+      const nice = getPriority(child.pid);
+      child.stdin!.end();
+      await new Promise((r) => child.once("close", r));
+      assert.equal(nice, yieldCpu ? Math.min(19, base + 10) : base, `yieldCpu ${yieldCpu}`);
+    }
+  });
 
   it("jobs.background accepts yield or flat-out only", () => {
     assert.equal(loadConfig({ env: {}, overrides: { home: "/tmp/x" } }).jobs.background, "yield");

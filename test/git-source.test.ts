@@ -620,6 +620,7 @@ describe("git source: the estimate of the commits file", () => {
       sinceAsFilter: async () => false,
       unreadable: () => new Map(),
       estimateTimeoutMs: 30_000,
+      yieldCpu: true,
     });
     const log = (await git(second.path, "log", "--all", "--format=%ct")).trim().split("\n").map(Number).sort((a, b) => a - b);
     const since = new Date(log[Math.floor(log.length / 2)]! * 1000).toISOString().replace(".000Z", "Z");

@@ -41,8 +41,8 @@ export async function openStore(config: Config): Promise<Store> {
 }
 
 /** Sources that concern sites: each adds readiness checks and may read entities itself. */
-export function createSources(store: Store): Source[] {
-  return [gitSource(store), connectorSource(store)];
+export function createSources(store: Store, config?: Config): Source[] {
+  return [gitSource(store, { yieldCpu: config?.jobs.background !== "flat-out" }), connectorSource(store)];
 }
 
 /** The job runner of this node, with every kind registered. */
@@ -60,7 +60,7 @@ export function createRunner(config: Config, store: Store, sources: readonly Sou
 export async function createContext(config: Config, options: { logger?: Logger } = {}): Promise<AppContext> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = await openStore(config);
-  const sources = createSources(store);
+  const sources = createSources(store, config);
   const runner = createRunner(config, store, sources, logger);
   const exports = new ExportService({ config, store, sources, logger, runner });
   const syncs = new SyncService({ store, runner });

@@ -50,6 +50,8 @@ export interface CommitReaderDeps {
   unreadable: (siteId: number) => ReadonlyMap<number, string>;
   /** Time limit of the commit count of one repository (`estimate`), in ms; beyond it the estimate is unknown. */
   estimateTimeoutMs: number;
+  /** `git log` runs at a lower CPU priority than the API's threads (`jobs.background: yield`). */
+  yieldCpu: boolean;
 }
 
 export interface CommitReadSettings {
@@ -204,6 +206,7 @@ export class GitCommitReader implements EntityReader {
         pollingTimeoutMs: settings.pollingTimeoutMs,
         executionTimeoutMs: settings.executionTimeoutMs,
         stallMs: this.deps.stallMs,
+        yieldCpu: this.deps.yieldCpu,
       });
       stream.start();
       return stream;

@@ -27,6 +27,8 @@ export interface CommitStreamOptions {
   pollingTimeoutMs: number;
   executionTimeoutMs: number;
   stallMs: number;
+  /** git runs at a lower CPU priority (`jobs.background: yield`). */
+  yieldCpu?: boolean;
 }
 
 /** git itself failed (corrupt repository, missing path): skippable under forceExport. */
@@ -67,7 +69,7 @@ export class CommitStream {
 
   start(): void {
     const { options } = this;
-    const child = spawnGit(options.args, { stallMs: options.stallMs });
+    const child = spawnGit(options.args, { stallMs: options.stallMs, yieldCpu: options.yieldCpu });
     this.child = child;
     this.timers.polling = setTimeout(
       () =>

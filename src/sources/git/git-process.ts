@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { setPriority } from "node:os";
 import { childEnvironment } from "../../config.js";
+import { yieldProcess } from "../../jobs/background.js";
 
 export const STALL_ENV = "SLUICE_TEST_GIT_STALL_MS";
 
@@ -18,6 +19,23 @@ export interface GitProcessOptions {
   stallMs?: number;
   /** Pipe stdin (default: ignored). */
   stdin?: boolean;
+  /** Nice value of the command (19: only the CPU nothing else wants); default: `yieldCpu`'s, or this process's. */
+  nice?: number;
+  /** Run ten nice steps below this process (background work yields to people, `jobs.background`). */
+  yieldCpu?: boolean;
+}
+
+/** Sets the CPU priority of a git child as asked; where that is not allowed, it runs at the default. */
+function prioritise(child: ChildProcess, options: GitProcessOptions): ChildProcess {
+  if (child.pid === undefined) return child;
+  if (options.nice !== undefined) {
+    try {
+      setPriority(child.pid, options.nice);
+    } catch {
+      // not allowed here
+    }
+  } else if (options.yieldCpu) yieldProcess(child.pid);
+  return child;
 }
 
 const GIT_ENV = {
@@ -37,13 +55,14 @@ export function spawnGit(args: readonly string[], options: GitProcessOptions = {
   const stall = options.stallMs ?? 0;
   if (stall > 0) {
     const seconds = (stall / 1000).toFixed(3);
-    return spawn("sh", ["-c", 'sleep "$1"; shift; exec git "$@"', "sluice-git-stall", seconds, ...args], {
+    const wrapped = spawn("sh", ["-c", 'sleep "$1"; shift; exec git "$@"', "sluice-git-stall", seconds, ...args], {
       env,
       detached: true,
       stdio: [...stdio],
     });
+    return prioritise(wrapped, options);
   }
-  return spawn("git", args, { env, detached: true, stdio: [...stdio] });
+  return prioritise(spawn("git", args, { env, detached: true, stdio: [...stdio] }), options);
 }
 
 /** Kills the process group of a git child (SIGKILL: git readers hold no state worth saving). */
@@ -72,8 +91,6 @@ export interface RunGitOptions extends Omit<GitProcessOptions, "stdin"> {
   input?: string;
   /** Kills the command when aborted (the result then has code null). */
   signal?: AbortSignal;
-  /** Nice value of the command (19: only what CPU nothing else wants); default: this process's. */
-  nice?: number;
 }
 
 /**
@@ -86,14 +103,12 @@ export function runGit(args: readonly string[], options: RunGitOptions = {}): Pr
   const { signal } = options;
   if (signal?.aborted) return Promise.resolve({ code: null, stdout: "", stderr: "aborted" });
   return new Promise((resolve, reject) => {
-    const child = spawnGit(args, { stallMs: options.stallMs ?? 0, stdin: options.input !== undefined });
-    if (options.nice !== undefined && child.pid !== undefined) {
-      try {
-        setPriority(child.pid, options.nice);
-      } catch {
-        // not allowed here: it runs at the default priority
-      }
-    }
+    const child = spawnGit(args, {
+      stallMs: options.stallMs ?? 0,
+      stdin: options.input !== undefined,
+      ...(options.nice !== undefined ? { nice: options.nice } : {}),
+      ...(options.yieldCpu ? { yieldCpu: true } : {}),
+    });
     const abort = () => killGit(child);
     signal?.addEventListener("abort", abort);
     let stdout = "";

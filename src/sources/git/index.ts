@@ -24,6 +24,8 @@ export interface GitSourceOptions {
   checkTimeoutMs?: number;
   /** Time limit of the commit count of one repository for the progress estimate, in ms (default 30 s). */
   estimateTimeoutMs?: number;
+  /** `git log` of an export runs at a lower CPU priority (default true; `jobs.background: flat-out` turns it off). */
+  yieldCpu?: boolean;
 }
 
 export function gitSource(store: Store, options: GitSourceOptions = {}): Source {
@@ -37,6 +39,7 @@ export function gitSource(store: Store, options: GitSourceOptions = {}): Source 
     sinceAsFilter: () => (sinceAsFilter ??= gitAtLeast(2, 39)),
     unreadable: (siteId) => unreadable.get(siteId) ?? new Map(),
     estimateTimeoutMs: options.estimateTimeoutMs ?? 30_000,
+    yieldCpu: options.yieldCpu ?? true,
   };
 
   return {
