@@ -5,6 +5,7 @@
  */
 import { createContext } from "../../src/app/context.js";
 import type { Config } from "../../src/config.js";
+import type { ExportFormat } from "../../src/core/export-job.js";
 import { createLogger } from "../../src/logger.js";
 import { createSite } from "../../src/sites/site-service.js";
 import { generateDemo } from "../../src/sources/demo/index.js";
@@ -35,18 +36,22 @@ export async function generateConfluence(config: Config, pages: number, comments
   return { counts, seconds };
 }
 
-/** Child mode: one export of `/wiki` from `exportFrom` 0; rows and bytes count `entities` only. */
-export async function exportAndReport(config: Config, entities: readonly string[]): Promise<void> {
+/**
+ * Child mode: one export of `/wiki` from `exportFrom` 0 in `format` (default CSV, as `?format=` gives it);
+ * rows and bytes count `entities` only, and `files` lists those files (name, rows, bytes, path).
+ */
+export async function exportAndReport(config: Config, entities: readonly string[], format: ExportFormat = "csv"): Promise<void> {
   const ctx = await createContext(config, { logger: createLogger("warn") });
   const site = (await ctx.store.sites.byKey("wiki"))!;
   const t0 = process.hrtime.bigint();
-  const result = await ctx.exports.start(site, { exportFrom: 0, forced: false, schemaVersion: 1, trigger: "cli" });
+  const result = await ctx.exports.start(site, { exportFrom: 0, forced: false, schemaVersion: 1, trigger: "cli", format });
   if (result.outcome !== "started") throw new Error(`export did not start: ${JSON.stringify(result.job.errors)}`);
   await ctx.exports.waitFor(site.id, result.job.jobId);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const job = (await ctx.exports.get(site, result.job.jobId))!;
   await ctx.close();
   const files = (job.files ?? []).filter((f) => entities.includes(f.entity));
+  const dir = join(job.rootExportPath, String(job.jobId));
   process.stdout.write(
     JSON.stringify({
       status: job.status,
@@ -56,7 +61,8 @@ export async function exportAndReport(config: Config, entities: readonly string[
       bytes: files.reduce((n, f) => n + f.bytes, 0),
       allRows: job.statistics?.writtenRows,
       maxRssMb: process.resourceUsage().maxRSS / 1024,
-      dir: join(job.rootExportPath, String(job.jobId)),
+      dir,
+      files: files.map((f) => ({ entity: f.entity, name: f.name, rows: f.rows, bytes: f.bytes, path: join(dir, f.name) })),
     }) + "\n",
   );
 }
