@@ -87,6 +87,7 @@ export class ParquetRecordWriter implements RecordWriter {
         this.count++;
         if (this.table.rows >= this.partRows || this.table.bytes >= this.partBytes) await this.cutPart();
       }
+      this.table.flush();
     });
   }
 
