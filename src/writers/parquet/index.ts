@@ -3,7 +3,7 @@
  * uses the default part size; `parquetWriterWith` takes another (tests cut many small parts).
  */
 import type { WriterFactory } from "../port.js";
-import { ParquetRecordWriter, type ParquetOptions } from "./parquet-writer.js";
+import type { ParquetOptions } from "./parquet-writer.js";
 
 export type { ParquetOptions };
 
@@ -12,7 +12,8 @@ export function parquetWriterWith(options: ParquetOptions = {}): WriterFactory {
     format: "parquet",
     extension: ".parquet",
     contentType: "application/vnd.apache.parquet",
-    open: (target, layout) => ParquetRecordWriter.open(target, layout, options),
+    // DuckDB is loaded with the first Parquet file, not with every process that might write one.
+    open: async (target, layout) => (await import("./parquet-writer.js")).ParquetRecordWriter.open(target, layout, options),
   };
 }
 

@@ -13,6 +13,7 @@ import { FileSink, type SunkFile } from "../file-sink.js";
 import type { RecordLayout, RecordWriter, WriterTarget, WrittenFile } from "../port.js";
 import { typedRow } from "../values.js";
 import { sheetBacklog } from "./backlog.js";
+import { EXCEL_MAX_ROWS } from "./limits.js";
 import { cellColumn, cutWarnings, type CellColumn, type CellValue } from "./cells.js";
 import { defaultTitle, sheetName } from "./sheet-name.js";
 
@@ -21,8 +22,6 @@ const BACKLOG_BYTES = 4 << 20;
 /** Rows between two looks at the backlog within a batch. */
 const SETTLE_ROWS = 1000;
 
-/** Rows of one Excel sheet, the header included. */
-export const EXCEL_MAX_ROWS = 1_048_576;
 
 export interface XlsxOptions {
   /** Rows per sheet, the header included (default: Excel's limit). */
