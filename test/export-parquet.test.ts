@@ -51,12 +51,18 @@ function csvField(column: Column, value: unknown, csv: CsvOptions): string {
   return columnFormatter(plain, csv, "")(storeShape(value));
 }
 
-for (const kind of STORE_KINDS) {
-  describe(`Parquet export (${kind})`, () => {
+const VARIANTS = [
+  ...STORE_KINDS.map((kind) => ({ kind, label: kind, lanes: {} })),
+  // Files written in a worker lane (off the thread that answers the API), as a big export is.
+  { kind: "sqlite" as const, label: "sqlite, worker lane", lanes: { exportThreads: 2, parallelExportMinRows: 0 } },
+];
+
+for (const { kind, label, lanes } of VARIANTS) {
+  describe(`Parquet export (${label})`, () => {
     let t: TestApp;
     let duck: DuckDBInstance;
     before(async () => {
-      t = await startTestApp({ store: kind, scale: 1, seed: 7, config: { export: { minimumUsableDiskSpaceAfterExport: 0, exportBuildStatuses: true } } });
+      t = await startTestApp({ store: kind, scale: 1, seed: 7, config: { export: { minimumUsableDiskSpaceAfterExport: 0, exportBuildStatuses: true, ...lanes } } });
       duck = await DuckDBInstance.create(":memory:");
     });
     after(async () => {

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
           def,
           directory: data.directory,
           name: f.name,
-          format: "csv",
+          format: data.format,
           schemaVersion: data.schemaVersion,
           csv: data.csv,
           instanceUrl: data.instanceUrl,

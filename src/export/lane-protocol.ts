@@ -3,7 +3,7 @@
  * data it starts with, and the messages it sends back.
  */
 import type { Product } from "../core/entities/registry.js";
-import type { JobFile } from "../core/export-job.js";
+import type { ExportFormat, JobFile } from "../core/export-job.js";
 import type { CsvOptions } from "../core/csv.js";
 import type { EntityQuery } from "../core/query.js";
 import type { SnapshotLocation } from "../store/port.js";
@@ -21,6 +21,7 @@ export interface LaneFile {
 export interface LaneData {
   location: SnapshotLocation;
   files: LaneFile[];
+  format: ExportFormat;
   directory: string;
   schemaVersion: number;
   csv: CsvOptions;

@@ -4,8 +4,9 @@
  * rows, is copied to `<dir>/.<name>.parts/p000001.parquet` (a folder of mode 0700) and emptied. On close
  * the parts are joined in order into `<name>.partial` (created owner-only at open, overwritten in
  * place), the parts folder is removed, the file hashed and renamed. A file of 0 rows is still a Parquet
- * file with the typed schema. Measured: 1,000,000 rows of ~2 KB in ~4 s at ~230 MB peak RSS (one
- * DuckDB table for everything went past 600 MB); 200,000 rows of ~1 KB in ~1.4 s, RSS +~125 MB.
+ * file with the typed schema. Parts of 4 MB of values keep a whole export of 1,000,000 pages of ~2 KB
+ * under 270 MB peak RSS (8 MB parts: ~300 MB and a file 4 % smaller; one DuckDB table for everything
+ * went past 600 MB): `bench/export-parquet.ts`, docs/benchmarks.md.
  */
 import { chmod, mkdir, open, rename, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
@@ -18,12 +19,12 @@ import { PartTable } from "./part-table.js";
 export interface ParquetOptions {
   /** Rows per part (default 100,000). */
   partRows?: number;
-  /** Estimated bytes of values per part (default 8 MB). */
+  /** Estimated bytes of values per part (default 4 MB). */
   partBytes?: number;
 }
 
 const PART_ROWS = 100_000;
-const PART_BYTES = 8 << 20;
+const PART_BYTES = 4 << 20;
 
 interface Paths {
   name: string;
