@@ -18,6 +18,8 @@ import { connectorSource } from "../sync/connector-source.js";
 import { syncKind } from "../sync/sync-kind.js";
 import { syncScheduleTarget } from "../sync/sync-schedule.js";
 import { SyncService } from "../sync/sync-service.js";
+import { SYNC_KIND } from "../sync/run-state.js";
+import { SiteCounts } from "../sites/site-counts.js";
 import { openPostgresStore } from "../store/postgres/index.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import type { Store } from "../store/port.js";
@@ -31,6 +33,8 @@ export interface AppContext {
   exports: ExportService;
   syncs: SyncService;
   access: AccessService;
+  /** Row counts per site for the console, kept a few seconds (`sites/site-counts.ts`). */
+  siteCounts: SiteCounts;
   scheduler: Scheduler;
   close(): Promise<void>;
 }
@@ -64,6 +68,11 @@ export async function createContext(config: Config, options: { logger?: Logger }
   const runner = createRunner(config, store, sources, logger);
   const exports = new ExportService({ config, store, sources, logger, runner });
   const syncs = new SyncService({ store, runner });
+  const siteCounts = new SiteCounts(store);
+  // A sync changes a site's rows: its counts are counted again at the next look.
+  runner.onJobEnd((job) => {
+    if (job.kind === SYNC_KIND && job.siteId !== null) siteCounts.forget(job.siteId);
+  });
   const scheduler = new Scheduler({
     store,
     runner,
@@ -80,6 +89,7 @@ export async function createContext(config: Config, options: { logger?: Logger }
     exports,
     syncs,
     access: new AccessService(store),
+    siteCounts,
     scheduler,
     async close() {
       scheduler.stop();

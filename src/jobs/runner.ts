@@ -71,6 +71,7 @@ export class JobRunner {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private dispatching: Promise<number> | undefined;
   private stopped = false;
+  private readonly endListeners: ((job: Job) => void)[] = [];
 
   constructor(private readonly deps: RunnerDeps) {
     this.now = deps.now ?? Date.now;
@@ -252,6 +253,11 @@ export class JobRunner {
     this.timers.push(this.every(this.deps.config.pollMs, () => this.dispatch(), "queue poll"));
   }
 
+  /** Calls `listener` with each job that ends on this node, however it ends (what it touched may have changed). */
+  onJobEnd(listener: (job: Job) => void): void {
+    this.endListeners.push(listener);
+  }
+
   /** Renews every local job's lease, writes fresh progress, and stops jobs cancelled or lost elsewhere. */
   async heartbeat(): Promise<void> {
     if (this.local.size === 0) return;
@@ -279,6 +285,13 @@ export class JobRunner {
     this.heartbeatTimer ??= this.every(1000, () => this.heartbeat(), "lease renewal");
     local.done = this.execute(local).finally(() => {
       this.local.delete(job.id);
+      for (const listener of this.endListeners) {
+        try {
+          listener(job);
+        } catch (error) {
+          this.deps.logger.warn({ err: error, jobId: job.id }, "a job-end listener failed");
+        }
+      }
       if (this.local.size === 0 && this.heartbeatTimer) {
         clearInterval(this.heartbeatTimer);
         this.heartbeatTimer = undefined;

@@ -1,6 +1,6 @@
 /** `/rest/admin/v1`: who am I, and the sites of the organisation (sysadmin). */
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { entitiesOf, PRODUCT_SCOPE } from "../../core/entities/registry.js";
+import { PRODUCT_SCOPE } from "../../core/entities/registry.js";
 import type { AppContext } from "../../app/context.js";
 import { siteBaseUrl } from "../../export/export-paths.js";
 import { findScopes } from "../../sites/scopes.js";
@@ -9,8 +9,7 @@ import type { Account, Site } from "../../store/port.js";
 import { renderJob } from "./export.js";
 
 export async function siteSummary(ctx: AppContext, site: Site): Promise<Record<string, unknown>> {
-  const counts: Record<string, number> = {};
-  for (const def of entitiesOf(site.product)) counts[def.name] = await ctx.store.data.count(site.id, def);
+  const counts = await ctx.siteCounts.of(site);
   const latest = (await ctx.exports.running(site)) ?? (await ctx.exports.latest(site));
   const source = await ctx.store.settings.get<Record<string, unknown>>(site.id, "source");
   return {
