@@ -20,10 +20,10 @@ import { checkDiskSpace } from "./disk-space.js";
 import { cancelled } from "../core/errors.js";
 import { pacer, snapshotSource, writeEntityFile } from "./entity-file.js";
 import { laneFileKey } from "./lane-protocol.js";
-import { planLanes, startLane, type LaneRun, type PlannedFile } from "./lanes.js";
+import { joinInWorker, planLanes, startLane, type LaneRun, type PlannedFile } from "./lanes.js";
 import { exportFileName } from "./file-names.js";
 import { writerFactory } from "../writers/index.js";
-import { joinParts, removeParts } from "./file-parts.js";
+import { removeParts } from "./file-parts.js";
 import type { BackgroundMode } from "../jobs/background.js";
 
 /**
@@ -121,7 +121,9 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
       const name = exportFileName(def.name, job.jobId, job.schemaVersion, job.startTime, run.zone, extension);
       const file: PlannedFile & { reader: EntityReader | undefined } = {
         def,
-        estimate: reader ? 0 : await snapshot.count(query),
+        // On SQLite with worker lanes, counted off this thread (it answers the API); an estimate needs
+        // no snapshot.
+        estimate: reader ? 0 : await (parallel ? run.store.data.count(site.id, query) : snapshot.count(query)),
         reader,
         file: { product: def.product, entity: def.name, name, query },
       };
@@ -214,7 +216,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
       if (split.done.length < split.count) return;
       const rows = split.done.reduce((n, f) => n + f.rows, 0);
       for (let i = 0; i < split.count; i++) written.delete(laneFileKey({ entity: file.entity, part: i }));
-      const joined = joinParts(directory, split.name, split.count, rows, signal).then((j) => {
+      const joined = joinInWorker({ directory, name: split.name, count: split.count, rows, yieldCpu: run.background !== "flat-out" }, signal).then((j) => {
         split.joined = true;
         fileDone({ name: split.name, entity: file.entity, rows: j.rows, bytes: j.bytes, sha256: j.sha256 });
       });

@@ -1,8 +1,8 @@
 /**
  * One big entity file written by several lanes at once: each lane writes a key range of the rows to
  * `<name>.part<i>` (part 0 with the header), and the parts are joined in key order into `<name>`,
- * hashed on the way (the manifest's sha256 is the whole file's). Joining renames part 0 and appends
- * the others, so only the later parts are copied. Until the join renames the result, nothing carries
+ * hashed on the way (the manifest's sha256 is the whole file's), in a thread of its own
+ * (`join-worker.ts`). Joining renames part 0 and appends the others, so only the later parts are copied. Until the join renames the result, nothing carries
  * the file's final name: a crash leaves `.partial` and `.part<i>` files, never a complete-looking one.
  */
 import { createHash } from "node:crypto";

@@ -40,6 +40,17 @@ export type LaneMessage =
   | { type: "cancelled" }
   | { type: "error"; code: string | null; message: string };
 
+/** What the thread joining a split file's parts is given (`join-worker.ts`). */
+export interface JoinRequest {
+  directory: string;
+  name: string;
+  count: number;
+  rows: number;
+  yieldCpu: boolean;
+}
+
+export type JoinReply = { type: "joined"; rows: number; bytes: number; sha256: string } | { type: "cancelled" } | { type: "error"; message: string };
+
 /** Identifies a lane file in progress reports: the entity, and the part if any. */
 export function laneFileKey(file: { entity: string; part?: number }): string {
   return file.part === undefined ? file.entity : `${file.entity}#${file.part}`;

@@ -6,7 +6,8 @@ import { Worker } from "node:worker_threads";
 import { cancelled, isErrorCode, SluiceError } from "../core/errors.js";
 import type { JobFile } from "../core/export-job.js";
 import type { EntityDef } from "../core/entities/registry.js";
-import { type LaneData, type LaneFile, type LaneMessage } from "./lane-protocol.js";
+import { type JoinReply, type JoinRequest, type LaneData, type LaneFile, type LaneMessage } from "./lane-protocol.js";
+import type { JoinedFile } from "./file-parts.js";
 
 export interface PlannedFile {
   def: EntityDef;
@@ -106,4 +107,30 @@ export function startLane(data: LaneData, events: LaneEvents): LaneRun {
     open: () => worker.postMessage({ type: "open" }),
     cancel: () => worker.postMessage({ type: "cancel" }),
   };
+}
+
+/**
+ * Joins a split file's parts in a worker thread (`join-worker.ts`); resolves with the whole file's rows,
+ * bytes and sha256. Aborting stops the join (its partial output is removed) and rejects as cancelled.
+ */
+export function joinInWorker(request: JoinRequest, signal: AbortSignal): Promise<JoinedFile> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./join-worker.js", import.meta.url), { workerData: request });
+    const abort = () => worker.postMessage({ type: "cancel" });
+    signal.addEventListener("abort", abort);
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", abort);
+      fn();
+    };
+    worker.on("message", (m: JoinReply) => {
+      if (m.type === "joined") settle(() => resolve({ rows: m.rows, bytes: m.bytes, sha256: m.sha256 }));
+      else if (m.type === "cancelled") settle(() => reject(cancelled("the export")));
+      else settle(() => reject(new SluiceError("export.failed", `Joining the parts of ${request.name} failed: ${m.message}`)));
+    });
+    worker.on("error", (error) => settle(() => reject(error)));
+    worker.on("exit", (code) => settle(() => reject(new SluiceError("export.failed", `The thread joining ${request.name} stopped (exit code ${code}).`))));
+  });
 }

@@ -1,16 +1,17 @@
 /**
  * Background work yields to people. A thread or process doing a job's heavy lifting (an export's
- * worker lanes, git) drops to a lower CPU priority — ten nice steps below its parent — so that when
- * both want a core, the threads answering the API and the console are scheduled first. Linux keeps a
- * nice value per thread; where the platform cannot, nothing changes. Measured: `bench/export-impact.ts`.
+ * worker lanes, the thread joining a split file, git) drops to the lowest CPU priority (nice 19), so
+ * that when both want a core, the threads answering the API and the console are scheduled first; with
+ * no one asking, background work still has every idle core. Linux keeps a nice value per thread; where
+ * the platform cannot, nothing changes. Measured by `bench/export-impact.ts` (docs/benchmarks.md): nice
+ * 10 left the API's p99 at 2.0–2.5× idle during a big export, nice 19 at 1.6–1.9×, at the same speed.
  */
 import { readlinkSync } from "node:fs";
-import { getPriority, setPriority } from "node:os";
+import { setPriority } from "node:os";
 
 /** How the config's `jobs.background` is read by the code that starts background work. */
 export type BackgroundMode = "yield" | "flat-out";
 
-const STEPS = 10;
 const LOWEST = 19;
 
 /** The calling thread's id (Linux), or undefined. */
@@ -26,7 +27,7 @@ function threadId(): number | undefined {
 
 function lower(id: number): boolean {
   try {
-    setPriority(id, Math.min(LOWEST, getPriority(id) + STEPS));
+    setPriority(id, LOWEST);
     return true;
   } catch {
     return false; // gone already, or not ours: it runs at the normal priority

@@ -21,7 +21,7 @@ export interface GitProcessOptions {
   stdin?: boolean;
   /** Nice value of the command (19: only the CPU nothing else wants); default: `yieldCpu`'s, or this process's. */
   nice?: number;
-  /** Run ten nice steps below this process (background work yields to people, `jobs.background`). */
+  /** Run at the lowest CPU priority (background work yields to people, `jobs.background`). */
   yieldCpu?: boolean;
 }
 

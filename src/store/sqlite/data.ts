@@ -8,6 +8,7 @@ import { compileBrowsable, compileCount, compileSelect, compileWhere, type Compi
 import { asQuery, distinctLookup, keysAfter } from "../../query/targets.js";
 import { loadCsvExtension, sqliteCsvRecords } from "./csv-render.js";
 import { sqliteDialect } from "./query-dialect.js";
+import type { SqliteReader } from "./reader.js";
 import { quoteIdent } from "./schema.js";
 
 /** Runs a compiled statement that returns one row. */
@@ -50,7 +51,8 @@ export class SqliteSnapshot implements Snapshot {
   /** The `sluice_csv` extension is loaded (`csv-render.ts`). */
   private readonly renders: boolean;
 
-  constructor(file: string, private readonly siteId: number) {
+  /** `reader`: where the key walks of `keyBoundaries` run, off this thread (a main-thread snapshot). */
+  constructor(file: string, private readonly siteId: number, private readonly reader?: SqliteReader) {
     this.db = new Database(file, { readonly: true, fileMustExist: true });
     this.db.pragma("busy_timeout = 5000");
     // Exports read each page once, in key order: a small cache is enough, and each lane has one.
@@ -102,14 +104,16 @@ export class SqliteSnapshot implements Snapshot {
     const table = tableName(def);
     const index = quoteIdent(`${table}_key`);
     const key = def.key.map(quoteIdent).join(", ");
-    // Index-only walks of the key index: cheap, and equal parts of the site's rows (filters aside).
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(table)} INDEXED BY ${index} WHERE site_id = ?`).get(this.siteId) as { n: number }).n;
-    const at = this.db
-      .prepare(`SELECT ${key} FROM ${quoteIdent(table)} INDEXED BY ${index} WHERE site_id = ? ORDER BY site_id, ${key} LIMIT 1 OFFSET ?`)
-      .raw(true);
+    // Index-only walks of the key index, and equal parts of the site's rows (filters aside). Any view of
+    // the data gives good cut points: on the main thread they are walked by the reader.
+    const first = async <T,>(sql: string, ...parameters: unknown[]): Promise<T | undefined> =>
+      this.reader ? this.reader.get<T>({ sql, parameters }) : (this.db.prepare(sql).get(...parameters) as T | undefined);
+    const total = (await first<{ n: number }>(`SELECT count(*) AS n FROM ${quoteIdent(table)} INDEXED BY ${index} WHERE site_id = ?`, this.siteId))!.n;
+    const at = `SELECT ${key} FROM ${quoteIdent(table)} INDEXED BY ${index} WHERE site_id = ? ORDER BY site_id, ${key} LIMIT 1 OFFSET ?`;
     const out: unknown[][] = [];
     for (let i = 1; i < parts; i++) {
-      const row = at.get(this.siteId, Math.floor((i * total) / parts)) as unknown[] | undefined;
+      const found = await first<Record<string, unknown>>(at, this.siteId, Math.floor((i * total) / parts));
+      const row = found ? def.key.map((k) => found[k]) : undefined;
       if (row && !out.some((k) => k.every((v, j) => v === row[j]))) out.push(row);
     }
     return out;
@@ -126,7 +130,7 @@ export class SqliteSnapshot implements Snapshot {
   }
 }
 
-export function sqliteData(db: Database.Database, file: string, gate: WriteGate): DataRepo {
+export function sqliteData(db: Database.Database, file: string, gate: WriteGate, reader: SqliteReader): DataRepo {
   const upserts = new Map<string, (rows: readonly RowValues[], siteId: number) => void>();
   const upsertFor = (def: EntityDef) => {
     const key = tableName(def);
@@ -178,7 +182,8 @@ export function sqliteData(db: Database.Database, file: string, gate: WriteGate)
       }
     },
     async count(siteId, target) {
-      return one<{ n: number }>(db, compileCount(asQuery(target), siteId, sqliteDialect)).n;
+      // Off this thread: a count walks every row of the site (`reader.ts`).
+      return (await reader.get<{ n: number }>(compileCount(asQuery(target), siteId, sqliteDialect))).n;
     },
     async distinct(siteId, def, columns, where, limit) {
       const query = distinctLookup(def, columns, where, limit);
@@ -191,7 +196,7 @@ export function sqliteData(db: Database.Database, file: string, gate: WriteGate)
       return q ? (db.prepare(q.sql).raw(true).all(...q.parameters) as [string][]).map((r) => String(r[0])) : undefined;
     },
     async snapshot(siteId) {
-      return new SqliteSnapshot(file, siteId);
+      return new SqliteSnapshot(file, siteId, reader);
     },
     async shareSnapshot(siteId) {
       // A write lock (BEGIN IMMEDIATE) keeps commits out while every reader opens its transaction.

@@ -11,6 +11,7 @@ import { sqliteSchedules } from "./schedules.js";
 import { sqliteSettings } from "./settings.js";
 import { sqliteSites } from "./sites.js";
 import { WriteGate } from "./write-gate.js";
+import { SqliteReader } from "./reader.js";
 
 export function openSqliteStore(file: string): Store {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -21,15 +22,17 @@ export function openSqliteStore(file: string): Store {
   db.pragma("foreign_keys = ON");
   migrate(db);
   const gate = new WriteGate();
+  const reader = new SqliteReader(file);
   return {
     kind: "sqlite",
-    sites: gate.guard(sqliteSites(db)),
-    accounts: gate.guard(sqliteAccounts(db)),
-    settings: gate.guard(sqliteSettings(db)),
-    jobs: gate.guard(sqliteJobs(db)),
-    schedules: gate.guard(sqliteSchedules(db)),
-    data: gate.guard(sqliteData(db, file, gate), ["upsert", "deleteByKey", "clearSite"]),
+    sites: gate.guard(sqliteSites(db), ["listOrganisations", "list", "byKey", "byId"]),
+    accounts: gate.guard(sqliteAccounts(db), ["byUsername", "findToken", "countTokens"]),
+    settings: gate.guard(sqliteSettings(db), ["get"]),
+    jobs: gate.guard(sqliteJobs(db), ["get", "bySeq", "latest", "holder", "active", "running", "list"]),
+    schedules: gate.guard(sqliteSchedules(db), ["get", "byName", "list", "due"]),
+    data: gate.guard(sqliteData(db, file, gate, reader), ["keys", "count", "distinct", "browsable", "snapshot"]),
     async close() {
+      await reader.close();
       if (db.open) db.close();
     },
   };

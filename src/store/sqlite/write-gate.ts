@@ -23,12 +23,16 @@ export class WriteGate {
     while (this.held) await this.held;
   }
 
-  /** The repository with every method waiting at the gate first (async methods only). */
-  guard<T extends object>(repo: T, only?: readonly (keyof T)[]): T {
+  /**
+   * The repository with its writes waiting at the gate first (async methods only): every method but
+   * `reads`, which pass at once — in WAL mode a read does not wait for the write lock, and the API's
+   * requests (a token lookup, a job's status) must not wait for an export to open its snapshots.
+   */
+  guard<T extends object>(repo: T, reads: readonly (keyof T)[] = []): T {
     const out = { ...repo };
     for (const key of Object.keys(repo) as (keyof T)[]) {
       const fn = repo[key];
-      if (typeof fn !== "function" || (only && !only.includes(key))) continue;
+      if (typeof fn !== "function" || reads.includes(key)) continue;
       if (fn.constructor.name !== "AsyncFunction") continue;
       out[key] = (async (...args: unknown[]) => {
         await this.pass();
