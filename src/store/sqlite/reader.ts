@@ -14,8 +14,8 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-/** A reader thread with nothing to do this long stops; the next read starts another (~30 ms, off this thread). */
-const IDLE_MS = 5_000;
+/** A reader thread with nothing to do this long stops (an export does not carry it to its end: ~20 MB); the next read starts another (~30 ms, off this thread). */
+const IDLE_MS = 1_000;
 
 export type ReaderReply = { id: number; row: unknown } | { id: number; error: { message: string; code?: string } };
 
