@@ -9,6 +9,8 @@
  * engine runs it, `--estimate concurrent` (default): started with the read, not awaited. `await`
  * counts first and reads after (what waiting for the total would cost); `none` reads only.
  * `--since <ISO instant>`: fromDate (both sides filter with `--since-as-filter`); default: everything.
+ * `--commit-graph`: the repositories get a commit-graph (as `git gc` leaves one), which the estimate needs
+ * to count (without one it is unknown); default: they have none (the graph is removed if there).
  *
  *   npm run build && node dist/bench/export-git.js                      # 1,000,000 commits; 20 × 50,000
  *   node dist/bench/export-git.js --commits 100000 --repos 20 --repo-commits 5000 --estimate await
@@ -36,6 +38,7 @@ const { values: args } = parseArgs({
     cache: { type: "string", default: ".bench-cache" },
     estimate: { type: "string", default: "concurrent" },
     since: { type: "string" },
+    "commit-graph": { type: "boolean", default: false },
   },
 });
 const since = args.since ?? "1970-01-01T00:00:00Z";
@@ -55,9 +58,24 @@ async function cachedRepository(commits: number, seed: number): Promise<string> 
   const building = `${path}.building-${process.pid}`;
   await rm(building, { recursive: true, force: true });
   const started = performance.now();
-  await createRepository(building, { seed, commits, branches: 4, now: NOW, spacingSeconds: 600 });
+  await createRepository(building, { seed, commits, branches: 4, now: NOW, spacingSeconds: 600 }, { commitGraph: false });
   await rename(building, path);
   process.stderr.write(`generated ${path} (${commits} commits) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  return path;
+}
+
+/** Gives the cached repository at `path` a commit-graph, or takes it away, as `--commit-graph` says. */
+async function commitGraph(path: string): Promise<string> {
+  const graph = join(path, "objects", "info", "commit-graph");
+  const chain = join(path, "objects", "info", "commit-graphs");
+  if (!args["commit-graph"]) {
+    await rm(graph, { force: true });
+    await rm(chain, { recursive: true, force: true });
+  } else if (!existsSync(graph) && !existsSync(chain)) {
+    const child = spawn("git", ["-C", path, "commit-graph", "write", "--reachable"], { stdio: "inherit" });
+    const [code] = (await once(child, "close")) as [number | null];
+    if (code !== 0) throw new Error(`git commit-graph write in ${path} failed`);
+  }
   return path;
 }
 
@@ -178,15 +196,16 @@ const single = Number(args.commits);
 const repos = Number(args.repos);
 const perRepo = Number(args["repo-commits"]);
 const lines: Line[] = [];
-lines.push(await measure(`1 repository × ${single.toLocaleString("en")} commits`, [await cachedRepository(single, 1)]));
+lines.push(await measure(`1 repository × ${single.toLocaleString("en")} commits`, [await commitGraph(await cachedRepository(single, 1))]));
 const many: string[] = [];
-for (let i = 0; i < repos; i++) many.push(await cachedRepository(perRepo, 100 + i));
+for (let i = 0; i < repos; i++) many.push(await commitGraph(await cachedRepository(perRepo, 100 + i)));
 lines.push(await measure(`${repos} repositories × ${perRepo.toLocaleString("en")} commits`, many));
 
 const rate = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleString("en");
 const command =
   `node dist/bench/export-git.js --commits ${single} --repos ${repos} --repo-commits ${perRepo} --estimate ${estimateMode}` +
-  (args.since === undefined ? "" : ` --since ${since}`);
+  (args.since === undefined ? "" : ` --since ${since}`) +
+  (args["commit-graph"] ? " --commit-graph" : "");
 console.log(`Git commit reader, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${command}\n`);
 console.log(
   "| workload | commits | raw `git log` (commits/s) | Sluice reader → CSV (commits/s) | ratio | CPU s git / Sluice (git + node) | peak RSS | estimate (rows, arrived after) |",

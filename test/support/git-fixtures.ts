@@ -98,6 +98,7 @@ export async function forkRepository(origin: string, path: string, commits: numb
     );
   }
   await fastImport(path, commands);
+  await git(path, "commit-graph", "write", "--reachable"); // as createRepository leaves one
   return (await git(path, "rev-list", "refs/heads/fork-work", "--not", "refs/heads/main")).trim().split("\n");
 }
 

@@ -10,10 +10,12 @@
  * `estimate` counts the same rows without reading them: `git rev-list --all --count` over the same
  * repositories and refs, plus the store's count. Walking a history costs git nearly as much as `git log`
  * itself (it inflates every commit), unless the repository has a commit-graph or a bitmap index (what
- * `git gc` leaves): so the engine does not wait for the count (see runExport), git counts at the lowest
- * CPU priority, and it walks only what it must (see `countOptions`).
+ * `git gc` leaves): so git counts only where one of them makes it cheap (without, counting cost the read
+ * a quarter of its time and arrived when the read was nearly done, docs/benchmarks.md), the engine does
+ * not wait for the count (see runExport), git counts at the lowest CPU priority, and it walks only what
+ * it must (see `countOptions`).
  */
-import { stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { storedColumns, type EntityDef } from "../../core/entities/registry.js";
 import { exportQuery } from "../../core/query.js";
@@ -106,8 +108,9 @@ export class GitCommitReader implements EntityReader {
    * The number of rows `rows` yields with these options, or close to it: the commits of each git
    * repository it reads, counted by git (`rev-list --all --count` as `countOptions` says, at most
    * `parallel` at a time, each within `estimateTimeoutMs`), plus the store's commit rows it merges in.
-   * Undefined (unknown) when a count fails, takes too long or is aborted: never an error, and no git
-   * process outlives it.
+   * Undefined (unknown) when a repository cannot be counted cheaply (no commit-graph, nor a bitmap index
+   * for every commit), or a count fails, takes too long or is aborted: never an error, and no git process
+   * outlives it.
    */
   async estimate(site: Site, def: EntityDef, options: ReadOptions): Promise<number | undefined> {
     if (options.signal.aborted) return undefined;
@@ -117,6 +120,8 @@ export class GitCommitReader implements EntityReader {
     try {
       checkColumns(def);
       const { gitRepos, storeExcluded, gitSince, sinceMs } = await this.select(site, options, commitReadSettings(options.settings));
+      const cheap = await Promise.all(gitRepos.map((repo) => cheapToCount(repo.path!, sinceMs)));
+      if (!cheap.every(Boolean)) return undefined;
       let next = 0;
       let commits = 0;
       let known = true;
@@ -129,8 +134,10 @@ export class GitCommitReader implements EntityReader {
             signal: stop.signal,
             stallMs: this.deps.stallMs,
             maxOutput: 256,
-            // Progress must not slow the export down: the count gets the CPU nothing else wants.
+            // Progress must not slow the export down: the count gets the CPU nothing else wants (or, when
+            // the read itself yields, the same idle class as the read).
             nice: 19,
+            yieldCpu: this.deps.yieldCpu,
           }).catch(() => undefined);
           const n = result?.code === 0 ? Number(result.stdout.trim()) : Number.NaN;
           if (Number.isSafeInteger(n) && n >= 0) {
@@ -283,13 +290,13 @@ function walkArgs(repo: Repository, command: "log" | "rev-list", options: readon
  * How `estimate` counts the commits of a repository that `rows` reads with `walkArgs(repo, "log", …,
  * gitSince)`, keeping fromDate `sinceMs`:
  * - every commit (fromDate at or before 1970): `--use-bitmap-index`, at once with a bitmap index (git
- *   walks as usual without one; a bitmap would ignore a date filter, hence only here);
+ *   walks the commit-graph without one; a bitmap would ignore a date filter, hence only here);
  * - with a commit-graph: the same `--since-as-filter` as `rows`, exact, and cheap (the graph has the dates);
- * - otherwise `--max-age`: the walk stops at the first commit of each line of history committed before
- *   fromDate instead of walking the whole history (which `--since-as-filter` does). Exact while committer
- *   dates go forward along the history; a commit dated earlier than its parents hides those parents
- *   from the count: a close estimate, at the cost of the commits exported rather than of all of them.
- *   Also where git has no `--since-as-filter` (older than 2.39: `rows` then filters in code).
+ * - where git has no `--since-as-filter` (older than 2.39: `rows` then filters in code) `--max-age`: the
+ *   walk stops at the first commit of each line of history committed before fromDate. Exact while
+ *   committer dates go forward along the history; a commit dated earlier than its parents hides those
+ *   parents from the count: a close estimate.
+ * Repositories with neither a commit-graph nor a bitmap are not counted at all (`cheapToCount`).
  */
 async function countOptions(
   repo: Repository,
@@ -299,6 +306,20 @@ async function countOptions(
   if (sinceMs <= 0) return { options: ["--count", "--use-bitmap-index"], gitSince: undefined };
   if (gitSince !== undefined && (await hasCommitGraph(repo.path!))) return { options: ["--count"], gitSince };
   return { options: ["--count", `--max-age=${Math.floor(sinceMs / 1000)}`], gitSince: undefined };
+}
+
+/** Can git count the commits of the repository at `path` without inflating each (see `countOptions`)? */
+async function cheapToCount(path: string, sinceMs: number): Promise<boolean> {
+  return (await hasCommitGraph(path)) || (sinceMs <= 0 && (await hasBitmap(path)));
+}
+
+/** Does the repository at `path` (bare, or a working tree with `.git`) have a bitmap index? */
+async function hasBitmap(path: string): Promise<boolean> {
+  for (const gitDir of [path, join(path, ".git")]) {
+    const files = await readdir(join(gitDir, "objects", "pack")).catch(() => [] as string[]);
+    if (files.some((f) => f.endsWith(".bitmap"))) return true;
+  }
+  return false;
 }
 
 /** Does the repository at `path` (bare, or a working tree with `.git`) have a commit-graph? */

@@ -51,11 +51,19 @@ const MESSAGES: readonly ((i: number) => string)[] = [
   (i) => `Bump version to 1.${i}.0\n`,
 ];
 
-/** Creates a bare repository at `path` (which must not exist or be empty) and returns its branch heads. */
-export async function createRepository(path: string, spec: RepositorySpec): Promise<BranchHead[]> {
+/**
+ * Creates a bare repository at `path` (which must not exist or be empty) and returns its branch heads.
+ * It gets a commit-graph, as `git gc` leaves one (`commitGraph: false`: none, as a repository that
+ * was never garbage-collected).
+ */
+export async function createRepository(path: string, spec: RepositorySpec, options: { commitGraph?: boolean } = {}): Promise<BranchHead[]> {
   const init = await runGit(["-c", "init.defaultBranch=main", "init", "--bare", "-q", path]);
   if (init.code !== 0) throw new Error(`git init ${path} failed: ${gitErrorLine(init.stderr)}`);
   await fastImport(path, generate(spec));
+  if (options.commitGraph ?? true) {
+    const graph = await runGit(["-C", path, "commit-graph", "write", "--reachable"]);
+    if (graph.code !== 0) throw new Error(`git commit-graph write in ${path} failed: ${gitErrorLine(graph.stderr)}`);
+  }
   return branchHeads(path);
 }
 

@@ -19,22 +19,23 @@ export interface GitProcessOptions {
   stallMs?: number;
   /** Pipe stdin (default: ignored). */
   stdin?: boolean;
-  /** Nice value of the command (19: only the CPU nothing else wants); default: `yieldCpu`'s, or this process's. */
+  /** Nice value of the command (19: only the CPU nothing else wants) when not `yieldCpu`; default: this process's. */
   nice?: number;
-  /** Run at the lowest CPU priority (background work yields to people, `jobs.background`). */
+  /** Run in Linux's idle classes, CPU and I/O (background work yields to people, `jobs.background`). */
   yieldCpu?: boolean;
 }
 
 /** Sets the CPU priority of a git child as asked; where that is not allowed, it runs at the default. */
 function prioritise(child: ChildProcess, options: GitProcessOptions): ChildProcess {
   if (child.pid === undefined) return child;
-  if (options.nice !== undefined) {
+  if (options.yieldCpu) yieldProcess(child.pid);
+  else if (options.nice !== undefined) {
     try {
       setPriority(child.pid, options.nice);
     } catch {
       // not allowed here
     }
-  } else if (options.yieldCpu) yieldProcess(child.pid);
+  }
   return child;
 }
 
