@@ -1,6 +1,6 @@
 /**
- * Background work yields to people: a thread that yields runs at the lowest priority, nice 19 (the
- * main thread, which answers the API, keeps its priority); an export's worker lanes yield by default
+ * Background work yields to people: a thread that yields runs at the lowest priority, nice 19 and
+ * SCHED_IDLE (the main thread, which answers the API, keeps its priority); an export's worker lanes yield by default
  * (`jobs.background: yield`) and not when the config says `flat-out`, and so does the git an export runs;
  * a bad value is a config error.
  * The latency it buys is measured by bench/export-impact.ts, not here.
@@ -33,25 +33,36 @@ function threadNice(): Map<number, number> {
   return out;
 }
 
+/** The scheduling policy of a thread or process (stat field 41): 0 normal, 5 SCHED_IDLE. */
+function policyOf(path: string): number {
+  const stat = readFileSync(`${path}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[38]);
+}
+
+const SCHED_IDLE = 5;
+
 describe("background work yields to people", { skip: !linux && "thread priorities are read from /proc (Linux)" }, () => {
-  it("a thread that yields runs at nice 19; the main thread keeps its priority", async () => {
+  it("a thread that yields runs at nice 19 in the idle scheduling class; the main thread keeps its priority", async () => {
     const base = getPriority();
     const worker = new Worker(
       `const { parentPort } = require("node:worker_threads");
        import(${JSON.stringify(new URL("../src/jobs/background.js", import.meta.url).href)}).then((m) => {
          const yielded = m.yieldThisThread();
          const tid = Number(require("node:fs").readlinkSync("/proc/thread-self").split("/").pop());
-         parentPort.postMessage({ yielded, nice: require("node:os").getPriority(tid) });
+         parentPort.postMessage({ yielded, tid, nice: require("node:os").getPriority(tid) });
        });`,
       { eval: true },
     );
-    const answer = await new Promise<{ yielded: boolean; nice: number }>((resolve, reject) => {
+    const answer = await new Promise<{ yielded: boolean; tid: number; nice: number }>((resolve, reject) => {
       worker.once("message", resolve);
       worker.once("error", reject);
     });
+    const policy = policyOf(`/proc/self/task/${answer.tid}`);
     await worker.terminate();
     assert.equal(answer.yielded, true);
     assert.equal(answer.nice, 19);
+    assert.equal(policy, SCHED_IDLE);
+    assert.equal(policyOf("/proc/thread-self"), 0, "the main thread keeps the normal class");
     assert.equal(getPriority(), base, "the main thread is untouched");
   });
 
@@ -101,9 +112,16 @@ describe("background work yields to people", { skip: !linux && "thread prioritie
       // `git cat-file --batch` waits for its input: its priority can be read while it runs.
       const child = spawnGit(["cat-file", "--batch"], { stdin: true, yieldCpu });
       const nice = getPriority(child.pid);
+      // The idle class is set by a helper process, without holding up the caller: wait for it.
+      let policy = policyOf(`/proc/${child.pid}`);
+      for (let i = 0; yieldCpu && policy !== SCHED_IDLE && i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        policy = policyOf(`/proc/${child.pid}`);
+      }
       child.stdin!.end();
       await new Promise((r) => child.once("close", r));
       assert.equal(nice, yieldCpu ? 19 : base, `yieldCpu ${yieldCpu}`);
+      assert.equal(policy, yieldCpu ? SCHED_IDLE : 0, `yieldCpu ${yieldCpu}`);
     }
   });
 

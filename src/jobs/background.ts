@@ -1,11 +1,13 @@
 /**
  * Background work yields to people. A thread or process doing a job's heavy lifting (an export's
- * worker lanes, the thread joining a split file, git) drops to the lowest CPU priority (nice 19), so
- * that when both want a core, the threads answering the API and the console are scheduled first; with
- * no one asking, background work still has every idle core. Linux keeps a nice value per thread; where
- * the platform cannot, nothing changes. Measured by `bench/export-impact.ts` (docs/benchmarks.md): nice
- * 10 left the API's p99 at 2.0–2.5× idle during a big export, nice 19 at 1.6–1.9×, at the same speed.
+ * worker lanes, the thread joining a split file, git) drops to the lowest CPU priority (nice 19 and
+ * Linux's idle scheduling and I/O classes), so that when both want a core, the threads answering the
+ * API and the console are scheduled first; with no one asking, background work still has every idle
+ * core. Linux keeps these per thread; where the platform cannot, nothing changes. Measured by
+ * `bench/export-impact.ts` (docs/benchmarks.md): the API's p99 during a big export was 2.0–2.5× idle
+ * at nice 10, 1.6–2.0× at nice 19, 1.3–2.6× (median 1.6×) with the idle classes, at the same speed.
  */
+import { spawn, spawnSync } from "node:child_process";
 import { readlinkSync } from "node:fs";
 import { setPriority } from "node:os";
 
@@ -25,22 +27,40 @@ function threadId(): number | undefined {
   }
 }
 
-function lower(id: number): boolean {
+function lower(id: number, wait: boolean): boolean {
   try {
     setPriority(id, LOWEST);
-    return true;
   } catch {
     return false; // gone already, or not ours: it runs at the normal priority
+  }
+  if (process.platform === "linux") idleClasses(id, wait);
+  return true;
+}
+
+/**
+ * Linux's idle classes on top of nice 19, set with util-linux's `chrt` and `ionice` (where they are
+ * missing, nice 19 stays): SCHED_IDLE for the CPU, so a waking request thread takes the core at once
+ * where a nice-19 thread still finishes its slice, and the idle I/O class. `wait`: a worker thread sets
+ * its own before it starts working; a child process is set without holding up the caller's thread.
+ */
+function idleClasses(id: number, wait: boolean): void {
+  const commands = [
+    ["chrt", "--idle", "-p", "0", String(id)],
+    ["ionice", "-c", "3", "-p", String(id)],
+  ] as const;
+  for (const [command, ...args] of commands) {
+    if (wait) spawnSync(command, args, { stdio: "ignore", timeout: 2000 });
+    else spawn(command, args, { stdio: "ignore" }).on("error", () => undefined);
   }
 }
 
 /** Lowers the calling thread's CPU priority; false when the platform cannot. */
 export function yieldThisThread(): boolean {
   const tid = threadId();
-  return tid !== undefined && lower(tid);
+  return tid !== undefined && lower(tid, true);
 }
 
 /** Lowers the CPU priority of a child process (git) right after it started. */
 export function yieldProcess(pid: number | undefined): boolean {
-  return pid !== undefined && lower(pid);
+  return pid !== undefined && lower(pid, false);
 }
