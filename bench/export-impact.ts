@@ -8,7 +8,9 @@
  * 5 % by default), and the export's rows/s, with `jobs.background` at `yield` (the default) and at
  * `flat-out`.
  *
- *   npm run build && node dist/bench/export-impact.js [--pages N] [--comments N] [--runs N] [--rate R] [--idle S]
+ *   npm run build && node dist/bench/export-impact.js [--pages N] [--comments N] [--runs N] [--rate R] [--idle S] [--throttle ROWS]
+ *
+ * `--throttle ROWS`: the export's own rate limit (`export.exportRowsPerSecond`) in both modes; default 0 (none).
  *
  * With --runs N the modes alternate N times and medians are printed.
  */
@@ -34,6 +36,8 @@ const RUNS = arg("runs", 1);
 const RATE = arg("rate", 100);
 /** Seconds of the idle phase. */
 const IDLE_SECONDS = arg("idle", 20);
+/** `export.exportRowsPerSecond` of the server (0: no limit, the default). */
+const THROTTLE = arg("throttle", 0);
 const HOME = join(ROOT, ".bench-cache", `export-${PAGES}-${COMMENTS}`);
 const TOKEN = "bench-export-impact-token-0123456789";
 
@@ -87,7 +91,7 @@ async function freePort(): Promise<number> {
 async function startServer(mode: Mode): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
   const configFile = join(HOME, `impact-${mode}.config.json`);
-  writeFileSync(configFile, JSON.stringify({ jobs: { background: mode } }));
+  writeFileSync(configFile, JSON.stringify({ jobs: { background: mode }, export: { exportRowsPerSecond: THROTTLE } }));
   const child = spawn(process.execPath, [BIN, "start", "--port", String(port)], {
     cwd: HOME,
     env: {
@@ -206,7 +210,8 @@ const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[
 async function main(): Promise<void> {
   await generate();
   process.stdout.write(
-    `\nAPI latency during a Confluence export, ${PAGES.toLocaleString("en")} pages + ${COMMENTS.toLocaleString("en")} comments; ${RATE} requests/s of ${MIX.length} routes\n\n`,
+    `\nAPI latency during a Confluence export, ${PAGES.toLocaleString("en")} pages + ${COMMENTS.toLocaleString("en")} comments; ${RATE} requests/s of ${MIX.length} routes` +
+      `${THROTTLE > 0 ? `; export throttled to ${THROTTLE.toLocaleString("en")} rows/s` : ""}\n\n`,
   );
   process.stdout.write(`| run | jobs.background | requests idle / during | p50 idle → during (ms) | p95 idle → during (ms) | p99 idle → during (ms) | p99 ratio | export rows/s |\n`);
   process.stdout.write(`|---|---|---:|---:|---:|---:|---:|---:|\n`);
