@@ -473,6 +473,36 @@ describe("git source: dates", () => {
   });
 });
 
+/** A STARTED export job of the world's site, for running the engine directly. */
+function exportJob(world: GitWorld, jobId: number, overrides: Partial<ExportJobRecord> = {}): ExportJobRecord {
+  return {
+    id: jobId,
+    siteId: world.site.id,
+    jobId,
+    format: "csv",
+    status: "STARTED",
+    trigger: "api",
+    startTime: NOW,
+    completedTime: null,
+    cancelledTime: null,
+    nodeId: "node-1",
+    instanceId: "test",
+    pid: process.pid,
+    schemaVersion: 1,
+    exportFrom: Date.parse(LONG_AGO),
+    forced: false,
+    rootExportPath: join(world.dir, "export"),
+    optedOut: [],
+    warnings: [],
+    errors: [],
+    statistics: null,
+    progress: null,
+    files: null,
+    leaseExpiresAt: NOW + 60_000,
+    ...overrides,
+  };
+}
+
 describe("git source: through the export engine", () => {
   let world: GitWorld;
   before(async () => (world = await gitWorld()));
@@ -482,31 +512,7 @@ describe("git source: through the export engine", () => {
     const path = join(world.dir, "engine.git");
     await createRepository(path, { seed: 51, commits: 60, now: NOW });
     const repo = await addRepository(world.store, world.site, { projectKey: "ENG", name: "Engine", path });
-    const job: ExportJobRecord = {
-      id: 1,
-      siteId: world.site.id,
-      jobId: 1,
-      format: "csv",
-      status: "STARTED",
-      trigger: "api",
-      startTime: NOW,
-      completedTime: null,
-      cancelledTime: null,
-      nodeId: "node-1",
-      instanceId: "test",
-      pid: process.pid,
-      schemaVersion: 1,
-      exportFrom: Date.parse(LONG_AGO),
-      forced: false,
-      rootExportPath: join(world.dir, "export"),
-      optedOut: [],
-      warnings: [],
-      errors: [],
-      statistics: null,
-      progress: null,
-      files: null,
-      leaseExpiresAt: NOW + 60_000,
-    };
+    const job = exportJob(world, 1);
     const source = gitSource(world.store, { stallMs: 0 });
     const outcome = await runExport({
       store: world.store,
@@ -646,35 +652,6 @@ describe("git source: the estimate of the commits file", () => {
     assert.equal(await commitsReader(world).estimate!(world.site, entity("bitbucket", "repositories"), readOptions()), undefined);
   });
 
-  function exportJob(jobId: number, overrides: Partial<ExportJobRecord> = {}): ExportJobRecord {
-    return {
-      id: jobId,
-      siteId: world.site.id,
-      jobId,
-      format: "csv",
-      status: "STARTED",
-      trigger: "api",
-      startTime: NOW,
-      completedTime: null,
-      cancelledTime: null,
-      nodeId: "node-1",
-      instanceId: "test",
-      pid: process.pid,
-      schemaVersion: 1,
-      exportFrom: Date.parse(LONG_AGO),
-      forced: false,
-      rootExportPath: join(world.dir, "export"),
-      optedOut: [],
-      warnings: [],
-      errors: [],
-      statistics: null,
-      progress: null,
-      files: null,
-      leaseExpiresAt: NOW + 60_000,
-      ...overrides,
-    };
-  }
-
   function optedOut(repositoryId: number): ExportJobRecord["optedOut"][number] {
     return { type: "REPOSITORY", identifier: String(repositoryId), key: "EST/second", displayName: "second", uri: "/projects/EST/repos/second" };
   }
@@ -704,7 +681,7 @@ describe("git source: the estimate of the commits file", () => {
       store: world.store,
       site: world.site,
       instanceUrl: world.site.baseUrl,
-      job: exportJob(1, { exportFrom: Date.parse(since), optedOut: [optedOut(second.id)] }),
+      job: exportJob(world, 1, { exportFrom: Date.parse(since), optedOut: [optedOut(second.id)] }),
       settings: exportSettingsSchema.parse({ minimumUsableDiskSpaceAfterExport: 0 }),
       // The rows wait for the count here, so that it surely arrives while the commits file is written.
       sources: [sourceWith(undefined, { rowsAfterEstimate: true })],
@@ -746,7 +723,7 @@ describe("git source: the estimate of the commits file", () => {
         store: world.store,
         site: world.site,
         instanceUrl: world.site.baseUrl,
-        job: exportJob(10 + i),
+        job: exportJob(world, 10 + i),
         settings: exportSettingsSchema.parse({ minimumUsableDiskSpaceAfterExport: 0 }),
         sources: [sourceWith(estimate)],
         zone: "UTC",
