@@ -4,7 +4,7 @@
  * when preserved, and match byte-exact golden files for a small fixed demo seed.
  */
 import assert from "node:assert/strict";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -172,6 +172,8 @@ for (const { kind, label, threads } of VARIANTS) {
             const expected = await readFile(golden).catch(() => undefined);
             assert.ok(expected, `missing golden file ${golden}: run UPDATE_GOLDEN=1 npm test and review the diff`);
             assert.ok(actual.equals(expected), `${file} differs from ${golden} (UPDATE_GOLDEN=1 rewrites it after review)`);
+            // Written by a worker lane or the main thread, joined from parts or not: owner-only.
+            assert.equal((await stat(join(dir, file))).mode & 0o777, 0o600, `${file} is owner-only`);
           }
         });
       }
