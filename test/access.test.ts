@@ -176,6 +176,12 @@ for (const kind of STORE_KINDS) {
           assert.match(e.stderr, /Account admin is a system administrator/);
           return true;
         });
+        // And the other way: a sysadmin token for a person without admin rights is refused, not quietly downgraded.
+        await assert.rejects(cli("token", "create", "--user", "vera"), (e: { stderr: string }) => {
+          assert.match(e.stderr, /Account vera is not a system administrator/);
+          return true;
+        });
+        assert.equal((await t.ctx.store.accounts.byUsername("vera"))!.sysadmin, false);
       });
     }
   });

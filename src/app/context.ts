@@ -22,6 +22,7 @@ import { SYNC_KIND } from "../sync/run-state.js";
 import { SiteCounts } from "../sites/site-counts.js";
 import { openPostgresStore } from "../store/postgres/index.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
+import { secureHome } from "./home.js";
 import type { Store } from "../store/port.js";
 
 export interface AppContext {
@@ -40,6 +41,7 @@ export interface AppContext {
 }
 
 export async function openStore(config: Config): Promise<Store> {
+  secureHome(config.home);
   if (config.store.kind === "postgres") return openPostgresStore(config.store.url);
   return openSqliteStore(sqlitePath(config));
 }

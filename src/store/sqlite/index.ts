@@ -1,5 +1,5 @@
 /** The embedded store: one SQLite file in WAL mode, opened with better-sqlite3. */
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { Store } from "../port.js";
@@ -13,8 +13,19 @@ import { sqliteSites } from "./sites.js";
 import { WriteGate } from "./write-gate.js";
 import { SqliteReader } from "./reader.js";
 
+/**
+ * The store file and its journal files are the owner's alone (0600), whatever the umask and whatever
+ * mode they had: SQLite creates `-wal` and `-shm` with the mode of the database file, which is created
+ * here, before SQLite opens it.
+ */
+function ownerOnly(file: string): void {
+  closeSync(openSync(file, "a", 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(path)) chmodSync(path, 0o600);
+}
+
 export function openSqliteStore(file: string): Store {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  ownerOnly(file);
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
