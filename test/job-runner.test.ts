@@ -2,7 +2,8 @@
  * The job runner's contract, once for every kind (export, sync) on SQLite and on PostgreSQL:
  * - lock groups: an export and a sync of one site run together; two exports (or two syncs) do not;
  * - kill -9 of the process running a job: on that node the job is FAILED `<kind>.node.lost` at once and a
- *   new job of the kind starts; a second node notices the lapsed lease within the lease;
+ *   new job of the kind starts, also when the next process has the same PID (a restarted container);
+ *   a second node notices the lapsed lease within the lease;
  * - cancel from the running node or from another node: CANCELLED within seconds;
  * - graceful shutdown: the node's jobs end CANCELLED.
  * Jobs are made slow on purpose (a throttled export, a sync that pauses after each batch). The killed
@@ -200,6 +201,27 @@ if (process.env.SLUICE_RUNNER_CHILD) {
           assert.equal(lost.status, "FAILED");
           assert.equal(lost.errors.at(-1)?.key, `${kind}.node.lost`);
           assert.match(lost.errors.at(-1)!.message, /Node node-a stopped renewing the (export|sync)'s lease/);
+          await runner.cancel(again.job.id);
+          assert.equal((await ended(store, again.job.id)).status, "CANCELLED");
+        });
+
+        it(`${kind}: a job whose process id was reused (a restarted container: same node, same PID) is lost at once`, async () => {
+          // The previous life: a runner of node-a in this very process, whose job carries this PID.
+          const previous = await nodeOn("node-a");
+          const site = await siteFor(previous.store, kind);
+          const old = await previous.runner.start(kind, { siteId: site.id, params: PARAMS[kind](world.home), trigger: "api" });
+          assert.equal(old.outcome, "started");
+          await running(t.store, old.job.id);
+          assert.equal((await t.store.jobs.get(old.job.id))!.pid, process.pid);
+          // The next life of node-a has the same PID (PID 1 in a container) but is another process.
+          const { runner, store } = await nodeOn("node-a");
+          const t0 = Date.now();
+          const again = await runner.start(kind, { siteId: site.id, params: PARAMS[kind](world.home), trigger: "api" });
+          assert.equal(again.outcome, "started", "the reused PID does not keep the old job's lock");
+          assert.ok(Date.now() - t0 < LEASE_SECONDS * 1000, "without waiting for the lease");
+          const lost = (await store.jobs.get(old.job.id))!;
+          assert.equal(lost.status, "FAILED");
+          assert.equal(lost.errors.at(-1)?.key, `${kind}.node.lost`);
           await runner.cancel(again.job.id);
           assert.equal((await ended(store, again.job.id)).status, "CANCELLED");
         });
