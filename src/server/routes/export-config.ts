@@ -1,22 +1,24 @@
 /** `config/export-path` and `config/schema`. */
-import { access, mkdir } from "node:fs/promises";
-import { constants } from "node:fs";
-import { isAbsolute, join, normalize, relative, sep } from "node:path";
+import { isAbsolute, normalize, sep } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { productSchemas } from "../../core/entities/registry.js";
 import type { AppContext } from "../../app/context.js";
 import { EXPORT_PATH_SETTING, rootExportPath } from "../../export/export-paths.js";
 import { invalid as problemsOf } from "../../core/errors.js";
+import { confineUserFolder, UserPathError } from "../../files/user-paths.js";
 import { siteRoute } from "../site-routes.js";
 
 const P = "data-pipeline.api.rest.config.export.path";
-const FORBIDDEN_ROOTS = ["/proc", "/sys", "/dev"];
 
 function invalid(key: string, message: string): never {
   throw problemsOf([{ key, message }], "Invalid export path");
 }
 
-/** Cleans and checks a custom export path; creates `<path>/data-pipeline/export` to prove it is writable. */
+/**
+ * Cleans and checks a custom export path; creates `<path>/data-pipeline/export` to prove it is writable.
+ * The path is checked by its real path (symlinks resolved: no way out of an allowed root, none into a
+ * system folder), each file-system call within seconds; the real path is what is kept.
+ */
 export async function validateExportPath(body: unknown, allowedRoots: readonly string[]): Promise<string> {
   const raw = body && typeof body === "object" ? (body as { path?: unknown }).path : undefined;
   if (typeof raw !== "string" || raw.trim() === "") invalid(`${P}.missing`, 'Send {"path": "/absolute/directory"}.');
@@ -26,22 +28,13 @@ export async function validateExportPath(body: unknown, allowedRoots: readonly s
   if (!isAbsolute(path)) invalid(`${P}.should.be.absolute`, `The path '${path.slice(0, 200)}' is relative; give an absolute path such as /var/sluice/exports.`);
   if (path.split(/[\\/]+/).includes("..")) invalid(`${P}.invalid.characters`, "The path must not contain '..' segments.");
   path = normalize(path).replace(/(.)\/+$/, "$1");
-  const inside = (root: string) => {
-    const rel = relative(root, path);
-    return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
-  };
-  if (FORBIDDEN_ROOTS.some(inside)) invalid(`${P}.not.writable`, `Exports cannot be written under ${FORBIDDEN_ROOTS.join(", ")}.`);
-  if (allowedRoots.length > 0 && !allowedRoots.some(inside)) {
-    invalid(`${P}.not.writable`, `The path must be inside one of the allowed export roots: ${allowedRoots.join(", ")}.`);
-  }
-  const root = join(path, "data-pipeline", "export");
   try {
-    await mkdir(root, { recursive: true, mode: 0o700 });
-    await access(root, constants.W_OK);
+    const real = await confineUserFolder(path, ["data-pipeline", "export"], { allowedRoots });
+    return real.split(sep).join("/");
   } catch (error) {
-    invalid(`${P}.not.writable`, `The directory ${path} cannot be created or written to (${(error as NodeJS.ErrnoException).code ?? "error"}).`);
+    if (error instanceof UserPathError) invalid(`${P}.not.writable`, error.message);
+    throw error;
   }
-  return path.split(sep).join("/");
 }
 
 export function exportConfigRoutes(app: FastifyInstance, ctx: AppContext): void {
