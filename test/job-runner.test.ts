@@ -52,7 +52,7 @@ function node(store: Store, world: World, nodeId: string): JobRunner {
   runner.register(
     syncKind({
       store,
-      env: () => ({ RUNNER_TOKEN: "t" }),
+      env: () => ({ SLUICE_SECRET_RUNNER: "t" }),
       http: { backoff: { maxRetries: 0 }, afterBatch: () => new Promise((r) => setTimeout(r, 150)) },
     }),
   );
@@ -156,7 +156,7 @@ if (process.env.SLUICE_RUNNER_CHILD) {
         const wiki = await t.store.sites.create("o", { product: "confluence", contextPath: "/wiki", baseUrl: "http://localhost/wiki" });
         await generateDemo(t.store, wiki, { scale: 0.3, seed: 3, now: Date.UTC(2026, 0, 1) });
         const jira = await t.store.sites.create("o", { product: "jira", contextPath: "/jira-gen", baseUrl: "http://localhost/jira-gen" });
-        await t.store.settings.set(jira.id, "source", { kind: "jira-cloud", url: base, email: "r@acme.com", tokenEnv: "RUNNER_TOKEN", pageSize: 20, requestsPerSecond: 0 });
+        await t.store.settings.set(jira.id, "source", { kind: "jira-cloud", url: base, email: "r@acme.com", tokenEnv: "SLUICE_SECRET_RUNNER", pageSize: 20, requestsPerSecond: 0 });
       });
       after(async () => {
         for (const r of runners) await r.shutdown(5000);

@@ -32,7 +32,7 @@ const RUNS = [
   { id: "r2", kind: "confluence-cloud", status: "FAILED", mode: "incremental", startedAt: "2026-01-09T10:00:00.000Z", finishedAt: "2026-01-09T10:00:05.000Z", heartbeatAt: T, host: "old-host", pid: 11, counts: { pages: 2 }, deleted: {}, streams: [], requests: 4, retries: 1, error: { message: "reading pages: /wiki/api/v2/pages answered 500", entity: "pages", path: "/wiki/api/v2/pages" } },
   { id: "r1", kind: "confluence-cloud", status: "SUCCEEDED", mode: "full", startedAt: "2026-01-08T10:00:00.000Z", finishedAt: "2026-01-08T10:01:00.000Z", heartbeatAt: T, host: "old-host", pid: 10, counts: { pages: 7, spaces: 2 }, deleted: {}, streams: [], requests: 9, retries: 0 },
 ];
-const SOURCE = { kind: "confluence-cloud", url: "https://acme.atlassian.net/wiki", email: "a@acme.com", tokenEnv: "ACME_TOKEN", intervalMinutes: 30 };
+const SOURCE = { kind: "confluence-cloud", url: "https://acme.atlassian.net/wiki", email: "a@acme.com", tokenEnv: "SLUICE_SECRET_ACME", intervalMinutes: 30 };
 
 /** Version 1 rows: two export jobs of /wiki, the settings that moved out. */
 function v1Rows(siteId: number): { jobs: unknown[][]; settings: [string, unknown][] } {

@@ -19,7 +19,7 @@ describe("sync admin API and CLI", () => {
   let app: FastifyInstance;
   const server = new ReplayServer();
   const fixtures = fixtureDir("jira-cloud");
-  const env = { ACME_TOKEN: "s3cret-token" };
+  const env = { SLUICE_SECRET_ACME: "s3cret-token" };
   const url = "/rest/admin/v1/sites/jira-acme";
   const pending: Promise<unknown>[] = [];
 
@@ -52,17 +52,17 @@ describe("sync admin API and CLI", () => {
     const secret = await app.inject({ method: "PUT", url: `${url}/source`, payload: { kind: "jira-cloud", url: server.base, email: "a@acme.com", token: "x" } });
     assert.equal(secret.statusCode, 400);
     assert.equal(secret.json().errors[0].key, "source.token");
-    const wrongProduct = await app.inject({ method: "PUT", url: `${url}/source`, payload: { kind: "confluence-cloud", url: server.base, email: "a@acme.com", tokenEnv: "ACME_TOKEN" } });
+    const wrongProduct = await app.inject({ method: "PUT", url: `${url}/source`, payload: { kind: "confluence-cloud", url: server.base, email: "a@acme.com", tokenEnv: "SLUICE_SECRET_ACME" } });
     assert.equal(wrongProduct.statusCode, 400);
     const missing = await app.inject({ method: "GET", url: "/rest/admin/v1/sites/nope/source" });
     assert.equal(missing.statusCode, 404);
   });
 
   test("PUT/GET source stores where the token lives, never a token; export is not ready before the first sync", async () => {
-    const put = await app.inject({ method: "PUT", url: `${url}/source`, payload: { kind: "jira-cloud", url: `${server.base}/`, email: "alice@acme.com", tokenEnv: "ACME_TOKEN", requestsPerSecond: 0 } });
+    const put = await app.inject({ method: "PUT", url: `${url}/source`, payload: { kind: "jira-cloud", url: `${server.base}/`, email: "alice@acme.com", tokenEnv: "SLUICE_SECRET_ACME", requestsPerSecond: 0 } });
     assert.equal(put.statusCode, 200);
     const get = await app.inject({ method: "GET", url: `${url}/source` });
-    assert.deepEqual(get.json(), { kind: "jira-cloud", url: server.base, email: "alice@acme.com", tokenEnv: "ACME_TOKEN", requestsPerSecond: 0 });
+    assert.deepEqual(get.json(), { kind: "jira-cloud", url: server.base, email: "alice@acme.com", tokenEnv: "SLUICE_SECRET_ACME", requestsPerSecond: 0 });
     assert.doesNotMatch(get.body, /s3cret/);
     const problems = await connectorSource(store).readiness(site);
     assert.equal(problems[0]?.key, "export.pre.validation.failed");
@@ -111,7 +111,7 @@ describe("sync admin API and CLI", () => {
       /invalid source:\n {2}--email: jira-cloud authenticates with an email and an API token: give --email\n|--api-token-env/,
     );
     await assert.rejects(saveSourceFromOptions(store, site, { url: "https://x" }), /--url need --source/);
-    await saveSourceFromOptions(store, site, { source: "jira-cloud", url: server.base, email: "alice@acme.com", apiTokenEnv: "ACME_TOKEN", syncInterval: "30" });
+    await saveSourceFromOptions(store, site, { source: "jira-cloud", url: server.base, email: "alice@acme.com", apiTokenEnv: "SLUICE_SECRET_ACME", syncInterval: "30" });
     const out: string[] = [];
     const err: string[] = [];
     const cmd = syncCommand({ openStore: async () => openSqliteStore(join(dir, "sluice.db")), env, out: (t) => out.push(t), err: (t) => err.push(t) });

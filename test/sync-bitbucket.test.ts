@@ -28,7 +28,7 @@ async function rowsOf(store: Store, site: Site, name: string): Promise<Record<st
 describe("sync bitbucket", () => {
   let dir: string;
   let store: Store;
-  const env = { BB_TOKEN: "bbtok" };
+  const env = { SLUICE_SECRET_BB: "bbtok" };
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "sluice-sync-bitbucket-"));
@@ -46,7 +46,7 @@ describe("sync bitbucket", () => {
     try {
       const base = await server.start();
       const site = await store.sites.create("demo-org", { product: "bitbucket", contextPath: "/bb-cloud", baseUrl: "http://localhost/bb-cloud" });
-      await store.settings.set(site.id, "source", { kind: "bitbucket-cloud", url: `${base}/acme`, email: "jo@acme.com", tokenEnv: "BB_TOKEN", requestsPerSecond: 0 });
+      await store.settings.set(site.id, "source", { kind: "bitbucket-cloud", url: `${base}/acme`, email: "jo@acme.com", tokenEnv: "SLUICE_SECRET_BB", requestsPerSecond: 0 });
       server.load(join(fixtures, "common"), join(fixtures, "full"));
       const run = await runSync({ store, site, env });
       assert.deepEqual(server.unmatched, []);
@@ -114,7 +114,7 @@ describe("sync bitbucket", () => {
     try {
       const base = await server.start();
       const site = await store.sites.create("demo-org", { product: "bitbucket", contextPath: "/bb-dc", baseUrl: "http://localhost/bb-dc" });
-      await store.settings.set(site.id, "source", { kind: "bitbucket-dc", url: base, tokenEnv: "BB_TOKEN", requestsPerSecond: 0 });
+      await store.settings.set(site.id, "source", { kind: "bitbucket-dc", url: base, tokenEnv: "SLUICE_SECRET_BB", requestsPerSecond: 0 });
       server.load(join(fixtures, "common"), join(fixtures, "full"));
       const run = await runSync({ store, site, env });
       assert.deepEqual(server.unmatched, []);

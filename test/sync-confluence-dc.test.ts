@@ -31,7 +31,7 @@ describe("sync confluence-dc", () => {
   let site: Site;
   const server = new ReplayServer();
   const fixtures = fixtureDir("confluence-dc");
-  const env = { WIKI_TOKEN: "tok" };
+  const env = { SLUICE_SECRET_WIKI: "tok" };
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "sluice-sync-confluence-dc-"));
@@ -39,7 +39,7 @@ describe("sync confluence-dc", () => {
     await store.sites.ensureOrganisation("demo-org", "Demo");
     site = await store.sites.create("demo-org", { product: "confluence", contextPath: "/wiki", baseUrl: "http://localhost:8080/wiki" });
     const base = await server.start();
-    await store.settings.set(site.id, "source", { kind: "confluence-dc", url: base, tokenEnv: "WIKI_TOKEN", requestsPerSecond: 0 });
+    await store.settings.set(site.id, "source", { kind: "confluence-dc", url: base, tokenEnv: "SLUICE_SECRET_WIKI", requestsPerSecond: 0 });
   });
   after(async () => {
     await server.stop();

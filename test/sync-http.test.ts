@@ -19,7 +19,7 @@ describe("sync http behaviour (jira-cloud fixtures)", () => {
   let site: Site;
   let server: ReplayServer;
   const fixtures = fixtureDir("jira-cloud");
-  const env = { ACME_TOKEN: "s3cret-token" };
+  const env = { SLUICE_SECRET_ACME: "s3cret-token" };
   const fast = { baseDelayMs: 5, maxDelayMs: 50, maxRetries: 3 };
 
   before(async () => {
@@ -33,7 +33,7 @@ describe("sync http behaviour (jira-cloud fixtures)", () => {
     const base = await server.start();
     server.load(join(fixtures, "common"), join(fixtures, "full"));
     site = await store.sites.create("demo-org", { product: "jira", contextPath: `/j${Date.now()}${Math.random().toString(36).slice(2, 6)}`, baseUrl: "http://localhost/j" });
-    await store.settings.set(site.id, "source", { kind: "jira-cloud", url: base, email: "alice@acme.com", tokenEnv: "ACME_TOKEN", requestsPerSecond: 0 });
+    await store.settings.set(site.id, "source", { kind: "jira-cloud", url: base, email: "alice@acme.com", tokenEnv: "SLUICE_SECRET_ACME", requestsPerSecond: 0 });
   });
   after(async () => {
     await server.stop();
@@ -99,6 +99,6 @@ describe("sync http behaviour (jira-cloud fixtures)", () => {
   });
 
   test("a missing token is named without revealing anything", async () => {
-    await assert.rejects(runSync({ store, site, env: {}, backoff: fast }), /the environment variable ACME_TOKEN that should hold the API token/);
+    await assert.rejects(runSync({ store, site, env: {}, backoff: fast }), /the environment variable SLUICE_SECRET_ACME that should hold the API token/);
   });
 });

@@ -33,7 +33,7 @@ describe("sync jira-cloud", () => {
   let site: Site;
   const server = new ReplayServer();
   const fixtures = fixtureDir("jira-cloud");
-  const env = { ACME_TOKEN: "s3cret-token" };
+  const env = { SLUICE_SECRET_ACME: "s3cret-token" };
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "sluice-sync-jira-cloud-"));
@@ -41,7 +41,7 @@ describe("sync jira-cloud", () => {
     await store.sites.ensureOrganisation("demo-org", "Demo");
     site = await store.sites.create("demo-org", { product: "jira", contextPath: "/jira-acme", baseUrl: "http://localhost:8080/jira-acme" });
     const base = await server.start();
-    await store.settings.set(site.id, "source", { kind: "jira-cloud", url: base, email: "alice@acme.com", tokenEnv: "ACME_TOKEN", requestsPerSecond: 0 });
+    await store.settings.set(site.id, "source", { kind: "jira-cloud", url: base, email: "alice@acme.com", tokenEnv: "SLUICE_SECRET_ACME", requestsPerSecond: 0 });
   });
   after(async () => {
     await server.stop();

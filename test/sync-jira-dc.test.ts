@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -38,9 +38,10 @@ describe("sync jira-dc", () => {
     await store.sites.ensureOrganisation("demo-org", "Demo");
     site = await store.sites.create("demo-org", { product: "jira", contextPath: "/jira-ops", baseUrl: "http://localhost:8080/jira-ops" });
     const base = await server.start();
-    const tokenFile = join(dir, "pat");
-    await writeFile(tokenFile, "NjU0MzIxOpat\n", { mode: 0o600 });
-    await store.settings.set(site.id, "source", { kind: "jira-dc", url: base, tokenFile, requestsPerSecond: 0 });
+    // A personal access token in a file of the secrets folder, named by the source.
+    await mkdir(join(dir, "secrets"), { mode: 0o700 });
+    await writeFile(join(dir, "secrets", "pat"), "NjU0MzIxOpat\n", { mode: 0o600 });
+    await store.settings.set(site.id, "source", { kind: "jira-dc", url: base, tokenFile: "pat", requestsPerSecond: 0 });
   });
   after(async () => {
     await server.stop();
@@ -50,7 +51,7 @@ describe("sync jira-dc", () => {
 
   test("a full sync pages with startAt, completes cut-off changelogs and maps DC fields", async () => {
     server.load(join(fixtures, "common"), join(fixtures, "full"));
-    const run = await runSync({ store, site, env: {} });
+    const run = await runSync({ store, site, env: {}, secretsDir: join(dir, "secrets") });
     assert.equal(run.status, "SUCCEEDED");
     assert.deepEqual(server.unmatched, []);
     assert.equal(server.requests[0]!.authorization, "Bearer NjU0MzIxOpat", "a personal access token from the token file");
@@ -93,7 +94,7 @@ describe("sync jira-dc", () => {
   test("an incremental sync reads from the cursor in the user's zone and updates the changed issue", async () => {
     server.load(join(fixtures, "common"), join(fixtures, "incremental"));
     const before = server.requests.length;
-    const run = await runSync({ store, site, env: {} });
+    const run = await runSync({ store, site, env: {}, secretsDir: join(dir, "secrets") });
     assert.deepEqual(server.unmatched, []);
     assert.equal(run.counts.issues, 1);
     const search = server.requests.slice(before).find((r) => r.path === "/rest/api/2/search")!;

@@ -25,7 +25,7 @@ async function child(): Promise<void> {
   await runSync({
     store,
     site,
-    env: { KILL_TOKEN: "t" },
+    env: { SLUICE_SECRET_KILL: "t" },
     afterBatch: async (stream, batches) => {
       if (stream !== "issues") return;
       process.stdout.write(`batch ${batches}\n`);
@@ -51,7 +51,7 @@ if (process.env.SLUICE_SYNC_CHILD) {
         const store = openSqliteStore(file);
         await store.sites.ensureOrganisation("demo-org", "Demo");
         const site = await store.sites.create("demo-org", { product: "jira", contextPath: "/jira-kill", baseUrl: "http://localhost/jira-kill" });
-        await store.settings.set(site.id, "source", { kind: "jira-cloud", url: base, email: "kill@acme.com", tokenEnv: "KILL_TOKEN", pageSize: 20, requestsPerSecond: 0 });
+        await store.settings.set(site.id, "source", { kind: "jira-cloud", url: base, email: "kill@acme.com", tokenEnv: "SLUICE_SECRET_KILL", pageSize: 20, requestsPerSecond: 0 });
 
         const proc = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
           env: { ...process.env, SLUICE_SYNC_CHILD: "1", SLUICE_SYNC_DB: file, NODE_TEST_CONTEXT: "" },
@@ -83,7 +83,7 @@ if (process.env.SLUICE_SYNC_CHILD) {
         assert.match(String(next), /^o\d+$/);
 
         const before = server.requests.length;
-        const run = await runSync({ store, site, env: { KILL_TOKEN: "t" } });
+        const run = await runSync({ store, site, env: { SLUICE_SECRET_KILL: "t" } });
         assert.equal(run.status, "SUCCEEDED");
         const resumed = server.requests.slice(before).filter((r) => r.path === "/rest/api/3/search/jql");
         assert.equal(resumed[0]!.query.get("nextPageToken"), next, "the resumed sync starts at the checkpoint's page");

@@ -28,7 +28,7 @@ const logger = createLogger("silent");
 
 function runnerOf(store: Store, nodeId: string, slowMs = 0): JobRunner {
   return new JobRunner({ store, config: { nodeId, jobLeaseSeconds: 10, concurrency: 1, pollMs: 100 }, logger }).register(
-    syncKind({ store, env: () => ({ SCHED_TOKEN: "t" }), http: { afterBatch: () => new Promise((r) => setTimeout(r, slowMs)) } }),
+    syncKind({ store, env: () => ({ SLUICE_SECRET_SCHED: "t" }), http: { afterBatch: () => new Promise((r) => setTimeout(r, slowMs)) } }),
   );
 }
 
@@ -56,7 +56,7 @@ for (const kind of STORE_KINDS) {
     const stores: Store[] = [];
     const newSource = async (key: string): Promise<Site> => {
       const site = await t.store.sites.create("o", { product: "jira", contextPath: `/${key}`, baseUrl: `http://localhost/${key}` });
-      const source = { kind: "jira-cloud" as const, url: replay.base, email: "s@acme.com", tokenEnv: "SCHED_TOKEN", pageSize: 10, requestsPerSecond: 0, intervalMinutes: 5 };
+      const source = { kind: "jira-cloud" as const, url: replay.base, email: "s@acme.com", tokenEnv: "SLUICE_SECRET_SCHED", pageSize: 10, requestsPerSecond: 0, intervalMinutes: 5 };
       await t.store.settings.set(site.id, "source", source);
       await putSourceSchedule(t.store, site, source, T0);
       return site;

@@ -108,13 +108,13 @@ describe("sync units", () => {
     const r = parseSourceConfig({ kind: "nope", url: "ftp://x" });
     assert.equal(r.ok, false);
     if (!r.ok) assert.deepEqual(r.errors.map((e) => e.key).sort(), ["source.kind", "source.url"]);
-    const ok = parseSourceConfig({ kind: "jira-dc", url: "https://jira.acme.io/", tokenFile: "/run/secrets/jira" });
+    const ok = parseSourceConfig({ kind: "jira-dc", url: "https://jira.acme.io/", tokenFile: "jira" });
     assert.ok(ok.ok && ok.config.url === "https://jira.acme.io");
   });
 
   test("every kind has a connector; commits from a git mirror are not asked of the API", () => {
-    for (const kind of SOURCE_KINDS) assert.equal(connectorFor({ kind, url: "https://x.test", tokenEnv: "T" }).kind, kind);
-    const streams = (commitsFrom?: "api" | "git") => connectorFor({ kind: "bitbucket-dc", url: "https://x.test", tokenEnv: "T", commitsFrom }).streams.map((s) => s.name);
+    for (const kind of SOURCE_KINDS) assert.equal(connectorFor({ kind, url: "https://x.test", tokenEnv: "SLUICE_SECRET_T" }).kind, kind);
+    const streams = (commitsFrom?: "api" | "git") => connectorFor({ kind: "bitbucket-dc", url: "https://x.test", tokenEnv: "SLUICE_SECRET_T", commitsFrom }).streams.map((s) => s.name);
     assert.deepEqual(streams(), ["users", "repositories", "pull_requests", "commits"]);
     assert.deepEqual(streams("git"), ["users", "repositories", "pull_requests"]);
   });

@@ -13,6 +13,7 @@ import { JobRunner } from "../jobs/runner.js";
 import { Scheduler } from "../jobs/scheduler.js";
 import { createLogger, type Logger } from "../logger.js";
 import type { Source } from "../sources/port.js";
+import { secretsFolder } from "../sources/connector/credentials.js";
 import { gitSource } from "../sources/git/index.js";
 import { connectorSource } from "../sync/connector-source.js";
 import { syncKind } from "../sync/sync-kind.js";
@@ -59,7 +60,7 @@ export function createRunner(config: Config, store: Store, sources: readonly Sou
     logger,
   });
   runner.register(exportKind({ config, store, sources }));
-  runner.register(syncKind({ store, env: () => config.env ?? {}, logger }));
+  runner.register(syncKind({ store, env: () => config.env ?? {}, secretsDir: secretsFolder(config.home), logger }));
   return runner;
 }
 

@@ -14,6 +14,7 @@ import { startCommand } from "./commands/start.js";
 import { tokenCommand } from "./commands/token.js";
 import { addSourceOptions, saveSourceFromOptions, syncCommand } from "./commands/sync.js";
 import { commandStore, readConfig } from "./shared.js";
+import { secretsFolder } from "../sources/connector/credentials.js";
 import { sourcesRoutes } from "../server/routes/sources.js";
 
 /** The built console: dist/src/cli → <repo>/web/dist. */
@@ -54,7 +55,7 @@ export function program(): Command {
   cli.addCommand(accessCommand());
   cli.addCommand(migrateCommand());
   cli.addCommand(repoCommand({ openStore: () => commandStore(cli) }));
-  cli.addCommand(syncCommand({ openStore: () => commandStore(cli), env: () => readConfig(cli).env }));
+  cli.addCommand(syncCommand({ openStore: () => commandStore(cli), env: () => readConfig(cli).env, secretsDir: () => secretsFolder(readConfig(cli).home) }));
   return cli;
 }
 

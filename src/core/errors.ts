@@ -61,6 +61,7 @@ export const ERROR_STATUS = {
   "sluice.source.not.found": 404,
   "sluice.source.invalid": 400,
   "sluice.source.credentials.missing": 400,
+  "sluice.source.credentials.refused": 400,
   "sluice.source.auth.failed": 502,
   "sluice.source.request.failed": 502,
   "sluice.sync.running": 409,

@@ -37,6 +37,8 @@ export interface SyncSiteOptions extends SyncHttpOptions {
   site: Site;
   /** Where tokens named by `tokenEnv` are looked up (the configuration's environment). */
   env: Readonly<Record<string, string | undefined>>;
+  /** Where files named by `tokenFile` are looked up (`<home>/secrets`); none: tokenFile is refused. */
+  secretsDir?: string;
   /** Ignore checkpoints: read everything again, then sweep deletions. */
   full?: boolean;
   /** Sweep deletions in this run (also done on `full`, and when the reconcile is due). */
@@ -90,7 +92,7 @@ export async function syncSite(options: SyncSiteOptions, run: SyncResult): Promi
   log?.info({ site: site.key, kind: config.kind, mode: run.mode }, "sync started");
 
   const signal = options.signal ?? new AbortController().signal;
-  const credentials = await loadCredentials(config, options.env);
+  const credentials = await loadCredentials(config, options.env, options.secretsDir);
   const http = new HttpClient({
     baseUrl: connector.apiBase?.(config) ?? config.url,
     credentials,

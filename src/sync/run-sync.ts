@@ -36,6 +36,7 @@ export async function runSync(options: SyncOptions): Promise<SyncRun> {
     syncKind({
       store,
       env: () => options.env,
+      ...(options.secretsDir !== undefined ? { secretsDir: options.secretsDir } : {}),
       http: options,
       logger: options.logger,
       onProgress: (id, run) =>

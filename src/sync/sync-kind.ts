@@ -14,6 +14,8 @@ export interface SyncKindDeps {
   store: Store;
   /** Where tokens named by `tokenEnv` are looked up. */
   env: () => Readonly<Record<string, string | undefined>>;
+  /** Where files named by `tokenFile` are looked up (`<home>/secrets`). */
+  secretsDir?: string;
   http?: SyncHttpOptions;
   logger?: SyncLogger;
   /** Every run's progress, as it goes (the CLI's progress lines). */
@@ -62,6 +64,7 @@ export function syncKind(deps: SyncKindDeps): JobKind<SyncParams, SyncResult, Sy
             store: deps.store,
             site: ctx.site!,
             env: deps.env(),
+            ...(deps.secretsDir !== undefined ? { secretsDir: deps.secretsDir } : {}),
             full: ctx.job.params.full,
             reconcile: ctx.job.params.reconcile,
             signal: ctx.signal,

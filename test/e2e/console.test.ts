@@ -293,7 +293,7 @@ test("console: sign in, export, details, cancel, export path, schedule, opt-out,
     await schedule.getByLabel("Time (server zone)").fill("02:30");
     await schedule.getByRole("button", { name: "Save schedule" }).click();
     await page.getByTestId("next-run").filter({ hasText: /\d{4}-\d{2}-\d{2} 02:30/ }).waitFor(WAIT);
-    const source = { kind: "jira-dc", url: "http://127.0.0.1:9", tokenEnv: "SLUICE_E2E_UNSET_TOKEN" };
+    const source = { kind: "jira-dc", url: "http://127.0.0.1:9", tokenEnv: "SLUICE_SECRET_E2E_UNSET" };
     assert.equal((await api(sluice, "PUT", "/rest/admin/v1/sites/jira/source", source)).status, 200);
     assert.equal((await api(sluice, "POST", "/rest/admin/v1/sites/jira/syncs")).status, 202);
     // Export 4 (the last 365 days, throttled like export 2), to watch and cancel from the Jobs page.
@@ -312,7 +312,7 @@ test("console: sign in, export, details, cancel, export path, schedule, opt-out,
     assert.deepEqual(ids, [5, 4, 3, 2, 1], "newest first");
     const sync = await until(() => jobCells(page, 4), (c) => c[4] === "Failed", "the sync to fail");
     assert.deepEqual(sync.slice(1, 4), ["sync", "/jira", "1"]);
-    assert.match(sync[8] ?? "", /SLUICE_E2E_UNSET_TOKEN/, "a failed job shows its first error");
+    assert.match(sync[8] ?? "", /SLUICE_SECRET_E2E_UNSET/, "a failed job shows its first error");
     // The running export: a progress bar that advances, with done/total, rate and ETA.
     const bar = jobs.locator('tr[data-job-id="5"]').getByRole("progressbar", { name: "Progress of job 5" });
     await bar.waitFor(WAIT);
@@ -333,7 +333,7 @@ test("console: sign in, export, details, cancel, export path, schedule, opt-out,
     const details = page.getByRole("region", { name: "Job 4 details" });
     await details.getByRole("heading", { name: "Params" }).waitFor(WAIT);
     assert.match(String(await details.locator("pre.json").first().textContent()), /"full": false/);
-    await details.getByText(/SLUICE_E2E_UNSET_TOKEN/).first().waitFor(WAIT);
+    await details.getByText(/SLUICE_SECRET_E2E_UNSET/).first().waitFor(WAIT);
     // Schedules: /wiki's data-pipeline with its next five runs; the sync's Run now makes job 6.
     const schedules = page.getByRole("region", { name: "Schedules" });
     const pipelineSchedule = schedules.locator("tbody tr", { hasText: "data-pipeline" });

@@ -20,6 +20,8 @@ export interface SyncCommandContext {
   openStore(): Promise<Store>;
   /** Where token variables are read (the configuration's environment). */
   env: Readonly<Record<string, string | undefined>> | (() => Readonly<Record<string, string | undefined>>);
+  /** Where token files are read (`<home>/secrets`). */
+  secretsDir?: () => string;
   /** Where results and errors are written (defaults to stdout and stderr). */
   out?: (text: string) => void;
   err?: (text: string) => void;
@@ -39,8 +41,8 @@ export function addSourceOptions(cmd: Command): Command {
     .addOption(new Option("--source <kind>", "sync the site from a live instance").choices([...SOURCE_KINDS]))
     .option("--url <url>", "base URL of the instance, e.g. https://acme.atlassian.net")
     .option("--email <email>", "account email (Cloud: email + API token)")
-    .option("--api-token-env <name>", "environment variable holding the API token or personal access token")
-    .option("--token-file <path>", "file holding the API token or personal access token")
+    .option("--api-token-env <name>", "SLUICE_SECRET_<NAME> variable holding the API token or personal access token")
+    .option("--token-file <name>", "file of <home>/secrets holding the API token or personal access token")
     .option("--sync-interval <minutes>", "minutes between syncs of `sluice sync --watch` (default 15)");
 }
 
@@ -143,7 +145,7 @@ export function syncCommand(ctx: SyncCommandContext): Command {
     .option("--reconcile", "sweep deletions after this sync")
     .addHelpText(
       "after",
-      "\nThe source is set with `sluice site create --source <kind> --url <url> ...`.\nTokens come from --api-token-env or --token-file, never from the command line.",
+      "\nThe source is set with `sluice site create --source <kind> --url <url> ...`.\nTokens come from a SLUICE_SECRET_<NAME> variable (--api-token-env) or a file of <home>/secrets (--token-file), never from the command line.",
     )
     .action(async (opts: { site: string; watch?: boolean; full?: boolean; reconcile?: boolean }) => {
       const store = await ctx.openStore();
@@ -163,7 +165,7 @@ export function syncCommand(ctx: SyncCommandContext): Command {
         for (;;) {
           const view = new ProgressView(err);
           try {
-            const run = await runSync({ store, site, env, full, reconcile: opts.reconcile, signal: interrupt.signal, onProgress: (r) => view.update(r) });
+            const run = await runSync({ store, site, env, ...(ctx.secretsDir ? { secretsDir: ctx.secretsDir() } : {}), full, reconcile: opts.reconcile, signal: interrupt.signal, onProgress: (r) => view.update(r) });
             view.stop();
             out(`${summary(run)}\n`);
           } catch (error) {

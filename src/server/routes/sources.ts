@@ -22,6 +22,8 @@ export interface SourcesRoutesOptions {
   syncs?: SyncService;
   /** Where `tokenEnv` names are looked up when a sync starts (with the routes' own runner). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Where `tokenFile` names are looked up (with the routes' own runner). */
+  secretsDir?: string;
   logger?: SyncLogger;
   fetch?: typeof fetch;
   /** Called with each sync started here (the server awaits them on shutdown). */
@@ -34,7 +36,15 @@ function ownSyncs(app: FastifyInstance, options: SourcesRoutesOptions): SyncServ
     store: options.store,
     config: { nodeId: hostname(), jobLeaseSeconds: 30, concurrency: 0, pollMs: 60_000 },
     logger: createLogger("silent"),
-  }).register(syncKind({ store: options.store, env: () => options.env ?? {}, logger: options.logger, http: { fetch: options.fetch } }));
+  }).register(
+    syncKind({
+      store: options.store,
+      env: () => options.env ?? {},
+      ...(options.secretsDir !== undefined ? { secretsDir: options.secretsDir } : {}),
+      logger: options.logger,
+      http: { fetch: options.fetch },
+    }),
+  );
   runner.startLoops();
   app.addHook("onClose", () => runner.shutdown(10_000));
   return new SyncService({ store: options.store, runner });
@@ -79,7 +89,7 @@ export async function sourcesRoutes(app: FastifyInstance, options: SourcesRoutes
     for (const secret of ["token", "apiToken", "password", "secret"]) {
       if (body && secret in body) {
         return send(reply, 400, "Invalid source", [
-          { key: "source.token", message: `${secret}: credentials are never stored; name the environment variable (tokenEnv) or the secrets file (tokenFile) that holds the token.` },
+          { key: "source.token", message: `${secret}: credentials are never stored; name the SLUICE_SECRET_<NAME> variable (tokenEnv) or the file of <home>/secrets (tokenFile) that holds the token.` },
         ]);
       }
     }

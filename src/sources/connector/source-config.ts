@@ -1,7 +1,10 @@
 /**
  * A site's source: which connector syncs it and where the credentials live. Stored in the site's
  * settings under `source`. The secret itself is never stored: only the name of the environment
- * variable or the path of the secrets file that holds it.
+ * variable or of the secrets file that holds it, each from an allow-list (SECURITY.md): variables named
+ * `SLUICE_SECRET_<NAME>`, files in the home's `secrets/` folder. Anything else — another variable, a
+ * path — is refused, so that no one with admin rights can make the server send an arbitrary variable or
+ * readable file to a URL of their choosing.
  */
 import { z } from "zod";
 import type { Product } from "../../core/entities/registry.js";
@@ -27,7 +30,13 @@ export function isCloudKind(kind: SourceKind): boolean {
   return kind.endsWith("-cloud");
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The only environment variables a source may name. */
+export const SECRET_ENV_PREFIX = "SLUICE_SECRET_";
+export const SECRET_ENV_NAME = /^SLUICE_SECRET_[A-Za-z0-9_]+$/;
+/** A file of the secrets folder, by name: no path, no hidden file. */
+export const SECRET_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const SECRET_ENV_RULE = `must be an environment variable named ${SECRET_ENV_PREFIX}<NAME> (secrets are read from those variables only), such as ${SECRET_ENV_PREFIX}ACME`;
+export const SECRET_FILE_RULE = "must be the name of a file in the secrets folder (<home>/secrets), without a path, such as acme-token";
 
 export const sourceConfigSchema = z
   .object({
@@ -38,8 +47,8 @@ export const sourceConfigSchema = z
       .refine((u) => /^https?:\/\//.test(u), "must start with http:// or https://")
       .transform((u) => u.replace(/\/+$/, "")),
     email: z.string().email().optional(),
-    tokenEnv: z.string().regex(ENV_NAME, "must be an environment variable name such as ACME_TOKEN").optional(),
-    tokenFile: z.string().min(1).optional(),
+    tokenEnv: z.string().regex(SECRET_ENV_NAME, SECRET_ENV_RULE).optional(),
+    tokenFile: z.string().regex(SECRET_FILE_NAME, SECRET_FILE_RULE).optional(),
     intervalMinutes: z.number().int().min(1).max(10080).optional(),
     /** Bitbucket Cloud workspace (defaults to the first path segment of the url). */
     workspace: z.string().min(1).optional(),
