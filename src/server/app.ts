@@ -10,7 +10,7 @@ import type { AppContext } from "../app/context.js";
 import { isSluiceError, SluiceError } from "../core/errors.js";
 import type { Account } from "../store/port.js";
 import { authenticate, requireSysadmin } from "./auth.js";
-import { errorBody, fromFastifyError, sendError } from "./errors.js";
+import { badUrl, errorBody, fromFastifyError, sendError } from "./errors.js";
 import { adminSiteRoutes } from "./routes/admin-sites.js";
 import { exportConfigRoutes } from "./routes/export-config.js";
 import { exportRoutes } from "./routes/export.js";
@@ -33,6 +33,10 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
     bodyLimit: 1024 * 1024,
     // Query strings like ?fromDate=…+01:00 keep their '+' readable for our own parser.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Errors raised before routing (a malformed URL) are answered in the documented shape too.
+    frameworkErrors: (_error, _request, reply) => {
+      void sendError(reply, badUrl());
+    },
   });
 
   // We validate ourselves (to answer with the Data pipeline's error keys); route schemas are for OpenAPI.

@@ -14,6 +14,35 @@ export function sendError(reply: FastifyReply, error: SluiceError): FastifyReply
   return reply.code(status).send({ ...errorBody(status, error.message, error.problems), ...(error.details ?? {}) });
 }
 
+/** Any other 4xx of fastify or a plugin (a static file refused, a header too large…), in our shape. */
+function byStatus(status: number | undefined, message: string): SluiceError | undefined {
+  if (status === undefined || status < 400 || status > 499) return undefined;
+  const said = message.slice(0, 200);
+  switch (status) {
+    case 401:
+      return new SluiceError("sluice.auth.token.invalid", said);
+    case 403:
+      return new SluiceError("sluice.auth.forbidden", `Not allowed: ${said}`);
+    case 404:
+      return new SluiceError("sluice.route.not.found", `Not found: ${said}`);
+    case 405:
+      return new SluiceError("sluice.method.not.allowed", said);
+    case 406:
+      return new SluiceError("sluice.request.not.acceptable", said);
+    case 414:
+      return new SluiceError("sluice.request.uri.too.long", "The URL is too long.");
+    case 431:
+      return new SluiceError("sluice.request.headers.too.large", "The request headers are too large.");
+    default:
+      return new SluiceError("sluice.request.invalid", `Invalid request: ${said}`);
+  }
+}
+
+/** A URL fastify cannot route (a malformed %-escape): 400 in our shape. */
+export function badUrl(): SluiceError {
+  return new SluiceError("sluice.request.url.invalid", "The URL is not valid: it has a malformed %-escape (a % must be followed by two hexadecimal digits).");
+}
+
 /** Fastify's own errors (body parsing, size) mapped to our catalogue. */
 export function fromFastifyError(error: { code?: string; statusCode?: number; message: string }): SluiceError | undefined {
   switch (error.code) {
@@ -30,6 +59,6 @@ export function fromFastifyError(error: { code?: string; statusCode?: number; me
       }
       if (error.statusCode === 413) return new SluiceError("sluice.request.body.too.large", "The request body is too large (the limit is 1 MB).");
       if (error.statusCode === 415) return new SluiceError("sluice.request.unsupported.media.type", "Send the request body as application/json.");
-      return undefined;
+      return byStatus(error.statusCode, error.message);
   }
 }

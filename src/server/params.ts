@@ -96,6 +96,9 @@ export function parseJobId(query: Query): number | undefined {
   return n;
 }
 
+/** The largest page offset: numbers are bounded before they reach a store (a 64-bit offset overflowed). */
+export const MAX_OFFSET = 1_000_000_000;
+
 export function parsePage(query: Query): { offset: number; limit: number } {
   const errors: Problem[] = [];
   let offset = 0;
@@ -105,6 +108,7 @@ export function parsePage(query: Query): { offset: number; limit: number } {
     if (o.trim() === "") errors.push(missing("offset"));
     else if (!/^-?\d+$/.test(o)) errors.push({ key: `${Q}.page.offset.should.be.numeric`, message: `offset must be a number, not '${o.slice(0, 40)}'.` });
     else if (Number(o) < 0) errors.push({ key: `${Q}.page.offset.should.not.be.negative`, message: `offset must be 0 or more.` });
+    else if (Number(o) > MAX_OFFSET) errors.push({ key: `${Q}.page.offset.too.large`, message: `offset must be at most ${MAX_OFFSET.toLocaleString("en")}.` });
     else offset = Number(o);
   }
   const l = param(query, "limit");

@@ -13,14 +13,17 @@ import { siteRoute } from "../site-routes.js";
 
 const KEY = "data-pipeline.api.rest.config.optout";
 
-function parseBody(body: unknown, site: Site): { keys: string[] } {
+function parseBody(body: unknown, site: Site, limit: number): { keys: string[] } {
   const kind = PRODUCT_SCOPE[site.product];
   const b = body && typeof body === "object" ? (body as Record<string, unknown>) : undefined;
   const problems: string[] = [];
   if (!b) problems.push(`Send {"type": "${kind}", "keys": ["KEY"]}.`);
   else {
     if (b.type !== kind) problems.push(`type must be ${kind} on a ${site.product} site, not '${String(b.type ?? "").slice(0, 30)}'.`);
-    if (!Array.isArray(b.keys) || b.keys.length === 0 || !b.keys.every((k) => typeof k === "string" && k.trim() !== "" && k.length <= 255)) {
+    if (Array.isArray(b.keys) && b.keys.length > limit) {
+      // Checked before anything is looked up: a list this long is refused as it is.
+      problems.push(`keys: at most ${limit.toLocaleString("en")} keys (optOutLimit), not ${b.keys.length.toLocaleString("en")}.`);
+    } else if (!Array.isArray(b.keys) || b.keys.length === 0 || !b.keys.every((k) => typeof k === "string" && k.trim() !== "" && k.length <= 255)) {
       problems.push("keys must be a non-empty list of keys (strings).");
     }
   }
@@ -49,7 +52,7 @@ export function optOutRoutes(app: FastifyInstance, ctx: AppContext): void {
         "data-pipeline.api.rest.queryparam.continueifnotfound.invalid.should.be.boolean",
         false,
       );
-      const { keys } = parseBody(request.body, site);
+      const { keys } = parseBody(request.body, site, ctx.config.export.optOutLimit);
       const kind = PRODUCT_SCOPE[site.product];
       const found = await findScopes(ctx.store, site, { keys }, keys.length * 2);
       const missing = keys.filter((k) => !found.some((f) => f.key === k || f.identifier === k));
@@ -86,7 +89,7 @@ export function optOutRoutes(app: FastifyInstance, ctx: AppContext): void {
         await ctx.store.settings.delete(site.id, OPT_OUT_SETTING);
         return reply.send(body([]));
       }
-      const { keys } = parseBody(request.body, site);
+      const { keys } = parseBody(request.body, site, ctx.config.export.optOutLimit);
       const remaining = (await readOptOuts(ctx.store, site)).filter((o) => !keys.includes(o.key) && !keys.includes(o.identifier));
       await ctx.store.settings.set(site.id, OPT_OUT_SETTING, remaining);
       return reply.send(body(remaining));

@@ -85,9 +85,14 @@ export async function sourcesRoutes(app: FastifyInstance, options: SourcesRoutes
   app.put(`${base}/source`, async (request, reply) => {
     const site = await siteOf(request.params, reply);
     if (!site) return reply;
-    const body = request.body as Record<string, unknown> | undefined;
+    if (request.body === null || typeof request.body !== "object" || Array.isArray(request.body)) {
+      return send(reply, 400, "Invalid source", [
+        { key: "source.invalid", message: 'Send the source as a JSON object, such as {"kind": "jira-dc", "url": "https://jira.acme.io", "tokenEnv": "SLUICE_SECRET_ACME"}.' },
+      ]);
+    }
+    const body = request.body as Record<string, unknown>;
     for (const secret of ["token", "apiToken", "password", "secret"]) {
-      if (body && secret in body) {
+      if (Object.hasOwn(body, secret)) {
         return send(reply, 400, "Invalid source", [
           { key: "source.token", message: `${secret}: credentials are never stored; name the SLUICE_SECRET_<NAME> variable (tokenEnv) or the file of <home>/secrets (tokenFile) that holds the token.` },
         ]);
