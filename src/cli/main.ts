@@ -15,7 +15,6 @@ import { tokenCommand } from "./commands/token.js";
 import { addSourceOptions, saveSourceFromOptions, syncCommand } from "./commands/sync.js";
 import { commandStore, readConfig } from "./shared.js";
 import { secretsFolder } from "../sources/connector/credentials.js";
-import { sourcesRoutes } from "../server/routes/sources.js";
 
 /** The built console: dist/src/cli → <repo>/web/dist. */
 const WEB_DIST = fileURLToPath(new URL("../../../web/dist", import.meta.url));
@@ -29,12 +28,7 @@ export function program(): Command {
     .option("--store <url>", "store: a postgres:// URL or a SQLite file path")
     .showHelpAfterError();
   cli.addCommand(
-    startCommand([
-      (app) => registerConsole(app, { webRoot: WEB_DIST }),
-      async (app, ctx) => {
-        await app.register(sourcesRoutes, { store: ctx.store, syncs: ctx.syncs });
-      },
-    ]),
+    startCommand([(app) => registerConsole(app, { webRoot: WEB_DIST })]),
   );
   cli.addCommand(exportCommand());
   cli.addCommand(demoCommand());

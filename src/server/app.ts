@@ -21,6 +21,7 @@ import { optOutRoutes } from "./routes/optout.js";
 import { isPublicPath, pingRoutes } from "./routes/ping.js";
 import { configScheduleRoutes } from "./routes/config-schedule.js";
 import { scheduleRoutes } from "./routes/schedules.js";
+import { sourcesRoutes } from "./routes/sources.js";
 
 export interface ExtraRoutes {
   /** Feature plugins registered after the core routes (console, connectors, …). */
@@ -104,6 +105,7 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
   jobRoutes(app, ctx);
   accessRoutes(app, ctx);
   scheduleRoutes(app, ctx, ctx.scheduler.targets);
+  await app.register(sourcesRoutes, { store: ctx.store, syncs: ctx.syncs });
   for (const extra of extras) await extra(app, ctx);
   return app;
 }
