@@ -8,17 +8,18 @@ import type { AppContext } from "../../app/context.js";
 import { SluiceError } from "../../core/errors.js";
 import { isActive, isRunning, JOB_STATUSES, type Job, type JobStatus } from "../../core/job.js";
 import { formatZoned } from "../../core/time.js";
-import { parseWith } from "../../core/contract.js";
 import { siteAt } from "../../sites/site-service.js";
+import { contractRoute } from "../contract-route.js";
 
 const listQuery = z
   .object({
-    site: z.string().max(64).optional(),
-    kind: z.string().max(40).optional(),
+    site: z.string().max(64).optional().describe("a site key (wiki, jira, …)"),
+    kind: z.string().max(40).optional().describe("export, sync, …"),
     status: z
       .string()
       .max(200)
       .optional()
+      .describe(`comma-separated: ${JOB_STATUSES.join(", ")}`)
       .transform((s, c) => {
         if (s === undefined || s.trim() === "") return undefined;
         const list = s.split(",").map((x) => x.trim().toUpperCase());
@@ -80,56 +81,35 @@ export function jobView(ctx: AppContext, job: Job, siteKey: string | null): JobV
 export function jobRoutes(app: FastifyInstance, ctx: AppContext): void {
   const tags = ["Jobs"];
   const siteKeys = async () => new Map((await ctx.store.sites.list()).map((s) => [s.id, s.key]));
-  const jobOf = async (params: unknown): Promise<Job> => {
-    const { id } = parseWith(idParams, params, "job id");
+  const jobOf = async (id: number): Promise<Job> => {
     const job = await ctx.store.jobs.get(id);
     if (!job) throw new SluiceError("sluice.job.not.found", `There is no job ${id}.`);
     return job;
   };
 
-  app.get(
-    "/rest/admin/v1/jobs",
-    {
-      schema: {
-        tags,
-        summary: "Every job of every kind, newest first, with live progress",
-        querystring: {
-          type: "object",
-          properties: {
-            site: { type: "string", description: "a site key (wiki, jira, …)" },
-            kind: { type: "string", description: "export, sync, …" },
-            status: { type: "string", description: `comma-separated: ${JOB_STATUSES.join(", ")}` },
-            offset: { type: "integer", minimum: 0 },
-            limit: { type: "integer", minimum: 1, maximum: 1000 },
-          },
-        },
-      },
-    },
-    async (request) => {
-      const q = parseWith(listQuery, request.query, "query parameters");
-      if (q.kind !== undefined && !ctx.runner.kindNames.includes(q.kind)) {
-        throw new SluiceError("sluice.job.kind.unknown", `kind: '${q.kind.slice(0, 40)}' is not a job kind; use ${ctx.runner.kindNames.join(", ")}.`);
-      }
-      const site = q.site !== undefined ? await siteAt(ctx.store, q.site) : undefined;
-      const { jobs, total } = await ctx.store.jobs.list(
-        { ...(site ? { siteId: site.id } : {}), ...(q.kind ? { kind: q.kind } : {}), ...(q.status ? { statuses: q.status } : {}) },
-        q.offset,
-        q.limit,
-      );
-      const keys = await siteKeys();
-      const values = jobs.map((j) => jobView(ctx, j, j.siteId === null ? null : (keys.get(j.siteId) ?? null)));
-      return { values, offset: q.offset, limit: q.limit, size: values.length, total, lastPage: q.offset + values.length >= total };
-    },
-  );
+  contractRoute(app, "GET", "/rest/admin/v1/jobs", { tags, summary: "Every job of every kind, newest first, with live progress", query: listQuery }, async ({ query: q }) => {
+    if (q.kind !== undefined && !ctx.runner.kindNames.includes(q.kind)) {
+      throw new SluiceError("sluice.job.kind.unknown", `kind: '${q.kind.slice(0, 40)}' is not a job kind; use ${ctx.runner.kindNames.join(", ")}.`);
+    }
+    const site = q.site !== undefined ? await siteAt(ctx.store, q.site) : undefined;
+    const { jobs, total } = await ctx.store.jobs.list(
+      { ...(site ? { siteId: site.id } : {}), ...(q.kind ? { kind: q.kind } : {}), ...(q.status ? { statuses: q.status } : {}) },
+      q.offset,
+      q.limit,
+    );
+    const keys = await siteKeys();
+    const values = jobs.map((j) => jobView(ctx, j, j.siteId === null ? null : (keys.get(j.siteId) ?? null)));
+    return { values, offset: q.offset, limit: q.limit, size: values.length, total, lastPage: q.offset + values.length >= total };
+  });
 
-  app.get("/rest/admin/v1/jobs/:id", { schema: { tags, summary: "One job, with its params and result" } }, async (request) => {
-    const job = await jobOf(request.params);
+  contractRoute(app, "GET", "/rest/admin/v1/jobs/:id", { tags, summary: "One job, with its params and result", params: idParams }, async ({ params }) => {
+    const job = await jobOf(params.id);
     const keys = await siteKeys();
     return { ...jobView(ctx, job, job.siteId === null ? null : (keys.get(job.siteId) ?? null)), params: job.params, result: job.result };
   });
 
-  app.delete("/rest/admin/v1/jobs/:id", { schema: { tags, summary: "Cancel a queued or running job (any node stops it within seconds)" } }, async (request) => {
-    const job = await jobOf(request.params);
+  contractRoute(app, "DELETE", "/rest/admin/v1/jobs/:id", { tags, summary: "Cancel a queued or running job (any node stops it within seconds)", params: idParams }, async ({ params }) => {
+    const job = await jobOf(params.id);
     if (!isActive(job.status)) {
       throw new SluiceError("sluice.job.not.running", `Job ${job.id} has already ended (${job.status}); there is nothing to cancel.`);
     }

@@ -13,6 +13,7 @@ import type { ScheduleTarget } from "../../jobs/scheduler.js";
 import type { ScheduleRecord, Site } from "../../store/port.js";
 import { parseWith } from "../../core/contract.js";
 import { siteAt } from "../../sites/site-service.js";
+import { contractRoute } from "../contract-route.js";
 
 const idParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 const listQuery = z.object({ site: z.string().max(64).optional(), kind: z.string().max(40).optional() }).strict();
@@ -26,6 +27,8 @@ const scheduleBody = z
     enabled: z.boolean().optional(),
   })
   .strict();
+/** What PUT replaces: the kind and the site stay the schedule's. */
+const scheduleUpdate = scheduleBody.omit({ kind: true, site: true });
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
@@ -79,8 +82,7 @@ export function scheduleRoutes(app: FastifyInstance, ctx: AppContext, targets: r
     owner: s.owner,
     failures: s.failures,
   });
-  const scheduleOf = async (params: unknown): Promise<ScheduleRecord> => {
-    const { id } = parseWith(idParams, params, "schedule id");
+  const scheduleOf = async (id: number): Promise<ScheduleRecord> => {
     const s = await ctx.store.schedules.get(id);
     if (!s) throw new SluiceError("sluice.schedule.not.found", `There is no schedule ${id}.`);
     return s;
@@ -110,8 +112,8 @@ export function scheduleRoutes(app: FastifyInstance, ctx: AppContext, targets: r
     return { body, site, params, recurrence: (recurrence as { recurrence: Recurrence }).recurrence, target: target! };
   };
 
-  app.get("/rest/admin/v1/schedules", { schema: { tags, summary: "Every schedule, with its next five runs" } }, async (request) => {
-    const q = parseWith(listQuery, request.query, "query parameters");
+  const code = "sluice.schedule.invalid" as const;
+  contractRoute(app, "GET", "/rest/admin/v1/schedules", { tags, summary: "Every schedule, with its next five runs", query: listQuery }, async ({ query: q }) => {
     const site = q.site !== undefined ? await siteAt(ctx.store, q.site) : undefined;
     const byId = await sites();
     const now = Date.now();
@@ -119,8 +121,9 @@ export function scheduleRoutes(app: FastifyInstance, ctx: AppContext, targets: r
     return { values: list.map((s) => view(s, s.siteId === null ? null : (byId.get(s.siteId)?.key ?? null), now)) };
   });
 
-  app.post("/rest/admin/v1/schedules", { schema: { tags, summary: "Create a schedule: a job kind, its params and a recurrence" } }, async (request, reply) => {
-    const { body, site, params, recurrence } = await check(request.body);
+  const create = { tags, summary: "Create a schedule: a job kind, its params and a recurrence", body: scheduleBody, bodyName: "schedule", code };
+  contractRoute(app, "POST", "/rest/admin/v1/schedules", create, async (input, _request, reply) => {
+    const { body, site, params, recurrence } = await check(input.body);
     const now = Date.now();
     const name = body.name ?? `${body.kind}-${now.toString(36)}`;
     if (await ctx.store.schedules.byName(site?.id ?? null, body.kind, name)) {
@@ -134,30 +137,31 @@ export function scheduleRoutes(app: FastifyInstance, ctx: AppContext, targets: r
     return reply.code(201).send(view(created, site?.key ?? null, now));
   });
 
-  app.get("/rest/admin/v1/schedules/:id", { schema: { tags, summary: "One schedule" } }, async (request) => {
-    const s = await scheduleOf(request.params);
+  contractRoute(app, "GET", "/rest/admin/v1/schedules/:id", { tags, summary: "One schedule", params: idParams }, async ({ params: p }) => {
+    const s = await scheduleOf(p.id);
     const site = s.siteId === null ? undefined : await ctx.store.sites.byId(s.siteId);
     return view(s, site?.key ?? null, Date.now());
   });
 
-  app.put("/rest/admin/v1/schedules/:id", { schema: { tags, summary: "Replace a schedule's params, recurrence and state" } }, async (request) => {
-    const s = await scheduleOf(request.params);
+  const replace = { tags, summary: "Replace a schedule's params, recurrence and state", params: idParams, body: scheduleUpdate, bodyName: "schedule", code };
+  contractRoute(app, "PUT", "/rest/admin/v1/schedules/:id", replace, async (input) => {
+    const s = await scheduleOf(input.params.id);
     const site = s.siteId === null ? undefined : await ctx.store.sites.byId(s.siteId);
-    const { body, params, recurrence } = await check({ ...(request.body as object), kind: s.kind, ...(site ? { site: site.key || "-" } : {}) });
+    const { body, params, recurrence } = await check({ ...input.body, kind: s.kind, ...(site ? { site: site.key || "-" } : {}) });
     const now = Date.now();
     const enabled = body.enabled ?? s.enabled;
     await ctx.store.schedules.update(s.id, { params, recurrence, enabled, nextRunAt: enabled ? nextRun(recurrence, now) : null, failures: 0 }, now);
     return view((await ctx.store.schedules.get(s.id))!, site?.key ?? null, now);
   });
 
-  app.delete("/rest/admin/v1/schedules/:id", { schema: { tags, summary: "Remove a schedule" } }, async (request, reply) => {
-    const s = await scheduleOf(request.params);
+  contractRoute(app, "DELETE", "/rest/admin/v1/schedules/:id", { tags, summary: "Remove a schedule", params: idParams }, async ({ params: p }, _request, reply) => {
+    const s = await scheduleOf(p.id);
     await ctx.store.schedules.delete(s.id);
     return reply.code(204).send();
   });
 
-  app.post("/rest/admin/v1/schedules/:id/run", { schema: { tags, summary: "Run a schedule's job now (its next run stays)" } }, async (request, reply) => {
-    const s = await scheduleOf(request.params);
+  contractRoute(app, "POST", "/rest/admin/v1/schedules/:id/run", { tags, summary: "Run a schedule's job now (its next run stays)", params: idParams }, async ({ params: p }, _request, reply) => {
+    const s = await scheduleOf(p.id);
     const target = targets.find((t) => t.kind === s.kind);
     if (!target) throw new SluiceError("sluice.schedule.invalid", `Schedule ${s.id} is of kind ${s.kind}, which this server cannot run.`);
     const site = s.siteId === null ? undefined : await ctx.store.sites.byId(s.siteId);
