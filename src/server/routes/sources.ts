@@ -5,6 +5,7 @@
  * authenticated as a system administrator by the server's preHandler.
  */
 import { hostname } from "node:os";
+import { z } from "zod";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Site, Store } from "../../store/port.js";
 import { JobRunner } from "../../jobs/runner.js";
@@ -14,7 +15,8 @@ import { CHECKPOINT_KEY, STATE_KEY, syncLock } from "../../sync/run-state.js";
 import { syncKind } from "../../sync/sync-kind.js";
 import { deleteSourceSchedule, putSourceSchedule } from "../../sync/sync-schedule.js";
 import { SyncService } from "../../sync/sync-service.js";
-import { describeSource, parseSourceConfig, productOfKind, SOURCE_SETTING, type SourceConfig } from "../../sources/connector/source-config.js";
+import { describeSource, parseSourceConfig, productOfKind, SOURCE_SETTING, sourceConfigSchema, type SourceConfig } from "../../sources/connector/source-config.js";
+import { documented } from "../contract-route.js";
 
 export interface SourcesRoutesOptions {
   store: Store;
@@ -59,6 +61,9 @@ function send(reply: FastifyReply, statusCode: number, message: string, errors: 
   return reply.code(statusCode).send({ statusCode, message, errors, timestamp: new Date().toISOString() });
 }
 
+/** `POST …/syncs?full=&reconcile=`. */
+const syncFlags = z.object({ full: z.enum(["true", "false"]).optional(), reconcile: z.enum(["true", "false"]).optional() });
+
 export async function sourcesRoutes(app: FastifyInstance, options: SourcesRoutesOptions): Promise<void> {
   const { store } = options;
   const syncs = options.syncs ?? ownSyncs(app, options);
@@ -71,7 +76,15 @@ export async function sourcesRoutes(app: FastifyInstance, options: SourcesRoutes
     return site;
   };
 
-  app.get(`${base}/source`, async (request, reply) => {
+  // The schemas below are for the document: requests are checked by the same zod schemas in the handlers.
+  app.setValidatorCompiler(() => () => true);
+  // Documented from the same schemas that check the requests (the body's per-field keys are `source.<field>`).
+  const tags = ["Sources"];
+  const params = documented(z.object({ site: z.string().max(200).describe("the site's key (jira-acme, …)") }));
+  const syncQuery = documented(syncFlags);
+  const doc = (summary: string, extra: Record<string, unknown> = {}) => ({ schema: { tags, summary, params, ...extra } });
+
+  app.get(`${base}/source`, doc("The site's source: connector kind, URL and where its token is read from"), async (request, reply) => {
     const site = await siteOf(request.params, reply);
     if (!site) return reply;
     const raw = await store.settings.get<unknown>(site.id, SOURCE_SETTING);
@@ -82,7 +95,7 @@ export async function sourcesRoutes(app: FastifyInstance, options: SourcesRoutes
     return describeSource(parsed.config);
   });
 
-  app.put(`${base}/source`, async (request, reply) => {
+  app.put(`${base}/source`, doc("Set the site's source (credentials by name only: SLUICE_SECRET_* or a file of <home>/secrets)", { body: documented(sourceConfigSchema) }), async (request, reply) => {
     const site = await siteOf(request.params, reply);
     if (!site) return reply;
     if (request.body === null || typeof request.body !== "object" || Array.isArray(request.body)) {
@@ -114,7 +127,7 @@ export async function sourcesRoutes(app: FastifyInstance, options: SourcesRoutes
     return describeSource(parsed.config);
   });
 
-  app.delete(`${base}/source`, async (request, reply) => {
+  app.delete(`${base}/source`, doc("Remove the site's source, its checkpoints and its sync schedule"), async (request, reply) => {
     const site = await siteOf(request.params, reply);
     if (!site) return reply;
     if (await store.jobs.holder(syncLock(site.id))) {
@@ -127,19 +140,23 @@ export async function sourcesRoutes(app: FastifyInstance, options: SourcesRoutes
     return reply.code(204).send();
   });
 
-  app.get(`${base}/syncs`, async (request, reply) => {
+  app.get(`${base}/syncs`, doc("The site's sync status: the running or last sync, per entity"), async (request, reply) => {
     const site = await siteOf(request.params, reply);
     if (!site) return reply;
     return syncs.status(site);
   });
 
-  app.post(`${base}/syncs`, async (request, reply) => {
+  app.post(`${base}/syncs`, doc("Start a sync of the site now", { querystring: syncQuery }), async (request, reply) => {
     const site = await siteOf(request.params, reply);
     if (!site) return reply;
     if ((await store.settings.get(site.id, SOURCE_SETTING)) === undefined) {
       return send(reply, 400, "No source", [{ key: "sluice.source.not.found", message: `Site /${site.key} has no source: PUT /rest/admin/v1/sites/${site.key}/source first.` }]);
     }
-    const query = request.query as { full?: string; reconcile?: string };
+    const parsed = syncFlags.safeParse(request.query ?? {});
+    if (!parsed.success) {
+      return send(reply, 400, "Invalid query parameters", parsed.error.issues.map((i) => ({ key: "sluice.request.invalid", message: `${i.path.join(".") || "query"}: ${i.message}` })));
+    }
+    const query = parsed.data;
     const started = await syncs.start(site, { full: query.full === "true", reconcile: query.reconcile === "true" }, "api");
     if (started.outcome === "busy") {
       const message = `a sync of this site is already running (started ${started.run.startedAt})`;
