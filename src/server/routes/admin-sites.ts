@@ -1,12 +1,15 @@
 /** `/rest/admin/v1`: who am I, and the sites of the organisation (sysadmin). */
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { z } from "zod";
 import { PRODUCT_SCOPE } from "../../core/entities/registry.js";
+import { PRODUCTS } from "../../core/entities/types.js";
 import type { AppContext } from "../../app/context.js";
 import { siteBaseUrl } from "../../export/export-paths.js";
 import { findScopes } from "../../sites/scopes.js";
 import { createSite, siteAt } from "../../sites/site-service.js";
 import type { Account, Site } from "../../store/port.js";
 import { renderJob } from "./export.js";
+import { contractRoute } from "../contract-route.js";
 
 export async function siteSummary(ctx: AppContext, site: Site): Promise<Record<string, unknown>> {
   const counts = await ctx.siteCounts.of(site);
@@ -42,9 +45,16 @@ async function lastSync(ctx: AppContext, site: Site): Promise<Record<string, unk
   };
 }
 
-async function siteParam(ctx: AppContext, request: FastifyRequest): Promise<Site> {
-  return siteAt(ctx.store, (request.params as { key: string }).key);
-}
+const siteParams = z.object({ key: z.string().max(200).describe("the site's key (wiki, jira, …; - for the site at /)") });
+/** The shape of a new site; `createSite` checks the values (and says what is allowed). */
+const newSite = z.object({
+  product: z.enum(PRODUCTS as [string, ...string[]]),
+  contextPath: z.string().max(200).describe("/ or one segment of lowercase letters, digits and dashes, like /wiki"),
+  plan: z.enum(["free", "standard", "premium", "enterprise"]).optional(),
+  region: z.string().max(64).optional(),
+  baseUrl: z.string().max(2000).optional(),
+});
+const scopeSearch = z.object({ query: z.string().max(100).optional().describe("a key or words of a name") });
 
 export function adminSiteRoutes(app: FastifyInstance, ctx: AppContext): void {
   const tags = ["Admin"];
@@ -56,47 +66,17 @@ export function adminSiteRoutes(app: FastifyInstance, ctx: AppContext): void {
     const sites = await ctx.store.sites.list();
     return { sites: await Promise.all(sites.map((s) => siteSummary(ctx, s))) };
   });
-  app.post(
-    "/rest/admin/v1/sites",
-    {
-      schema: {
-        tags,
-        summary: "Create an empty site",
-        body: {
-          type: "object",
-          properties: {
-            product: { type: "string", enum: ["jira", "confluence", "bitbucket"] },
-            contextPath: { type: "string" },
-            plan: { type: "string" },
-            region: { type: "string" },
-            baseUrl: { type: "string" },
-          },
-        },
-      },
-    },
-    async (request, reply) => {
-      const body = (request.body && typeof request.body === "object" ? request.body : {}) as Record<string, unknown>;
-      const site = await createSite(ctx.store, {
-        product: body.product,
-        contextPath: body.contextPath,
-        plan: body.plan,
-        region: body.region,
-        baseUrl: body.baseUrl,
-      });
-      return reply.code(201).send(await siteSummary(ctx, site));
-    },
+  contractRoute(app, "POST", "/rest/admin/v1/sites", { tags, summary: "Create an empty site", body: newSite, bodyName: "site", code: "sluice.site.invalid" }, async ({ body }, _request, reply) => {
+    const site = await createSite(ctx.store, body);
+    return reply.code(201).send(await siteSummary(ctx, site));
+  });
+  contractRoute(app, "GET", "/rest/admin/v1/sites/:key", { tags, summary: "One site", params: siteParams }, async ({ params }) =>
+    siteSummary(ctx, await siteAt(ctx.store, params.key)),
   );
-  app.get("/rest/admin/v1/sites/:key", { schema: { tags, summary: "One site" } }, async (request) =>
-    siteSummary(ctx, await siteParam(ctx, request)),
-  );
-  app.get(
-    "/rest/admin/v1/sites/:key/scopes",
-    { schema: { tags, summary: "Spaces, projects or repositories of a site (opt-out picker)" } },
-    async (request) => {
-      const site = await siteParam(ctx, request);
-      const q = request.query as { query?: string };
-      const found = await findScopes(ctx.store, site, { search: String(q.query ?? "").slice(0, 100) }, 50);
-      return { type: PRODUCT_SCOPE[site.product], values: found.map((f) => ({ key: f.key, displayName: f.displayName, identifier: f.identifier })) };
-    },
-  );
+  const scopes = { tags, summary: "Spaces, projects or repositories of a site (opt-out picker)", params: siteParams, query: scopeSearch };
+  contractRoute(app, "GET", "/rest/admin/v1/sites/:key/scopes", scopes, async ({ params, query }) => {
+    const site = await siteAt(ctx.store, params.key);
+    const found = await findScopes(ctx.store, site, { search: query.query ?? "" }, 50);
+    return { type: PRODUCT_SCOPE[site.product], values: found.map((f) => ({ key: f.key, displayName: f.displayName, identifier: f.identifier })) };
+  });
 }
