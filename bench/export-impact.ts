@@ -11,6 +11,7 @@
  *   npm run build && node dist/bench/export-impact.js [--pages N] [--comments N] [--runs N] [--rate R] [--idle S] [--throttle ROWS]
  *
  * `--throttle ROWS`: the export's own rate limit (`export.exportRowsPerSecond`) in both modes; default 0 (none).
+ * `--threads N`: the export's worker lanes (`export.exportThreads`) in both modes; default: the config's.
  *
  * With --runs N the modes alternate N times and medians are printed.
  */
@@ -38,6 +39,8 @@ const RATE = arg("rate", 100);
 const IDLE_SECONDS = arg("idle", 20);
 /** `export.exportRowsPerSecond` of the server (0: no limit, the default). */
 const THROTTLE = arg("throttle", 0);
+/** `export.exportThreads` of the server (0: the config's default). */
+const THREADS = arg("threads", 0);
 const HOME = join(ROOT, ".bench-cache", `export-${PAGES}-${COMMENTS}`);
 const TOKEN = "bench-export-impact-token-0123456789";
 
@@ -91,7 +94,7 @@ async function freePort(): Promise<number> {
 async function startServer(mode: Mode): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
   const configFile = join(HOME, `impact-${mode}.config.json`);
-  writeFileSync(configFile, JSON.stringify({ jobs: { background: mode }, export: { exportRowsPerSecond: THROTTLE } }));
+  writeFileSync(configFile, JSON.stringify({ jobs: { background: mode }, export: { exportRowsPerSecond: THROTTLE, ...(THREADS > 0 ? { exportThreads: THREADS } : {}) } }));
   const child = spawn(process.execPath, [BIN, "start", "--port", String(port)], {
     cwd: HOME,
     env: {
@@ -211,7 +214,8 @@ async function main(): Promise<void> {
   await generate();
   process.stdout.write(
     `\nAPI latency during a Confluence export, ${PAGES.toLocaleString("en")} pages + ${COMMENTS.toLocaleString("en")} comments; ${RATE} requests/s of ${MIX.length} routes` +
-      `${THROTTLE > 0 ? `; export throttled to ${THROTTLE.toLocaleString("en")} rows/s` : ""}\n\n`,
+      `${THROTTLE > 0 ? `; export throttled to ${THROTTLE.toLocaleString("en")} rows/s` : ""}` +
+      `${THREADS > 0 ? `; ${THREADS} export thread(s)` : ""}\n\n`,
   );
   process.stdout.write(`| run | jobs.background | requests idle / during | p50 idle → during (ms) | p95 idle → during (ms) | p99 idle → during (ms) | p99 ratio | export rows/s |\n`);
   process.stdout.write(`|---|---|---:|---:|---:|---:|---:|---:|\n`);

@@ -90,7 +90,9 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
   // Worker lanes write the files off this thread (which answers the API). CSV uses every lane and cuts
   // big files into parts; a typed format (Parquet) takes one lane, its files one after the other: each
   // writer holds a DuckDB instance of its own, and two at once would double the export's memory.
-  const parallel = settings.exportThreads > 1 && settings.exportRowsPerSecond === 0 && run.store.data.shareSnapshot !== undefined;
+  // One thread is one lane too: the files are never written on the thread that answers the API (with
+  // exportThreads 1 they were, and a request waited up to 775 ms behind a batch: bench/export-impact.ts).
+  const parallel = settings.exportRowsPerSecond === 0 && run.store.data.shareSnapshot !== undefined;
   const laneCount = job.format === "csv" ? settings.exportThreads : 1;
   const extension = writerFactory(job.format).extension;
 
