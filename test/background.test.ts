@@ -108,6 +108,43 @@ describe("background work yields to people", { skip: !linux && "thread prioritie
     });
   }
 
+  for (const threads of [1, 2]) {
+    describe(`an export with ${threads} thread(s), or throttled, writes in a worker lane, never on the API's thread`, () => {
+      let t: TestApp;
+      after(async () => t?.close());
+
+      it(threads === 1 ? "one thread is one lane" : "a throttled export is one lane, paced at its rate", async () => {
+        const rate = threads === 1 ? 0 : 20_000;
+        t = await startTestApp({
+          scale: 3,
+          config: { export: { minimumUsableDiskSpaceAfterExport: 0, exportThreads: threads, exportRowsPerSecond: rate, parallelExportMinRows: 0 } },
+        });
+        const before = new Set(threadNice().keys());
+        const lanes = new Set<number>();
+        let watching = true;
+        const watch = (async () => {
+          while (watching) {
+            for (const [tid, nice] of threadNice()) if (!before.has(tid) && nice === 19) lanes.add(tid);
+            await new Promise((r) => setImmediate(r));
+          }
+        })();
+        const started = Date.now();
+        const res = await t.app.inject({ method: "POST", url: "/wiki/rest/datapipeline/latest/export?fromDate=2000-01-01T00:00Z", headers: t.auth });
+        assert.equal(res.statusCode, 202, res.body);
+        const job = await waitForJob(t, "wiki", res.json<{ jobId: number }>().jobId);
+        const seconds = (Date.now() - started) / 1000;
+        watching = false;
+        await watch;
+        assert.equal(job.status, "COMPLETED");
+        assert.ok(lanes.size >= 1, "a worker lane (at nice 19) wrote the files");
+        if (rate > 0) {
+          const rows = (job.statistics as { writtenRows: number }).writtenRows;
+          assert.ok(seconds >= (rows / rate) * 0.9, `${rows} rows at ${rate}/s took ${seconds.toFixed(2)} s: the pace holds`);
+        }
+      });
+    });
+  }
+
   it("git run for an export yields too; a git for the CLI or a check does not", async () => {
     const base = getPriority();
     for (const yieldCpu of [true, false]) {

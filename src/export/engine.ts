@@ -90,10 +90,12 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
   // Worker lanes write the files off this thread (which answers the API). CSV uses every lane and cuts
   // big files into parts; a typed format (Parquet) takes one lane, its files one after the other: each
   // writer holds a DuckDB instance of its own, and two at once would double the export's memory.
-  // One thread is one lane too: the files are never written on the thread that answers the API (with
-  // exportThreads 1 they were, and a request waited up to 775 ms behind a batch: bench/export-impact.ts).
-  const parallel = settings.exportRowsPerSecond === 0 && run.store.data.shareSnapshot !== undefined;
-  const laneCount = job.format === "csv" ? settings.exportThreads : 1;
+  // One thread is one lane too, and a throttled export one lane paced at its rate: the files are never
+  // written on the thread that answers the API (with exportThreads 1 or a throttle they were, and a
+  // request waited up to 775 ms behind a batch: bench/export-impact.ts).
+  const parallel = run.store.data.shareSnapshot !== undefined;
+  const throttled = settings.exportRowsPerSecond > 0;
+  const laneCount = job.format === "csv" && !throttled ? settings.exportThreads : 1;
   const extension = writerFactory(job.format).extension;
 
   // Writers are held off while the job's snapshot and its workers' snapshots open: one view of the data.
@@ -143,7 +145,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     const laneFiles: PlannedFile[] = [];
     for (const p of inWorkers) {
       const bounds =
-        job.format === "csv" && p.estimate >= settings.splitExportMinRows && snapshot.keyBoundaries
+        job.format === "csv" && !throttled && p.estimate >= settings.splitExportMinRows && snapshot.keyBoundaries
           ? await snapshot.keyBoundaries(p.def, settings.exportThreads)
           : [];
       if (bounds.length === 0) {
@@ -240,6 +242,8 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
             minimumFreeBytes: settings.minimumUsableDiskSpaceAfterExport,
             batchSize: job.format === "csv" ? batchSize : Math.min(batchSize, TYPED_BATCH_ROWS),
             yieldCpu: run.background !== "flat-out",
+            // The rate is the whole export's: shared with the files written here, if any.
+            rowsPerSecond: inThread.length > 0 ? settings.exportRowsPerSecond / 2 : settings.exportRowsPerSecond,
           },
           { onRows: report, onFile },
         );
@@ -250,7 +254,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     }
     await shared?.release();
 
-    const pace = pacer(settings.exportRowsPerSecond, signal);
+    const pace = pacer(lanes.length > 0 ? settings.exportRowsPerSecond / 2 : settings.exportRowsPerSecond, signal);
     const laneResults = Promise.all(lanes.map((l) => l.done)).then(() => Promise.all(joins));
     const threadResults = (async () => {
       for (const p of inThread) {

@@ -6,7 +6,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { entity } from "../core/entities/registry.js";
 import { openWorkerSnapshot } from "../store/worker-snapshot.js";
 import { isCancelled, isSluiceError } from "../core/errors.js";
-import { snapshotSource, writeEntityFile } from "./entity-file.js";
+import { pacer, snapshotSource, writeEntityFile } from "./entity-file.js";
 import { laneFileKey, type LaneData, type LaneMessage } from "./lane-protocol.js";
 import { yieldThisThread } from "../jobs/background.js";
 
@@ -29,11 +29,13 @@ async function main(): Promise<void> {
   if (controller.signal.aborted) return post({ type: "cancelled" });
   const snapshot = openWorkerSnapshot(data.location);
   post({ type: "ready" });
+  const pace = pacer(data.rowsPerSecond, controller.signal);
   try {
     for (const f of data.files) {
       const def = entity(f.product, f.entity);
       const key = laneFileKey(f);
       let last = 0;
+      let lastAt = Date.now();
       const file = await writeEntityFile(
         {
           def,
@@ -45,10 +47,13 @@ async function main(): Promise<void> {
           instanceUrl: data.instanceUrl,
           minimumFreeBytes: data.minimumFreeBytes,
           ...(f.part !== undefined ? { part: f.part } : {}),
+          ...(pace ? { pace } : {}),
           signal: controller.signal,
           onRows: (rows) => {
-            if (rows - last >= 5000) {
+            // Every 5,000 rows, or every 200 ms for a slow (paced) lane.
+            if (rows - last >= 5000 || (rows > last && Date.now() - lastAt >= 200)) {
               last = rows;
+              lastAt = Date.now();
               post({ type: "rows", key, entity: f.entity, rows });
             }
           },

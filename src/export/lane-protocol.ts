@@ -30,6 +30,8 @@ export interface LaneData {
   batchSize: number;
   /** Run the lane at a lower CPU priority (`jobs.background: yield`). */
   yieldCpu: boolean;
+  /** The lane's pace in rows per second (`exportRowsPerSecond`); 0: as fast as it can. */
+  rowsPerSecond: number;
 }
 
 export type LaneMessage =
