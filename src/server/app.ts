@@ -47,6 +47,10 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
     const text = String(body);
     if (text.trim() === "") return done(null, undefined);
+    if (text.includes("\u0000") || text.includes("\\u0000")) {
+      // No text Sluice keeps may hold NUL (PostgreSQL refuses it): refused here, for both stores.
+      return done(new SluiceError("sluice.request.body.invalid", "The request body holds a NUL character (\\u0000), which no field accepts."), undefined);
+    }
     try {
       done(null, JSON.parse(text));
     } catch (error) {
@@ -76,6 +80,9 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
   app.get("/rest/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   app.addHook("onRequest", async (request: FastifyRequest & { account?: Account }) => {
+    if (request.url.includes("%00") || request.url.includes("\u0000")) {
+      throw new SluiceError("sluice.request.url.invalid", "The URL holds a NUL character (%00), which no path or parameter accepts.");
+    }
     if (isPublicPath(request.url)) return;
     const account = await authenticate(ctx.store, request.headers.authorization);
     requireSysadmin(account);
