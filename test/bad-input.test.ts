@@ -94,11 +94,11 @@ describe("bad input is a 4xx in the documented shape", () => {
     }
     documented4xx(await t.app.inject({ method: "GET", url: "/admin/%zz", headers: t.auth }), "/admin/%zz", 400);
     documented4xx(await t.app.inject({ method: "GET", url: "/rest/admin/v1/sites/%zz", headers: t.auth }), "/rest/admin/v1/sites/%zz", 400);
-    // NUL is refused in URLs and bodies for both stores (PostgreSQL cannot keep it: it was a 500 there).
+    // NUL in a path is refused for both stores (PostgreSQL cannot keep it: it was a 500 there); in a
+    // body it is the route's 4xx (or, past the checks, the store's data error mapped to a 400).
     const nulUrl = documented4xx(await t.app.inject({ method: "DELETE", url: "/%00/rest/datapipeline/latest/export", headers: t.auth }), "NUL in the path", 400);
     assert.equal(nulUrl[0]!.key, "sluice.request.url.invalid");
-    const nulBody = documented4xx(await send("POST", "/wiki/rest/datapipeline/latest/config/optout", { type: "SPACE", keys: ["A\u0000B"] }), "NUL in the body", 400);
-    assert.equal(nulBody[0]!.key, "sluice.request.body.invalid");
+    documented4xx(await send("POST", "/wiki/rest/datapipeline/latest/config/optout", { type: "SPACE", keys: ["A\u0000B"] }), "NUL in the body");
     const ping = await t.app.inject({ method: "GET", url: "/ping" });
     assert.equal(ping.statusCode, 200, "still answering");
   });

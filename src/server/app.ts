@@ -10,7 +10,7 @@ import type { AppContext } from "../app/context.js";
 import { isSluiceError, SluiceError } from "../core/errors.js";
 import type { Account } from "../store/port.js";
 import { authenticate, requireSysadmin } from "./auth.js";
-import { badUrl, errorBody, fromFastifyError, sendError } from "./errors.js";
+import { badUrl, errorBody, fromFastifyError, fromStoreDataError, sendError } from "./errors.js";
 import { adminSiteRoutes } from "./routes/admin-sites.js";
 import { exportConfigRoutes } from "./routes/export-config.js";
 import { exportRoutes } from "./routes/export.js";
@@ -47,10 +47,6 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
     const text = String(body);
     if (text.trim() === "") return done(null, undefined);
-    if (text.includes("\u0000") || text.includes("\\u0000")) {
-      // No text Sluice keeps may hold NUL (PostgreSQL refuses it): refused here, for both stores.
-      return done(new SluiceError("sluice.request.body.invalid", "The request body holds a NUL character (\\u0000), which no field accepts."), undefined);
-    }
     try {
       done(null, JSON.parse(text));
     } catch (error) {
@@ -80,8 +76,9 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
   app.get("/rest/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   app.addHook("onRequest", async (request: FastifyRequest & { account?: Account }) => {
-    if (request.url.includes("%00") || request.url.includes("\u0000")) {
-      throw new SluiceError("sluice.request.url.invalid", "The URL holds a NUL character (%00), which no path or parameter accepts.");
+    const path = request.url.split("?", 1)[0]!;
+    if (path.includes("%00") || path.includes("\u0000")) {
+      throw new SluiceError("sluice.request.url.invalid", "The URL's path holds a NUL character (%00), which no path accepts.");
     }
     if (isPublicPath(request.url)) return;
     const account = await authenticate(ctx.store, request.headers.authorization);
@@ -91,7 +88,7 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
 
   app.setErrorHandler((error, request, reply) => {
     if (isSluiceError(error)) return sendError(reply, error);
-    const mapped = fromFastifyError(error as { code?: string; statusCode?: number; message: string });
+    const mapped = fromFastifyError(error as { code?: string; statusCode?: number; message: string }) ?? fromStoreDataError(error);
     if (mapped) return sendError(reply, mapped);
     ctx.logger.error({ err: error, url: request.url, method: request.method }, "unexpected error");
     return reply.code(500).send(errorBody(500, "Internal error: the failure was logged on the server.", [{ key: "sluice.internal", message: "Internal error" }]));

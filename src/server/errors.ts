@@ -38,6 +38,19 @@ function byStatus(status: number | undefined, message: string): SluiceError | un
   }
 }
 
+/**
+ * A value of the request the store could not keep (PostgreSQL's data exceptions: a NUL character in
+ * text or JSON, a number out of a column's range): the request's fault, a 400, not a 500.
+ */
+export function fromStoreDataError(error: unknown): SluiceError | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (code === "22021" || code === "22P05") {
+    return new SluiceError("sluice.request.invalid", "A value of the request holds a NUL character (\\u0000), which the store cannot keep.");
+  }
+  if (code === "22003") return new SluiceError("sluice.request.invalid", "A number of the request is out of the range the store keeps.");
+  return undefined;
+}
+
 /** A URL fastify cannot route (a malformed %-escape): 400 in our shape. */
 export function badUrl(): SluiceError {
   return new SluiceError("sluice.request.url.invalid", "The URL is not valid: it has a malformed %-escape (a % must be followed by two hexadecimal digits).");
