@@ -13,7 +13,6 @@ import { yieldThisThread } from "../jobs/background.js";
 async function main(): Promise<void> {
   const port = parentPort!;
   const data = workerData as LaneData;
-  if (data.yieldCpu) yieldThisThread();
   const controller = new AbortController();
   const post = (m: LaneMessage) => port.postMessage(m);
   let opened: (() => void) | undefined;
@@ -29,6 +28,10 @@ async function main(): Promise<void> {
   if (controller.signal.aborted) return post({ type: "cancelled" });
   const snapshot = openWorkerSnapshot(data.location);
   post({ type: "ready" });
+  // Only now, with the snapshot open: while lanes open theirs, the job holds the store's write lock
+  // (every reader must see the same commit), and a lane starved at the idle priority on a busy machine
+  // kept it for seconds — other writers timed out with "database is locked".
+  if (data.yieldCpu) yieldThisThread();
   const pace = pacer(data.rowsPerSecond, controller.signal);
   try {
     for (const f of data.files) {
