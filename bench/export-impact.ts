@@ -16,20 +16,16 @@
  * With --runs N the modes alternate N times and medians are printed.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, request as httpRequest } from "node:http";
-import { loadConfig } from "../src/config.js";
-import { generateConfluence } from "./support/confluence-export.js";
+import { cachedConfluence, numberArg } from "./support/confluence-export.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin", "sluice.js");
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = numberArg;
 const PAGES = arg("pages", 1_000_000);
 const COMMENTS = arg("comments", 1_000_000);
 const RUNS = arg("runs", 1);
@@ -55,18 +51,6 @@ const MIX: readonly string[] = [
   "/rest/admin/v1/myself",
 ];
 
-async function generate(): Promise<void> {
-  const marker = join(HOME, "generated.json");
-  if (existsSync(marker)) return;
-  rmSync(HOME, { recursive: true, force: true });
-  mkdirSync(HOME, { recursive: true });
-  const config = loadConfig({
-    env: {},
-    cwd: HOME,
-    overrides: { home: HOME, logLevel: "warn", demo: { enabled: false }, export: { minimumUsableDiskSpaceAfterExport: 0 } },
-  });
-  writeFileSync(marker, JSON.stringify(await generateConfluence(config, PAGES, COMMENTS)));
-}
 
 /** One HTTP request on a keep-alive agent: status and body text. */
 function request(url: string, options: { method?: string; dispatcher: Agent; headers: Record<string, string> }): Promise<{ statusCode: number; body: string }> {
@@ -211,7 +195,7 @@ const ms = (v: number) => v.toFixed(2);
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
-  await generate();
+  await cachedConfluence(HOME, PAGES, COMMENTS);
   process.stdout.write(
     `\nAPI latency during a Confluence export, ${PAGES.toLocaleString("en")} pages + ${COMMENTS.toLocaleString("en")} comments; ${RATE} requests/s of ${MIX.length} routes` +
       `${THROTTLE > 0 ? `; export throttled to ${THROTTLE.toLocaleString("en")} rows/s` : ""}` +

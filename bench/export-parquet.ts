@@ -13,19 +13,15 @@
  * (every Confluence entity, manifest); rows and bytes count the pages and comments files only.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { loadConfig } from "../src/config.js";
 import type { ExportFormat } from "../src/core/export-job.js";
 import { quoteLiteral } from "../src/writers/parquet/columns.js";
-import { exportAndReport, generateConfluence } from "./support/confluence-export.js";
+import { benchConfig, cachedConfluence, exportAndReport, numberArg } from "./support/confluence-export.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = numberArg;
 const argText = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : undefined;
@@ -54,21 +50,7 @@ interface ExportRun {
   files: ExportFile[];
 }
 
-function config(home: string) {
-  return loadConfig({
-    env: {},
-    cwd: home,
-    overrides: { home, baseUrl: "http://localhost:8080", logLevel: "warn", demo: { enabled: false }, export: { minimumUsableDiskSpaceAfterExport: 0 } },
-  });
-}
 
-async function generate(): Promise<void> {
-  const marker = join(HOME, "generated.json");
-  if (existsSync(marker)) return;
-  rmSync(HOME, { recursive: true, force: true });
-  mkdirSync(HOME, { recursive: true });
-  writeFileSync(marker, JSON.stringify(await generateConfluence(config(HOME), PAGES, COMMENTS)));
-}
 
 /** One export in `format` in a fresh child process; its files stay until the caller removes `dir`. */
 async function exportChild(format: ExportFormat): Promise<ExportRun> {
@@ -128,9 +110,9 @@ async function check(conn: DuckDBConnection, parquet: ExportRun, csv: ExportRun)
 async function main(): Promise<void> {
   if (process.argv.includes("--child")) {
     const format = argText("format") === "parquet" ? "parquet" : "csv";
-    return exportAndReport(config(HOME), ENTITIES, format);
+    return exportAndReport(benchConfig(HOME), ENTITIES, format);
   }
-  await generate();
+  await cachedConfluence(HOME, PAGES, COMMENTS);
   const w = (line = "") => process.stdout.write(`${line}\n`);
   const mb = (b: number, s: number) => (b / 1024 / 1024 / s).toFixed(0);
   const rps = (r: number, s: number) => Math.round(r / s).toLocaleString("en");

@@ -10,37 +10,19 @@
  * moves by ±10 % and more from run to run).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync, readdirSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { loadConfig } from "../src/config.js";
 import { entity, exportColumns, tableName } from "../src/core/entities/registry.js";
-import { exportAndReport, generateConfluence, INSTANCE } from "./support/confluence-export.js";
+import { benchConfig, cachedConfluence, exportAndReport, INSTANCE, numberArg } from "./support/confluence-export.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
+const arg = numberArg;
 const PAGES = arg("pages", 1_000_000);
 const COMMENTS = arg("comments", 1_000_000);
 const RUNS = arg("runs", 1);
 const HOME = join(ROOT, ".bench-cache", `export-${PAGES}-${COMMENTS}`);
 
-function config(home: string) {
-  return loadConfig({
-    env: {},
-    cwd: home,
-    overrides: { home, baseUrl: "http://localhost:8080", logLevel: "warn", demo: { enabled: false }, export: { minimumUsableDiskSpaceAfterExport: 0 } },
-  });
-}
 
-async function generate(): Promise<void> {
-  const marker = join(HOME, "generated.json");
-  if (existsSync(marker)) return;
-  rmSync(HOME, { recursive: true, force: true });
-  mkdirSync(HOME, { recursive: true });
-  writeFileSync(marker, JSON.stringify(await generateConfluence(config(HOME), PAGES, COMMENTS)));
-}
 
 /** The sqlite3 CLI dumping the same columns (instance URL and absolute URLs included) of pages and comments. */
 function sqliteCli(out: string): { seconds: number; rows: number; bytes: number } {
@@ -62,8 +44,8 @@ function sqliteCli(out: string): { seconds: number; rows: number; bytes: number 
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes("--child")) return exportAndReport(config(HOME), ["pages", "comments"]);
-  await generate();
+  if (process.argv.includes("--child")) return exportAndReport(benchConfig(HOME), ["pages", "comments"]);
+  await cachedConfluence(HOME, PAGES, COMMENTS);
   const mb = (b: number, s: number) => (b / 1024 / 1024 / s).toFixed(0);
   const rps = (r: number, s: number) => Math.round(r / s).toLocaleString("en");
   process.stdout.write(`\nConfluence export, ${PAGES.toLocaleString("en")} pages + ${COMMENTS.toLocaleString("en")} comments (pages and comments files)\n\n`);

@@ -8,9 +8,7 @@ import assert from "node:assert/strict";
 import { mkdir, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import fastify, { type FastifyInstance } from "fastify";
 import { isSluiceError } from "../src/core/errors.js";
-import { sourcesRoutes } from "../src/server/routes/sources.js";
 import { ReplayServer } from "./support/replay-server.js";
 import type { Job } from "../src/core/job.js";
 import type { Site } from "../src/store/port.js";
@@ -23,7 +21,6 @@ interface ErrorBody {
 
 describe("secrets come from an allow-list", () => {
   let t: TestApp;
-  let api: FastifyInstance;
   const server = new ReplayServer();
   const site = "/rest/admin/v1/sites/jira-acme";
 
@@ -41,19 +38,19 @@ describe("secrets come from an allow-list", () => {
       payload: JSON.stringify({ product: "jira", contextPath: "/jira-acme" }),
     });
     assert.equal(created.statusCode, 201, created.body);
-    // The sources API as `sluice start` mounts it, on this app's store and syncs.
-    api = fastify();
-    await api.register(sourcesRoutes, { store: t.ctx.store, syncs: t.ctx.syncs });
-    await api.ready();
   });
   after(async () => {
-    await api?.close();
     await t?.close();
     await server.stop();
   });
 
   const putSource = (payload: unknown) =>
-    api.inject({ method: "PUT", url: `${site}/source`, headers: { "content-type": "application/json" }, payload: JSON.stringify(payload) });
+    t.app.inject({
+      method: "PUT",
+      url: `${site}/source`,
+      headers: { ...t.auth, "content-type": "application/json", "x-atlassian-token": "no-check" },
+      payload: JSON.stringify(payload),
+    });
 
   it("the secrets folder is made with the home, owner-only", async () => {
     assert.equal((await stat(join(t.home, "secrets"))).mode & 0o777, 0o700);

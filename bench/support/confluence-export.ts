@@ -4,7 +4,8 @@
  * reported as one JSON line on stdout.
  */
 import { createContext } from "../../src/app/context.js";
-import type { Config } from "../../src/config.js";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { loadConfig, type Config } from "../../src/config.js";
 import type { ExportFormat } from "../../src/core/export-job.js";
 import { createLogger } from "../../src/logger.js";
 import { createSite } from "../../src/sites/site-service.js";
@@ -12,6 +13,30 @@ import { generateDemo } from "../../src/sources/demo/index.js";
 import { join } from "node:path";
 
 export const INSTANCE = "http://localhost:8080/wiki";
+
+/** `--name N` of the command line as a number, or `fallback`. */
+export function numberArg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+/** The config the export benchmarks run with: a home, quiet logs, no demo, no disk-space floor. */
+export function benchConfig(home: string): Config {
+  return loadConfig({
+    env: {},
+    cwd: home,
+    overrides: { home, baseUrl: "http://localhost:8080", logLevel: "warn", demo: { enabled: false }, export: { minimumUsableDiskSpaceAfterExport: 0 } },
+  });
+}
+
+/** A Confluence site of `pages` and `comments` in the SQLite store of `home`, generated once and cached. */
+export async function cachedConfluence(home: string, pages: number, comments: number): Promise<void> {
+  const marker = join(home, "generated.json");
+  if (existsSync(marker)) return;
+  rmSync(home, { recursive: true, force: true });
+  mkdirSync(home, { recursive: true });
+  writeFileSync(marker, JSON.stringify(await generateConfluence(benchConfig(home), pages, comments)));
+}
 
 /** A Confluence site at `/wiki` with `pages` pages (~2 KB content) and `comments` comments. */
 export async function generateConfluence(config: Config, pages: number, comments: number): Promise<{ counts: Record<string, number>; seconds: number }> {

@@ -17,6 +17,8 @@ import { deleteSourceSchedule, putSourceSchedule } from "../../sync/sync-schedul
 import { SyncService } from "../../sync/sync-service.js";
 import { describeSource, parseSourceConfig, productOfKind, SOURCE_SETTING, sourceConfigSchema, type SourceConfig } from "../../sources/connector/source-config.js";
 import { documented } from "../contract-route.js";
+import { errorBody } from "../errors.js";
+import type { Problem } from "../../core/errors.js";
 
 export interface SourcesRoutesOptions {
   store: Store;
@@ -52,13 +54,8 @@ function ownSyncs(app: FastifyInstance, options: SourcesRoutesOptions): SyncServ
   return new SyncService({ store: options.store, runner });
 }
 
-interface Problem {
-  key: string;
-  message: string;
-}
-
-function send(reply: FastifyReply, statusCode: number, message: string, errors: Problem[]): FastifyReply {
-  return reply.code(statusCode).send({ statusCode, message, errors, timestamp: new Date().toISOString() });
+function send(reply: FastifyReply, statusCode: number, message: string, errors: readonly Problem[]): FastifyReply {
+  return reply.code(statusCode).send(errorBody(statusCode, message, errors));
 }
 
 /** `POST …/syncs?full=&reconcile=`. */
