@@ -1,18 +1,22 @@
 #!/usr/bin/env node
-// Compiles the SQLite extension that renders CSV records (native/sluice_csv.c) into dist/native/,
-// against the SQLite headers better-sqlite3 ships. Without a C compiler the export still works:
-// it renders rows in JavaScript instead (slower; see docs/benchmarks.md). CC picks the compiler.
+// Compiles Sluice's SQLite extensions into dist/native/, against the SQLite headers better-sqlite3
+// ships: native/sluice_csv.c (renders CSV records; without it exports from SQLite render rows in
+// JavaScript instead, slower — see docs/benchmarks.md) and native/sluice_sql.c (the engine guard user
+// SQL needs on SQLite; without it `/rest/sql` answers that SQL needs a C compiler at install time).
+// CC picks the compiler.
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
-const source = "native/sluice_csv.c";
+const EXTENSIONS = [
+  { source: "native/sluice_csv.c", name: "sluice_csv", without: "exports from SQLite render rows in JavaScript instead" },
+  { source: "native/sluice_sql.c", name: "sluice_sql", without: "SQL queries on the embedded store are refused" },
+];
 const ext = process.platform === "darwin" ? "dylib" : process.platform === "win32" ? "dll" : "so";
-const target = join("dist", "native", `sluice_csv.${ext}`);
 
 function skip(reason) {
-  console.warn(`sluice: native CSV renderer not built (${reason}); exports from SQLite render rows in JavaScript instead.`);
+  for (const e of EXTENSIONS) console.warn(`sluice: native ${e.name} not built (${reason}); ${e.without}.`);
   process.exit(0);
 }
 
@@ -24,10 +28,13 @@ try {
   skip("better-sqlite3 is not installed");
 }
 if (!existsSync(join(headers, "sqlite3ext.h"))) skip(`no sqlite3ext.h in ${headers}`);
-if (existsSync(target) && statSync(target).mtimeMs > statSync(source).mtimeMs) process.exit(0);
-mkdirSync(dirname(target), { recursive: true });
 const cc = process.env.CC || "cc";
-const flags = ["-O2", "-fPIC", "-I", headers, "-o", target, source, "-lm"];
-const r = spawnSync(cc, [...(process.platform === "darwin" ? ["-dynamiclib"] : ["-shared"]), ...flags], { stdio: "inherit" });
-if (r.error) skip(`${cc}: ${r.error.message}`);
-if (r.status !== 0) skip(`${cc} exited with ${r.status}`);
+for (const { source, name, without } of EXTENSIONS) {
+  const target = join("dist", "native", `${name}.${ext}`);
+  if (existsSync(target) && statSync(target).mtimeMs > statSync(source).mtimeMs) continue;
+  mkdirSync(dirname(target), { recursive: true });
+  const flags = ["-O2", "-fPIC", "-Wall", "-I", headers, "-o", target, source, "-lm"];
+  const r = spawnSync(cc, [...(process.platform === "darwin" ? ["-dynamiclib"] : ["-shared"]), ...flags], { stdio: "inherit" });
+  const failure = r.error ? `${cc}: ${r.error.message}` : r.status !== 0 ? `${cc} exited with ${r.status}` : undefined;
+  if (failure) console.warn(`sluice: native ${name} not built (${failure}); ${without}.`);
+}

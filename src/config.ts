@@ -56,6 +56,8 @@ export const exportSettingsSchema = z
 
 export type ExportSettings = z.infer<typeof exportSettingsSchema>;
 
+const sqlLimitsSchema = z.object({ timeoutMs: intish(1, 86_400_000), maxRows: intish(1, 1_000_000_000) }).strict();
+
 const storeSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("sqlite"), path: z.string().optional() }).strict(),
   z.object({ kind: z.literal("postgres"), url: z.string().regex(/^postgres(ql)?:\/\//, "a postgres:// URL") }).strict(),
@@ -86,6 +88,25 @@ export const configSchema = z
       })
       .strict()
       .default({ concurrency: 2, pollSeconds: 2, background: "yield" }),
+    sql: z
+      .object({
+        /** Limits per context; a request may lower them, never raise them. */
+        console: sqlLimitsSchema.default({ timeoutMs: 1000, maxRows: 1000 }),
+        api: sqlLimitsSchema.default({ timeoutMs: 30_000, maxRows: 1_000_000 }),
+        scheduled: sqlLimitsSchema.default({ timeoutMs: 300_000, maxRows: 1_000_000 }),
+        /** Statements longer than this (characters) are refused before they are parsed. */
+        maxLength: intish(1, 1_000_000).default(100_000),
+        /** Threads running statements on the embedded store (PostgreSQL: connections). */
+        threads: intish(1, 64).default(2),
+      })
+      .strict()
+      .default({
+        console: { timeoutMs: 1000, maxRows: 1000 },
+        api: { timeoutMs: 30_000, maxRows: 1_000_000 },
+        scheduled: { timeoutMs: 300_000, maxRows: 1_000_000 },
+        maxLength: 100_000,
+        threads: 2,
+      }),
     schedulerIntervalSeconds: intish(1, 3600).default(15),
     shutdownGraceSeconds: intish(1, 600).default(10),
     demo: z

@@ -43,8 +43,8 @@ export interface AppContext {
 
 export async function openStore(config: Config): Promise<Store> {
   secureHome(config.home);
-  if (config.store.kind === "postgres") return openPostgresStore(config.store.url);
-  return openSqliteStore(sqlitePath(config));
+  if (config.store.kind === "postgres") return openPostgresStore(config.store.url, { sqlConnections: config.sql.threads });
+  return openSqliteStore(sqlitePath(config), { sqlThreads: config.sql.threads });
 }
 
 /** Sources that concern sites: each adds readiness checks and may read entities itself. */

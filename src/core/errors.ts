@@ -67,6 +67,16 @@ export const ERROR_STATUS = {
   "sluice.sync.running": 409,
   "sluice.sync.node.lost": 500,
   "sluice.sync.failed": 502,
+  // SQL
+  "sluice.sql.invalid": 400,
+  "sluice.sql.refused": 400,
+  "sluice.sql.params.invalid": 400,
+  "sluice.sql.too.long": 400,
+  "sluice.sql.timeout": 408,
+  "sluice.sql.cancelled": 409,
+  "sluice.sql.busy": 429,
+  "sluice.sql.unavailable": 503,
+  "sluice.sql.role.invalid": 400,
   // Sluice's own
   "sluice.request.invalid": 400,
   "sluice.request.body.invalid": 400,
@@ -95,6 +105,8 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export interface Problem {
   key: string;
   message: string;
+  /** Where in a SQL statement the problem is (1-based line and column, 0-based character offset). */
+  position?: { line: number; column: number; offset: number };
 }
 
 export interface SluiceErrorOptions {

@@ -10,6 +10,8 @@ import type { AppContext } from "../app/context.js";
 import { isSluiceError, SluiceError } from "../core/errors.js";
 import type { Account } from "../store/port.js";
 import { authenticate, requireSysadmin } from "./auth.js";
+import { sqlRoutes } from "./routes/sql.js";
+import { SqlService } from "../sql/sql-service.js";
 import { badUrl, errorBody, fromFastifyError, fromStoreDataError, sendError } from "./errors.js";
 import { adminSiteRoutes } from "./routes/admin-sites.js";
 import { exportConfigRoutes } from "./routes/export-config.js";
@@ -82,7 +84,7 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
     }
     if (isPublicPath(request.url)) return;
     const account = await authenticate(ctx.store, request.headers.authorization);
-    requireSysadmin(account);
+    if ((request.routeOptions.config as { people?: boolean } | undefined)?.people !== true) requireSysadmin(account);
     request.account = account;
   });
 
@@ -109,6 +111,7 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
   jobRoutes(app, ctx);
   accessRoutes(app, ctx);
   scheduleRoutes(app, ctx, ctx.scheduler.targets);
+  sqlRoutes(app, ctx, new SqlService(ctx.store, ctx.access, ctx.config));
   await app.register(sourcesRoutes, { store: ctx.store, syncs: ctx.syncs });
   for (const extra of extras) await extra(app, ctx);
   return app;

@@ -23,6 +23,8 @@ export interface Contract<P extends Part, Q extends Part, B extends Part> {
   bodyName?: string;
   /** The error code of a bad request; default `sluice.request.invalid`. */
   code?: ErrorCode;
+  /** Open to every valid token, not only sysadmins (the handler limits what each person sees). */
+  people?: boolean;
 }
 
 export interface Input<P extends Part, Q extends Part, B extends Part> {
@@ -60,6 +62,7 @@ export function contractRoute<P extends Part = undefined, Q extends Part = undef
   app.route({
     method,
     url,
+    config: { people: contract.people === true },
     schema: {
       tags: contract.tags,
       summary: contract.summary,

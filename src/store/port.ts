@@ -9,6 +9,7 @@ import type { EntityDef, Product } from "../core/entities/registry.js";
 import type { Job, JobFilter, JobPatch, JobStatus, NewJob } from "../core/job.js";
 import type { Recurrence } from "../core/recurrence.js";
 import type { EntityQuery, QueryTarget } from "../core/query.js";
+import type { SqlRows, SqlStatement } from "../core/sql-catalog.js";
 
 export interface Organisation {
   orgId: string;
@@ -249,8 +250,33 @@ export interface DataRepo {
   clearSite(siteId: number): Promise<void>;
 }
 
+/** A PostgreSQL login role that sees one site's schema of views as one site user (`sluice sql grant`). */
+export interface SqlLogin {
+  role: string;
+  siteId: number;
+  siteUser: string;
+}
+
+/** The site a statement or a login role is about. */
+export type SqlSite = Pick<SqlStatement, "siteId" | "siteKey" | "product" | "instanceUrl">;
+
+/**
+ * User SQL, run inside the store where it cannot write (src/sql/ explains the two walls). `run` resolves
+ * once the column names and types are known, and rejects with a `SluiceError` for a statement that is
+ * refused, invalid, timed out or cancelled before its first row.
+ */
+export interface SqlRepo {
+  run(statement: SqlStatement, viewer: Viewer, signal: AbortSignal): Promise<SqlRows>;
+  /** Creates or updates a login role (PostgreSQL only; the embedded store refuses). */
+  grantLogin(login: SqlLogin, site: SqlSite, password: string): Promise<void>;
+  revokeLogin(role: string): Promise<boolean>;
+  listLogins(): Promise<SqlLogin[]>;
+  close(): Promise<void>;
+}
+
 export interface Store {
   readonly kind: "sqlite" | "postgres";
+  readonly sql: SqlRepo;
   readonly sites: SitesRepo;
   readonly accounts: AccountsRepo;
   readonly settings: SettingsRepo;

@@ -12,6 +12,7 @@ import { migrate } from "./schema.js";
 import { postgresSchedules } from "./schedules.js";
 import { postgresSettings } from "./settings.js";
 import { postgresSites } from "./sites.js";
+import { postgresSql } from "./sql.js";
 
 const INT8_OID = 20;
 
@@ -38,7 +39,7 @@ function redact(url: string): string {
   }
 }
 
-export async function openPostgresStore(url: string): Promise<Store> {
+export async function openPostgresStore(url: string, options: { sqlConnections?: number } = {}): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, types, max: 10 });
   // An idle connection dropped by the server must not crash the process: the next query reports it.
   pool.on("error", () => undefined);
@@ -54,7 +55,9 @@ export async function openPostgresStore(url: string): Promise<Store> {
     throw new Error(`Could not open the PostgreSQL store at ${redact(url)}: ${(error as Error).message}`, { cause: error });
   }
   let closed = false;
+  const sql = postgresSql(url, pool, options.sqlConnections ?? 2);
   return {
+    sql,
     kind: "postgres",
     sites: postgresSites(pool),
     accounts: postgresAccounts(pool),
@@ -65,6 +68,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     async close() {
       if (closed) return;
       closed = true;
+      await sql.close();
       await pool.end();
     },
   };

@@ -12,6 +12,7 @@ import { sqliteSettings } from "./settings.js";
 import { sqliteSites } from "./sites.js";
 import { WriteGate } from "./write-gate.js";
 import { SqliteReader } from "./reader.js";
+import { sqliteSql } from "./sql.js";
 
 /**
  * The store file and its journal files are the owner's alone (0600), whatever the umask and whatever
@@ -23,7 +24,7 @@ function ownerOnly(file: string): void {
   for (const path of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(path)) chmodSync(path, 0o600);
 }
 
-export function openSqliteStore(file: string): Store {
+export function openSqliteStore(file: string, options: { sqlThreads?: number } = {}): Store {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   ownerOnly(file);
   const db = new Database(file);
@@ -34,6 +35,7 @@ export function openSqliteStore(file: string): Store {
   migrate(db);
   const gate = new WriteGate();
   const reader = new SqliteReader(file);
+  const sql = sqliteSql(file, { threads: options.sqlThreads ?? 2 });
   return {
     kind: "sqlite",
     sites: gate.guard(sqliteSites(db), ["listOrganisations", "list", "byKey", "byId"]),
@@ -42,7 +44,9 @@ export function openSqliteStore(file: string): Store {
     jobs: gate.guard(sqliteJobs(db), ["get", "bySeq", "latest", "holder", "active", "running", "list"]),
     schedules: gate.guard(sqliteSchedules(db), ["get", "byName", "list", "due"]),
     data: gate.guard(sqliteData(db, file, gate, reader), ["keys", "count", "distinct", "browsable", "snapshot"]),
+    sql,
     async close() {
+      await sql.close();
       await reader.close();
       if (db.open) db.close();
     },

@@ -1,0 +1,303 @@
+/*
+ * sluice_sql: the engine's own guard for user SQL on the embedded store (src/store/sqlite/sql-worker.ts).
+ * Loaded into the read-only connections that run user queries, it installs on load:
+ *
+ *  - an authorizer (sqlite3_set_authorizer): while armed, SQLite's own parser reports every table read,
+ *    function call and statement kind of a statement being prepared, and anything but a SELECT over the
+ *    allowed tables with allowed functions is refused — PRAGMA, ATTACH, writes, DDL, Sluice's own
+ *    tables, load_extension, file functions: whatever the grammar spells it as;
+ *  - a slot table for interruption: the server's own thread (which keeps the deadline; better-sqlite3's
+ *    SQLite is built without progress callbacks) calls sluice_sql_interrupt, which stops the armed
+ *    statement of that slot inside the engine with sqlite3_interrupt (thread-safe by design);
+ *  - limits: no ATTACH, bounded statement length.
+ *
+ * SQL functions (all but sluice_sql_interrupt take the connection's nonce, set once by its owner, so user
+ * SQL, which never knows it, cannot disarm the guard even if a function slipped through):
+ *   sluice_sql_init(nonce)                    claims the connection (once)
+ *   sluice_sql_allow(nonce, kind, name)       kind 'table' | 'function'; name NULL with 'table' clears tables
+ *   sluice_sql_check(nonce, sql)              prepares sql armed and answers: 'ok<TAB>parameters' | 'empty' | 'multiple' |
+ *                                             'write' | 'denied<TAB>reason' | 'error<TAB>offset<TAB>message'
+ *   sluice_sql_arm(nonce, slot, query)        arms the guard for query `query`, registered in `slot`
+ *   sluice_sql_disarm(nonce)                  disarms; answers why a statement stopped: '' or the reason given
+ *   sluice_sql_interrupt(slot, query, reason) from any connection of the process: stops `query` if it is
+ *                                             still the one armed in `slot` (1), else nothing (0)
+ */
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT1
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <pthread.h>
+
+#define SLOTS 256
+#define MAX_NAMES 512
+
+
+typedef struct Names {
+  char *items[MAX_NAMES];
+  int count;
+} Names;
+
+typedef struct Guard {
+  sqlite3 *db;
+  char nonce[65];
+  int armed;
+  int slot;
+  sqlite3_int64 query;
+  char stopped[32];          /* why the armed statement was interrupted */
+  char denied[400];          /* why the last armed prepare was refused */
+  Names tables;
+  Names functions;
+} Guard;
+
+/* The armed guard of each slot, shared by every connection of the process (the .so is loaded once). */
+static Guard *armed_slots[SLOTS];
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void unregister(Guard *g) {
+  pthread_mutex_lock(&slots_lock);
+  if (g->slot >= 0 && g->slot < SLOTS && armed_slots[g->slot] == g) armed_slots[g->slot] = NULL;
+  pthread_mutex_unlock(&slots_lock);
+}
+
+static void names_clear(Names *n) {
+  for (int i = 0; i < n->count; i++) sqlite3_free(n->items[i]);
+  n->count = 0;
+}
+
+static int names_has(const Names *n, const char *name) {
+  if (!name) return 0;
+  for (int i = 0; i < n->count; i++)
+    if (sqlite3_stricmp(n->items[i], name) == 0) return 1;
+  return 0;
+}
+
+static void deny(Guard *g, const char *format, const char *a) {
+  if (g->denied[0]) return; /* the first reason is the one to tell */
+  snprintf(g->denied, sizeof g->denied, format, a ? a : "?");
+}
+
+static const char *action_name(int action) {
+  switch (action) {
+    case SQLITE_PRAGMA: return "PRAGMA";
+    case SQLITE_ATTACH: return "ATTACH";
+    case SQLITE_DETACH: return "DETACH";
+    case SQLITE_INSERT: return "INSERT";
+    case SQLITE_UPDATE: return "UPDATE";
+    case SQLITE_DELETE: return "DELETE";
+    case SQLITE_TRANSACTION: return "a transaction statement";
+    case SQLITE_SAVEPOINT: return "SAVEPOINT";
+    case SQLITE_ANALYZE: return "ANALYZE";
+    case SQLITE_REINDEX: return "REINDEX";
+    case SQLITE_ALTER_TABLE: return "ALTER TABLE";
+    case SQLITE_CREATE_VTABLE: case SQLITE_DROP_VTABLE: return "a virtual table statement";
+    default: return "a statement that changes the database";
+  }
+}
+
+static int authorize(void *data, int action, const char *a3, const char *a4, const char *db, const char *via) {
+  Guard *g = (Guard *)data;
+  if (!g->armed) return SQLITE_OK;
+  switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_RECURSIVE:
+      return SQLITE_OK;
+    case SQLITE_READ:
+      /* Through one of the views Sluice made (users cannot make any): the view decided. No schema: a
+       * common table expression of the statement itself (a recursive one reads its own rows). */
+      if (via || !db) return SQLITE_OK;
+      if (db && sqlite3_stricmp(db, "temp") == 0 && names_has(&g->tables, a3)) return SQLITE_OK;
+      deny(g, "no such table: %s", a3);
+      return SQLITE_DENY;
+    case SQLITE_FUNCTION:
+      if (names_has(&g->functions, a4) || sqlite3_stricmp(a4, "sluice_sql_disarm") == 0) return SQLITE_OK;
+      deny(g, "the function %s() is not available in Sluice SQL", a4);
+      return SQLITE_DENY;
+    default:
+      deny(g, "only SELECT is allowed, not %s", action_name(action));
+      return SQLITE_DENY;
+  }
+}
+
+/* The first argument must be the connection's nonce (once claimed). */
+static int owner(sqlite3_context *ctx, sqlite3_value **argv) {
+  Guard *g = (Guard *)sqlite3_user_data(ctx);
+  const char *given = (const char *)sqlite3_value_text(argv[0]);
+  if (!g->nonce[0] || !given || strcmp(given, g->nonce) != 0) {
+    sqlite3_result_error(ctx, "sluice_sql: not the connection's owner", -1);
+    return 0;
+  }
+  return 1;
+}
+
+static void fn_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  Guard *g = (Guard *)sqlite3_user_data(ctx);
+  const char *nonce = (const char *)sqlite3_value_text(argv[0]);
+  (void)argc;
+  if (g->nonce[0] || !nonce || strlen(nonce) < 16 || strlen(nonce) >= sizeof g->nonce) {
+    sqlite3_result_error(ctx, "sluice_sql: already claimed", -1);
+    return;
+  }
+  strcpy(g->nonce, nonce);
+  sqlite3_result_int(ctx, 1);
+}
+
+static void fn_allow(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  Guard *g = (Guard *)sqlite3_user_data(ctx);
+  (void)argc;
+  if (!owner(ctx, argv)) return;
+  const char *kind = (const char *)sqlite3_value_text(argv[1]);
+  const char *name = (const char *)sqlite3_value_text(argv[2]);
+  Names *n = kind && strcmp(kind, "table") == 0 ? &g->tables : kind && strcmp(kind, "function") == 0 ? &g->functions : NULL;
+  if (!n) {
+    sqlite3_result_error(ctx, "sluice_sql_allow: kind is 'table' or 'function'", -1);
+    return;
+  }
+  if (!name) {
+    names_clear(n);
+  } else if (!names_has(n, name)) {
+    if (n->count == MAX_NAMES) {
+      sqlite3_result_error(ctx, "sluice_sql_allow: too many names", -1);
+      return;
+    }
+    n->items[n->count++] = sqlite3_mprintf("%s", name);
+  }
+  sqlite3_result_int(ctx, n->count);
+}
+
+static int only_space_and_comments(sqlite3 *db, const char *tail) {
+  sqlite3_stmt *next = NULL;
+  const char *rest = NULL;
+  if (!tail || !*tail) return 1;
+  if (sqlite3_prepare_v2(db, tail, -1, &next, &rest) != SQLITE_OK) return 0;
+  if (next) {
+    sqlite3_finalize(next);
+    return 0;
+  }
+  return 1;
+}
+
+static void fn_check(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  Guard *g = (Guard *)sqlite3_user_data(ctx);
+  sqlite3_stmt *stmt = NULL;
+  const char *tail = NULL;
+  (void)argc;
+  if (!owner(ctx, argv)) return;
+  const char *sql = (const char *)sqlite3_value_text(argv[1]);
+  if (!sql) {
+    sqlite3_result_text(ctx, "empty", -1, SQLITE_STATIC);
+    return;
+  }
+  int was = g->armed;
+  g->armed = 1;
+  g->denied[0] = 0;
+  int rc = sqlite3_prepare_v2(g->db, sql, -1, &stmt, &tail);
+  char *answer;
+  if (rc != SQLITE_OK) {
+    if (g->denied[0]) answer = sqlite3_mprintf("denied\t%s", g->denied);
+    else answer = sqlite3_mprintf("error\t%d\t%s", sqlite3_error_offset(g->db), sqlite3_errmsg(g->db));
+  } else if (!stmt) {
+    answer = sqlite3_mprintf("empty");
+  } else if (!only_space_and_comments(g->db, tail)) {
+    answer = sqlite3_mprintf("multiple");
+  } else if (!sqlite3_stmt_readonly(stmt) || sqlite3_column_count(stmt) == 0) {
+    answer = sqlite3_mprintf("write");
+  } else {
+    answer = sqlite3_mprintf("ok\t%d", sqlite3_bind_parameter_count(stmt));
+  }
+  sqlite3_finalize(stmt);
+  g->armed = was;
+  sqlite3_result_text(ctx, answer, -1, sqlite3_free);
+}
+
+static void fn_arm(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  Guard *g = (Guard *)sqlite3_user_data(ctx);
+  (void)argc;
+  if (!owner(ctx, argv)) return;
+  int slot = sqlite3_value_int(argv[1]);
+  if (slot < 0 || slot >= SLOTS) {
+    sqlite3_result_error(ctx, "sluice_sql_arm: no such slot", -1);
+    return;
+  }
+  unregister(g);
+  pthread_mutex_lock(&slots_lock);
+  g->slot = slot;
+  g->query = sqlite3_value_int64(argv[2]);
+  g->stopped[0] = 0;
+  g->denied[0] = 0;
+  g->armed = 1;
+  armed_slots[slot] = g;
+  pthread_mutex_unlock(&slots_lock);
+  sqlite3_result_int(ctx, 1);
+}
+
+static void fn_disarm(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  Guard *g = (Guard *)sqlite3_user_data(ctx);
+  char why[sizeof g->stopped];
+  (void)argc;
+  if (!owner(ctx, argv)) return;
+  unregister(g);
+  pthread_mutex_lock(&slots_lock);
+  g->armed = 0;
+  g->query = 0;
+  memcpy(why, g->stopped, sizeof why);
+  g->stopped[0] = 0;
+  pthread_mutex_unlock(&slots_lock);
+  sqlite3_result_text(ctx, why, -1, SQLITE_TRANSIENT);
+}
+
+static void fn_interrupt(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  int slot = sqlite3_value_int(argv[0]);
+  sqlite3_int64 query = sqlite3_value_int64(argv[1]);
+  const char *reason = (const char *)sqlite3_value_text(argv[2]);
+  int done = 0;
+  if (slot < 0 || slot >= SLOTS) {
+    sqlite3_result_error(ctx, "sluice_sql_interrupt: no such slot", -1);
+    return;
+  }
+  pthread_mutex_lock(&slots_lock);
+  Guard *g = armed_slots[slot];
+  if (g && g->armed && g->query == query && query != 0) {
+    snprintf(g->stopped, sizeof g->stopped, "%s", reason ? reason : "cancelled");
+    sqlite3_interrupt(g->db);
+    done = 1;
+  }
+  pthread_mutex_unlock(&slots_lock);
+  sqlite3_result_int(ctx, done);
+}
+
+static void guard_free(void *data) {
+  Guard *g = (Guard *)data;
+  unregister(g);
+  names_clear(&g->tables);
+  names_clear(&g->functions);
+  sqlite3_free(g);
+}
+
+#ifdef _WIN32
+__declspec(dllexport)
+#endif
+int sqlite3_sluicesql_init(sqlite3 *db, char **error, const sqlite3_api_routines *api) {
+  SQLITE_EXTENSION_INIT2(api);
+  (void)error;
+  Guard *g = sqlite3_malloc(sizeof(Guard));
+  if (!g) return SQLITE_NOMEM;
+  memset(g, 0, sizeof *g);
+  g->db = db;
+  g->slot = -1;
+  int flags = SQLITE_UTF8 | SQLITE_DIRECTONLY;
+  int rc = sqlite3_create_function_v2(db, "sluice_sql_init", 1, flags, g, fn_init, 0, 0, guard_free);
+  if (rc == SQLITE_OK) rc = sqlite3_create_function_v2(db, "sluice_sql_allow", 3, flags, g, fn_allow, 0, 0, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_create_function_v2(db, "sluice_sql_check", 2, flags, g, fn_check, 0, 0, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_create_function_v2(db, "sluice_sql_arm", 3, flags, g, fn_arm, 0, 0, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_create_function_v2(db, "sluice_sql_disarm", 1, flags, g, fn_disarm, 0, 0, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_create_function_v2(db, "sluice_sql_interrupt", 3, flags, g, fn_interrupt, 0, 0, 0);
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_set_authorizer(db, authorize, g);
+  sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
+  sqlite3_limit(db, SQLITE_LIMIT_SQL_LENGTH, 1000000);
+  return SQLITE_OK;
+}

@@ -1,0 +1,147 @@
+/**
+ * What SQL sees: per site, one table per export entity of its product, named and shaped like the
+ * export files (the export's column names in file order; absolute URLs, the instance URL, booleans,
+ * ISO dates, JSON lists with an empty list as NULL), plus `sites`. Everything is derived from the
+ * entity registry, so a column added there appears in SQL with no other change. Each store turns a
+ * `SqlTable` into a view (`viewSelect`): SQLite temp views on the query's read-only connection,
+ * PostgreSQL a schema of views per site (`site_<key>`).
+ */
+import { entitiesForExport, exportColumns, productSchemas, storedColumns, tableName, type Column, type EntityDef, type Product } from "./entities/registry.js";
+
+/** The types a result column is reported with (the API's `columns[].type`). */
+export type SqlType = "text" | "integer" | "decimal" | "boolean" | "datetime" | "date";
+
+export interface SqlColumn {
+  name: string;
+  type: SqlType;
+}
+
+export interface SqlTable {
+  /** The table's name in SQL: the export file's prefix (`pages`), or `sites`. */
+  name: string;
+  columns: SqlColumn[];
+  /** The entity behind it; absent for `sites`. */
+  entity?: EntityDef;
+}
+
+/** The store-neutral SQL type of a registry column. */
+export function sqlTypeOf(column: Column): SqlType {
+  switch (column.type) {
+    case "integer":
+      return "integer";
+    case "decimal":
+      return "decimal";
+    case "boolean":
+      return "boolean";
+    case "datetime":
+      return "datetime";
+    case "date":
+      return "date";
+    default:
+      return "text";
+  }
+}
+
+export const SITES_TABLE: SqlTable = {
+  name: "sites",
+  columns: [
+    { name: "site_key", type: "text" },
+    { name: "product", type: "text" },
+    { name: "base_url", type: "text" },
+    { name: "context_path", type: "text" },
+  ],
+};
+
+/** The SQL tables of a product's site, in export file order, then `sites`. */
+export function sqlTables(product: Product): SqlTable[] {
+  const version = productSchemas(product).current;
+  const tables = entitiesForExport(product, version).map((def) => ({
+    name: def.name,
+    entity: def,
+    columns: exportColumns(def, version).map((c) => ({ name: c.name, type: sqlTypeOf(c) })),
+  }));
+  return [...tables, SITES_TABLE];
+}
+
+/** Every name a user statement may read on a product's site (lower case). */
+export function sqlTableNames(product: Product): string[] {
+  return sqlTables(product).map((t) => t.name);
+}
+
+/** The registry column behind a store table's column, for result types (`<product>_<entity>`, name). */
+export function storedColumn(product: Product, table: string, column: string): Column | undefined {
+  const def = sqlTables(product).find((t) => t.entity && tableName(t.entity) === table)?.entity;
+  return def ? storedColumns(def).find((c) => c.name === column) : undefined;
+}
+
+export interface ViewDialect {
+  quote(name: string): string;
+  literal(value: string): string;
+  /** A stored column as SQL shows it (only the types whose stored form differs from what SQL shows). */
+  value(column: Column, ref: string, instanceUrl: string): string;
+}
+
+/** `SELECT <export-shaped columns> FROM <store table> WHERE site_id = <id>` for one entity of one site. */
+export function viewSelect(def: EntityDef, siteId: number, instanceUrl: string, d: ViewDialect, from: string): string {
+  const columns = exportColumns(def, productSchemas(def.product).current).map((c) => `${d.value(c, d.quote(c.name), instanceUrl)} AS ${d.quote(c.name)}`);
+  return `SELECT ${columns.join(", ")} FROM ${from} WHERE site_id = ${siteId}`;
+}
+
+/** The value rules both stores share: the instance URL, absolute URLs, an empty JSON list as NULL. */
+export function commonValue(column: Column, ref: string, instanceUrl: string, literal: (v: string) => string): string | undefined {
+  switch (column.type) {
+    case "instance":
+      return literal(instanceUrl);
+    case "url":
+      return `${literal(instanceUrl)} || ${ref}`;
+    case "json":
+      return `NULLIF(${ref}, '[]')`;
+    default:
+      return undefined;
+  }
+}
+
+/** A parameter value of a user statement (`$1`, `$2`, …). */
+export type SqlParam = string | number | boolean | null;
+
+/** One user statement to run on a site, with the limits already settled by the caller. */
+export interface SqlStatement {
+  siteId: number;
+  product: Product;
+  instanceUrl: string;
+  /** The site key, for the PostgreSQL schema of views (`site_<key>`). */
+  siteKey: string;
+  sql: string;
+  params: readonly SqlParam[];
+  maxRows: number;
+  timeoutMs: number;
+}
+
+/** The rows of a running statement: column names and types first, then batches as they come. */
+export interface SqlRows {
+  columns: SqlColumn[];
+  batches: AsyncIterable<unknown[][]>;
+  /** After the batches end: how many rows were sent and whether more were cut off by `maxRows`. */
+  summary(): { rowCount: number; truncated: boolean };
+}
+
+/** Line and column (1-based) of a 0-based offset in code points into `sql`, for error messages. */
+export function positionAt(sql: string, offset: number): { line: number; column: number; offset: number } {
+  const before = Array.from(sql).slice(0, Math.max(0, offset));
+  let line = 1;
+  let column = 1;
+  for (const ch of before) {
+    if (ch === "\n") {
+      line++;
+      column = 1;
+    } else column++;
+  }
+  return { line, column, offset: before.length };
+}
+
+/** The error of a statement refused or failed at a known place, the place said in the message too. */
+export function sqlProblem(code: string, message: string, sql: string, offset: number | undefined): { message: string; position?: ReturnType<typeof positionAt> } {
+  if (offset === undefined) return { message };
+  const position = positionAt(sql, offset);
+  return { message: `${message} (line ${position.line}, column ${position.column})`, position };
+}

@@ -1,0 +1,254 @@
+/**
+ * User SQL on PostgreSQL. A statement passes the first wall (`sql-policy.ts`: PostgreSQL's own grammar,
+ * one SELECT over the site's views with allowlisted functions), then runs behind the second: on a
+ * connection of its own pool, in a `READ ONLY` transaction, as the viewer's reader role (`SET LOCAL
+ * ROLE`, `sql-access.ts`: no write rights, row-level security for the viewer's scopes), with the site's
+ * schema of views as the search path and `statement_timeout` as the deadline. Rows come through a
+ * cursor, a batch per FETCH, as the reader takes them; a deadline or a cancel mid-way stops the
+ * backend (`pg_cancel_backend`).
+ */
+import pg from "pg";
+import type { Viewer } from "../../core/access.js";
+import { SluiceError, type ErrorCode } from "../../core/errors.js";
+import { sqlProblem, sqlTableNames, type SqlColumn, type SqlRows, type SqlStatement, type SqlType } from "../../core/sql-catalog.js";
+import type { SqlLogin, SqlRepo, SqlSite } from "../port.js";
+import { checkStatement, loadParser } from "./sql-policy.js";
+import { dropLogin, ensureRole, prepareSqlAccess, siteSchema, viewerRole } from "./sql-access.js";
+import { quoteIdent } from "./schema.js";
+
+const FETCH_ROWS = 1000;
+
+const OIDS = { bool: 16, int8: 20, int2: 21, int4: 23, float4: 700, float8: 701, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184, json: 114, jsonb: 3802 };
+
+function sqlTypeOfOid(oid: number): SqlType {
+  switch (oid) {
+    case OIDS.bool:
+      return "boolean";
+    case OIDS.int2:
+    case OIDS.int4:
+    case OIDS.int8:
+      return "integer";
+    case OIDS.float4:
+    case OIDS.float8:
+    case OIDS.numeric:
+      return "decimal";
+    case OIDS.date:
+      return "date";
+    case OIDS.timestamp:
+    case OIDS.timestamptz:
+      return "datetime";
+    default:
+      return "text";
+  }
+}
+
+/** `2026-01-15 12:00:00+00` (the session runs in UTC) → `2026-01-15T12:00:00Z`, as the export writes it. */
+function isoDatetime(text: string): string {
+  const m = /^(\d{4,}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)(?:\+00)?$/.exec(text);
+  return m ? `${m[1]}T${m[2]}Z` : text;
+}
+
+function numberOrText(text: string): number | string {
+  const n = Number(text);
+  return Number.isFinite(n) && (Number.isSafeInteger(n) || !/^-?\d+$/.test(text)) ? n : text;
+}
+
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") => {
+    switch (oid) {
+      case OIDS.int8:
+      case OIDS.numeric:
+        return numberOrText;
+      case OIDS.timestamptz:
+      case OIDS.timestamp:
+        return isoDatetime;
+      case OIDS.date:
+      case OIDS.json:
+      case OIDS.jsonb:
+        return (text: string) => text;
+      default:
+        return pg.types.getTypeParser(oid, format);
+    }
+  }) as pg.CustomTypesConfig["getTypeParser"],
+};
+
+/** PostgreSQL error classes a user's statement causes (syntax, data, privileges, limits) → 4xx. */
+function userError(error: unknown, sql: string): SluiceError | undefined {
+  const e = error as { code?: string; message?: string; position?: string };
+  if (typeof e.code !== "string" || !/^(42|22|21|2F|25|0A|54|53|57|P0|XX000)/.test(e.code)) return undefined;
+  if (e.code === "57014") return undefined; // query_canceled: the caller decides (timeout or cancel)
+  const code: ErrorCode = e.code === "42501" || e.code === "25006" ? "sluice.sql.refused" : e.code.startsWith("53") || e.code.startsWith("54") ? "sluice.sql.refused" : "sluice.sql.invalid";
+  const offset = e.position ? Number(e.position) - 1 : undefined;
+  const message = String(e.message ?? error);
+  const said = sqlProblem(code, message.charAt(0).toUpperCase() + message.slice(1), sql, offset);
+  return new SluiceError(code, said.message, said.position ? { details: { position: said.position }, problems: [{ key: code, message: said.message, position: said.position }] } : {});
+}
+
+export function postgresSql(url: string, admin: pg.Pool, connections: number): SqlRepo {
+  const pool = new pg.Pool({ connectionString: url, types, max: connections, application_name: "sluice-sql" });
+  pool.on("error", () => undefined);
+  let prepared: Promise<void> | undefined;
+  let database: string | undefined;
+  const known = new Set<string>();
+
+  async function withAdmin<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await admin.connect();
+    try {
+      return await work(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  function prepare(): Promise<void> {
+    prepared ??= Promise.all([
+      loadParser(),
+      withAdmin(async (c) => {
+        await prepareSqlAccess(c);
+        database = (await c.query<{ d: string }>("SELECT current_database() AS d")).rows[0]!.d;
+      }),
+    ]).then(() => undefined);
+    prepared.catch(() => (prepared = undefined));
+    return prepared;
+  }
+
+  function siteRef(s: SqlStatement): SqlSite {
+    return { siteId: s.siteId, siteKey: s.siteKey, product: s.product, instanceUrl: s.instanceUrl };
+  }
+
+  async function roleFor(s: SqlStatement, viewer: Viewer): Promise<string> {
+    const role = viewerRole(database!, s.siteId, viewer);
+    const key = `${role}|${s.instanceUrl}|${s.siteKey}`;
+    if (!known.has(key)) {
+      await withAdmin((c) => ensureRole(c, { role, site: siteRef(s), siteUser: viewer.all ? null : viewer.user, allRows: viewer.all, login: undefined }));
+      known.add(key);
+    }
+    return role;
+  }
+
+  async function run(s: SqlStatement, viewer: Viewer, signal: AbortSignal): Promise<SqlRows> {
+    await prepare();
+    const verdict = checkStatement(s.sql, new Set(sqlTableNames(s.product)));
+    if (!verdict.ok) {
+      const said = sqlProblem(verdict.code!, verdict.message!, s.sql, verdict.offset);
+      throw new SluiceError(verdict.code!, said.message, said.position ? { details: { position: said.position }, problems: [{ key: verdict.code!, message: said.message, position: said.position }] } : {});
+    }
+    if (verdict.parameters !== s.params.length) {
+      const n = verdict.parameters;
+      throw new SluiceError("sluice.sql.params.invalid", `The statement has ${n} parameter${n === 1 ? "" : "s"} ($1, $2, …) but ${s.params.length} value${s.params.length === 1 ? " was" : "s were"} sent in params.`);
+    }
+    const role = await roleFor(s, viewer);
+    const deadline = Date.now() + s.timeoutMs;
+    const client = await pool.connect();
+    let stopReason: "timeout" | "cancelled" | undefined;
+    let fetching = false;
+    let released = false;
+    const cancelBackend = () => {
+      if (fetching) void admin.query("SELECT pg_cancel_backend($1)", [(client as unknown as { processID: number }).processID]).catch(() => undefined);
+    };
+    const stop = (reason: "timeout" | "cancelled") => {
+      stopReason ??= reason;
+      cancelBackend();
+    };
+    const timer = setTimeout(() => stop("timeout"), s.timeoutMs);
+    const onAbort = () => stop("cancelled");
+    signal.addEventListener("abort", onAbort);
+    const finish = async (ok: boolean) => {
+      if (released) return;
+      released = true;
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      await client.query(ok ? "COMMIT" : "ROLLBACK").catch(() => undefined);
+      client.release(!ok && stopReason !== undefined ? true : undefined);
+    };
+    const failed = (error: unknown): Error => {
+      if (stopReason === "timeout" || (error as { code?: string }).code === "57014" && Date.now() >= deadline - 5) {
+        return new SluiceError("sluice.sql.timeout", `The statement ran longer than its limit of ${s.timeoutMs} ms and was stopped.`, { details: { timeoutMs: s.timeoutMs } });
+      }
+      if (stopReason === "cancelled") return new SluiceError("sluice.sql.cancelled", "The statement was cancelled.");
+      return userError(error, s.sql) ?? (error as Error);
+    };
+    const fetch = async (): Promise<pg.QueryArrayResult> => {
+      const remaining = Math.max(1, deadline - Date.now());
+      await client.query(`SET LOCAL statement_timeout = ${remaining}`);
+      fetching = true;
+      try {
+        return await client.query({ text: `FETCH ${FETCH_ROWS} FROM sluice_rows`, rowMode: "array" });
+      } finally {
+        fetching = false;
+      }
+    };
+    let first: pg.QueryArrayResult;
+    try {
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      await client.query(`SET LOCAL ROLE ${quoteIdent(role)}`);
+      await client.query(`SET LOCAL search_path = ${quoteIdent(siteSchema(s.siteKey))}`);
+      await client.query("SET LOCAL TimeZone = 'UTC'");
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, deadline - Date.now())}`);
+      fetching = true;
+      await client.query(`DECLARE sluice_rows NO SCROLL CURSOR FOR ${s.sql}`, s.params as unknown[]);
+      fetching = false;
+      first = await fetch();
+    } catch (error) {
+      fetching = false;
+      await finish(false);
+      throw failed(error);
+    }
+    const columns: SqlColumn[] = first.fields.map((f) => ({ name: f.name, type: sqlTypeOfOid(f.dataTypeID) }));
+    let rowCount = 0;
+    let truncated = false;
+
+    async function* read(): AsyncGenerator<unknown[][]> {
+      let ok = false;
+      try {
+        let batch = first;
+        for (;;) {
+          let rows = batch.rows as unknown[][];
+          if (rowCount + rows.length > s.maxRows) {
+            rows = rows.slice(0, s.maxRows - rowCount);
+            truncated = true;
+          }
+          rowCount += rows.length;
+          if (rows.length > 0) yield rows;
+          if (stopReason) throw failed(new Error(stopReason));
+          if (truncated || batch.rows.length < FETCH_ROWS) break;
+          try {
+            batch = await fetch();
+          } catch (error) {
+            throw failed(error);
+          }
+          if (batch.rows.length === 0) break;
+          if (rowCount === s.maxRows) {
+            truncated = true;
+            break;
+          }
+        }
+        ok = true;
+      } finally {
+        if (!ok && !stopReason) stopReason = "cancelled";
+        await finish(ok);
+      }
+    }
+    return { columns, batches: read(), summary: () => ({ rowCount, truncated }) };
+  }
+
+  return {
+    run,
+    async grantLogin(login: SqlLogin, site: SqlSite, password: string) {
+      await prepare();
+      await withAdmin((c) => ensureRole(c, { role: login.role, site, siteUser: login.siteUser, allRows: false, login: { password } }));
+    },
+    async revokeLogin(role: string) {
+      await prepare();
+      return withAdmin((c) => dropLogin(c, role));
+    },
+    async listLogins() {
+      await prepare();
+      const r = await admin.query<{ role_name: string; site_id: string; site_user: string }>("SELECT role_name, site_id, site_user FROM sluice_sql.roles WHERE login ORDER BY role_name");
+      return r.rows.map((x) => ({ role: x.role_name, siteId: Number(x.site_id), siteUser: x.site_user }));
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,233 @@
+/**
+ * One thread that runs user SQL on the embedded store (`sql.ts` keeps a few): a read-only connection
+ * with `query_only`, guarded by the `sluice_sql` extension (native/sluice_sql.c) — SQLite's own parser
+ * and authorizer decide what a statement reads and calls, so no grammar can disagree with the engine.
+ * The site's tables are temp views over the store (src/core/sql-catalog.ts); rows a viewer may not
+ * browse are left out by the views themselves (their scope filter reads the viewer's scope keys from
+ * a temp table), so joins, subqueries, CTEs, UNION and window functions see only those rows.
+ *
+ * Rows go back in batches; the thread waits for a credit before each batch (`flags[CREDITS]`), so a
+ * slow reader holds the statement, not memory. `flags[STOP]` ends the wait when the query is stopped.
+ */
+import { randomBytes } from "node:crypto";
+import { parentPort, workerData } from "node:worker_threads";
+import Database from "better-sqlite3";
+import type { Viewer } from "../../core/access.js";
+import { tableName } from "../../core/entities/registry.js";
+import { SQLITE_FUNCTIONS } from "../../core/sql-functions.js";
+import { commonValue, sqlTables, storedColumn, viewSelect, type SqlStatement, type SqlType, type ViewDialect } from "../../core/sql-catalog.js";
+import { compileBrowsable } from "../../query/compile.js";
+import { sqliteDialect } from "./query-dialect.js";
+import { quoteIdent } from "./schema.js";
+import { CREDITS, STOP, type RunMessage, type WorkerReply } from "./sql-protocol.js";
+
+const { file, extension, slot } = workerData as { file: string; extension: string; slot: number };
+const port = parentPort!;
+const BATCH_ROWS = 500;
+const BATCH_BYTES = 256 * 1024;
+
+const db = new Database(file, { readonly: true, fileMustExist: true });
+db.pragma("busy_timeout = 5000");
+db.loadExtension(extension);
+const nonce = randomBytes(24).toString("hex");
+db.prepare("SELECT sluice_sql_init(?)").get(nonce);
+for (const name of SQLITE_FUNCTIONS) db.prepare("SELECT sluice_sql_allow(?, 'function', ?)").get(nonce, name);
+const arm = db.prepare("SELECT sluice_sql_arm(?, ?, ?)");
+const disarm = db.prepare("SELECT sluice_sql_disarm(?) AS why").pluck();
+const check = db.prepare("SELECT sluice_sql_check(?, ?) AS answer").pluck();
+
+const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
+const dialect: ViewDialect = {
+  quote: quoteIdent,
+  literal,
+  value: (column, ref, instanceUrl) => commonValue(column, ref, instanceUrl, literal) ?? ref,
+};
+
+let viewsFor = "";
+
+/** The site's temp views (once per site switch) and the viewer's scope keys (every query). */
+function prepareSite(s: SqlStatement, viewer: Viewer): void {
+  db.pragma("query_only = 0");
+  const key = `${s.siteId}|${s.instanceUrl}`;
+  if (viewsFor !== key) {
+    const tables = sqlTables(s.product);
+    db.transaction(() => {
+      for (const { name } of db.prepare("SELECT name FROM temp.sqlite_master WHERE type = 'view'").all() as { name: string }[]) {
+        db.exec(`DROP VIEW temp.${quoteIdent(name)}`);
+      }
+      db.exec("CREATE TABLE IF NOT EXISTS temp.sluice_viewer (all_rows INTEGER NOT NULL)");
+      db.exec("CREATE TABLE IF NOT EXISTS temp.sluice_viewer_scopes (scope_key TEXT PRIMARY KEY) WITHOUT ROWID");
+      db.prepare("SELECT sluice_sql_allow(?, 'table', NULL)").get(nonce);
+      for (const t of tables) {
+        let select: string;
+        if (!t.entity) {
+          select = "SELECT site_key, product, base_url, context_path FROM main.sites";
+        } else {
+          select = viewSelect(t.entity, s.siteId, s.instanceUrl, dialect, `main.${quoteIdent(tableName(t.entity))}`);
+          if (t.entity.scope) {
+            select += " AND ((SELECT all_rows FROM temp.sluice_viewer) OR scope_key IN (SELECT scope_key FROM temp.sluice_viewer_scopes))";
+          }
+        }
+        db.exec(`CREATE TEMP VIEW ${quoteIdent(t.name)} AS ${select}`);
+        db.prepare("SELECT sluice_sql_allow(?, 'table', ?)").get(nonce, t.name);
+      }
+    })();
+    viewsFor = key;
+  }
+  db.transaction(() => {
+    db.exec("DELETE FROM temp.sluice_viewer; DELETE FROM temp.sluice_viewer_scopes");
+    db.prepare("INSERT INTO temp.sluice_viewer VALUES (?)").run(viewer.all ? 1 : 0);
+    const scopes = viewer.all ? undefined : compileBrowsable(s.product, s.siteId, viewer, sqliteDialect);
+    if (scopes) db.prepare(`INSERT OR IGNORE INTO temp.sluice_viewer_scopes ${scopes.sql}`).run(...(scopes.parameters as unknown[]));
+  })();
+  db.pragma("query_only = 1");
+}
+
+class Refusal extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly offset?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The answer of `sluice_sql_check`, as a refusal, or the statement's parameter count when it may run. */
+function checked(sql: string, params: number): void {
+  const answer = String(check.get(nonce, sql));
+  const [verdict, a, b] = answer.split("\t");
+  switch (verdict) {
+    case "ok":
+      if (Number(a) !== params) {
+        throw new Refusal("sluice.sql.params.invalid", `The statement has ${a} parameter${a === "1" ? "" : "s"} ($1, $2, …) but ${params} value${params === 1 ? " was" : "s were"} sent in params.`);
+      }
+      return;
+    case "empty":
+      throw new Refusal("sluice.sql.invalid", "The statement is empty: send one SELECT.");
+    case "multiple":
+      throw new Refusal("sluice.sql.refused", "Only one statement is allowed: remove what follows the first `;`.");
+    case "write":
+      throw new Refusal("sluice.sql.refused", "Only SELECT is allowed: this statement would change the database.");
+    case "denied":
+      throw new Refusal(/^no such table/.test(a ?? "") ? "sluice.sql.invalid" : "sluice.sql.refused", capitalise(a ?? "refused"));
+    default: {
+      const offset = Number(a);
+      const message = b ?? "invalid statement";
+      const readonlyHint = /^cannot modify|^attempt to write|readonly/.test(message) ? "Only SELECT is allowed: " : "";
+      throw new Refusal(readonlyHint ? "sluice.sql.refused" : "sluice.sql.invalid", capitalise(readonlyHint + message), offset >= 0 ? offset : undefined);
+    }
+  }
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** `$1`, `$2`, … bound by name (better-sqlite3 drops the `$`). */
+function bound(params: readonly unknown[]): Record<string, unknown> {
+  const named: Record<string, unknown> = {};
+  params.forEach((value, i) => (named[String(i + 1)] = typeof value === "boolean" ? (value ? 1 : 0) : value));
+  return named;
+}
+
+function typeOfValue(value: unknown): SqlType | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === "number" || typeof value === "bigint") return Number.isInteger(value) ? "integer" : "decimal";
+  return "text";
+}
+
+function waitForCredit(flags: Int32Array): boolean {
+  while (Atomics.load(flags, CREDITS) <= 0) {
+    if (Atomics.load(flags, STOP) !== 0) return false;
+    Atomics.wait(flags, CREDITS, 0, 100);
+  }
+  if (Atomics.load(flags, STOP) !== 0) return false;
+  Atomics.sub(flags, CREDITS, 1);
+  return true;
+}
+
+function run(m: RunMessage): void {
+  const s = m.statement;
+  const flags = new Int32Array(m.flags);
+  let armed = false;
+  try {
+    prepareSite(s, m.viewer);
+    checked(s.sql, s.params.length);
+    arm.get(nonce, slot, m.query);
+    armed = true;
+    const stmt = db.prepare(s.sql);
+    if (!stmt.reader || !stmt.readonly) throw new Refusal("sluice.sql.refused", "Only SELECT is allowed.");
+    stmt.raw(true);
+    const origin = stmt.columns().map((c) => (c.table && c.column ? storedColumn(s.product, c.table, c.column) : undefined));
+    const booleans = origin.map((c) => c?.type === "boolean");
+    const names = stmt.columns().map((c) => c.name);
+    const types: (SqlType | undefined)[] = origin.map((c) => (c ? (c.type === "url" || c.type === "instance" || c.type === "json" ? "text" : typeForStored(c.type)) : undefined));
+    let batch: unknown[][] = [];
+    let bytes = 0;
+    let rowCount = 0;
+    let truncated = false;
+    let columnsSent = false;
+    const flush = (): boolean => {
+      if (!columnsSent) {
+        for (const row of batch) row.forEach((v, i) => (types[i] ??= typeOfValue(v)));
+        port.postMessage({ type: "columns", query: m.query, columns: names.map((name, i) => ({ name, type: types[i] ?? "text" })) } satisfies WorkerReply);
+        columnsSent = true;
+      }
+      if (batch.length === 0) return true;
+      if (!waitForCredit(flags)) return false;
+      port.postMessage({ type: "rows", query: m.query, rows: batch } satisfies WorkerReply);
+      batch = [];
+      bytes = 0;
+      return true;
+    };
+    let stopped = false;
+    for (const raw of stmt.iterate(bound(s.params)) as IterableIterator<unknown[]>) {
+      if (rowCount === s.maxRows) {
+        truncated = true;
+        break;
+      }
+      for (let i = 0; i < raw.length; i++) {
+        const v = raw[i];
+        if (booleans[i] && (v === 0 || v === 1)) raw[i] = v === 1;
+        else if (typeof v === "string") bytes += v.length;
+        else if (Buffer.isBuffer(v)) raw[i] = v.toString("base64");
+      }
+      batch.push(raw);
+      rowCount++;
+      bytes += raw.length * 8;
+      if (batch.length >= BATCH_ROWS || bytes >= BATCH_BYTES || !columnsSent) {
+        if (!flush()) {
+          stopped = true;
+          break;
+        }
+      }
+    }
+    if (stopped) throw new Refusal("stopped", "stopped");
+    if (!flush()) throw new Refusal("stopped", "stopped");
+    const why = disarm.get(nonce) as string;
+    armed = false;
+    if (why) throw new Refusal("stopped", why);
+    port.postMessage({ type: "end", query: m.query, rowCount, truncated } satisfies WorkerReply);
+  } catch (error) {
+    const why = armed ? (disarm.get(nonce) as string) : "";
+    const e = error as { code?: string; message?: string; offset?: number };
+    if (error instanceof Refusal && error.code !== "stopped") {
+      port.postMessage({ type: "error", query: m.query, code: error.code, message: error.message, ...(error.offset !== undefined ? { offset: error.offset } : {}) } satisfies WorkerReply);
+    } else if (why || error instanceof Refusal || e.code === "SQLITE_INTERRUPT") {
+      const reason = why || (error instanceof Refusal ? error.message : "cancelled");
+      port.postMessage({ type: "error", query: m.query, code: reason === "timeout" ? "sluice.sql.timeout" : "sluice.sql.cancelled", message: reason } satisfies WorkerReply);
+    } else if (e instanceof RangeError || /parameter/i.test(e.message ?? "")) {
+      port.postMessage({ type: "error", query: m.query, code: "sluice.sql.params.invalid", message: capitalise(String(e.message)) } satisfies WorkerReply);
+    } else {
+      port.postMessage({ type: "error", query: m.query, code: "sluice.sql.invalid", message: capitalise(String(e.message ?? error)) } satisfies WorkerReply);
+    }
+  }
+}
+
+function typeForStored(type: string): SqlType {
+  return type === "integer" || type === "decimal" || type === "boolean" || type === "datetime" || type === "date" ? type : "text";
+}
+
+port.on("message", (m: RunMessage) => run(m));
+port.postMessage({ type: "ready" } satisfies WorkerReply);
