@@ -51,7 +51,7 @@ export function viewerRole(database: string, siteId: number, viewer: Viewer): st
 
 /** `SELECT array_agg(scope_key)` of what the site user `user` may browse on `product`'s site `site`. */
 function scopesBody(product: Product): string {
-  const compiled = ksql`SELECT array_agg(DISTINCT k.scope_key) FROM (${scopeKeysSql(product, ksql`m.site_id`, ksql`m.site_user`, postgresDialect)}) AS k`.compile(postgresDialect.db);
+  const compiled = ksql`SELECT array_agg(DISTINCT k.scope_key) FROM (${scopeKeysSql(product, ksql`mapping.site_id`, ksql`mapping.site_user`, postgresDialect)}) AS k`.compile(postgresDialect.db);
   // The few constants (permission, scope types) come as parameters: inline them as literals.
   return compiled.sql.replace(/\$(\d+)/g, (_, n: string) => {
     const v = compiled.parameters[Number(n) - 1];
@@ -104,12 +104,12 @@ export async function prepareSqlAccess(client: pg.ClientBase): Promise<void> {
       CREATE OR REPLACE FUNCTION sluice_sql.sees_all(r name) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER ${path} AS
         $$ SELECT coalesce((SELECT all_rows FROM sluice_sql.roles WHERE role_name = r AND ${mine}), false) $$;
       CREATE OR REPLACE FUNCTION sluice_sql.scopes(r name) RETURNS text[] LANGUAGE plpgsql STABLE SECURITY DEFINER ${path} AS $$
-        DECLARE m record; keys text[];
+        DECLARE mapping record; keys text[];
         BEGIN
           IF NOT ${mine} THEN RETURN '{}'; END IF;
-          SELECT * INTO m FROM sluice_sql.roles WHERE role_name = r;
-          IF NOT FOUND OR m.all_rows THEN RETURN '{}'; END IF;
-          ${(["jira", "confluence", "bitbucket"] as const).map((p, i) => `${i === 0 ? "IF" : "ELSIF"} m.product = '${p}' THEN ${scopesBody(p)} INTO keys;`).join("\n          ")}
+          SELECT * INTO mapping FROM sluice_sql.roles WHERE role_name = r;
+          IF NOT FOUND OR mapping.all_rows THEN RETURN '{}'; END IF;
+          ${(["jira", "confluence", "bitbucket"] as const).map((p, i) => `${i === 0 ? "IF" : "ELSIF"} mapping.product = '${p}' THEN ${scopesBody(p)} INTO keys;`).join("\n          ")}
           END IF;
           RETURN coalesce(keys, '{}');
         END $$;
@@ -120,7 +120,7 @@ export async function prepareSqlAccess(client: pg.ClientBase): Promise<void> {
       if (def.kind === "access") continue;
       const table = quoteIdent(tableName(def));
       const using = def.scope
-        ? `${site} AND ((SELECT sluice_sql.sees_all(current_user)) OR scope_key = ANY ((SELECT sluice_sql.scopes(current_user))))`
+        ? `${site} AND ((SELECT sluice_sql.sees_all(current_user)) OR scope_key = ANY ((SELECT sluice_sql.scopes(current_user))::text[]))`
         : site;
       await client.query(`
         GRANT SELECT ON ${table} TO ${READER_GROUP};

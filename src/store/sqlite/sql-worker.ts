@@ -13,12 +13,12 @@ import { randomBytes } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import type { Viewer } from "../../core/access.js";
-import { tableName } from "../../core/entities/registry.js";
 import { SQLITE_FUNCTIONS } from "../../core/sql-functions.js";
-import { commonValue, sqlTables, storedColumn, viewSelect, type SqlStatement, type SqlType, type ViewDialect } from "../../core/sql-catalog.js";
+import { storedColumn, type SqlStatement, type SqlType } from "../../core/sql-catalog.js";
 import { compileBrowsable } from "../../query/compile.js";
 import { sqliteDialect } from "./query-dialect.js";
 import { quoteIdent } from "./schema.js";
+import { siteViews } from "./sql-views.js";
 import { CREDITS, STOP, type RunMessage, type WorkerReply } from "./sql-protocol.js";
 
 const { file, extension, slot } = workerData as { file: string; extension: string; slot: number };
@@ -36,13 +36,6 @@ const arm = db.prepare("SELECT sluice_sql_arm(?, ?, ?)");
 const disarm = db.prepare("SELECT sluice_sql_disarm(?) AS why").pluck();
 const check = db.prepare("SELECT sluice_sql_check(?, ?) AS answer").pluck();
 
-const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
-const dialect: ViewDialect = {
-  quote: quoteIdent,
-  literal,
-  value: (column, ref, instanceUrl) => commonValue(column, ref, instanceUrl, literal) ?? ref,
-};
-
 let viewsFor = "";
 
 /** The site's temp views (once per site switch) and the viewer's scope keys (every query). */
@@ -50,7 +43,6 @@ function prepareSite(s: SqlStatement, viewer: Viewer): void {
   db.pragma("query_only = 0");
   const key = `${s.siteId}|${s.instanceUrl}`;
   if (viewsFor !== key) {
-    const tables = sqlTables(s.product);
     db.transaction(() => {
       for (const { name } of db.prepare("SELECT name FROM temp.sqlite_master WHERE type = 'view'").all() as { name: string }[]) {
         db.exec(`DROP VIEW temp.${quoteIdent(name)}`);
@@ -58,18 +50,9 @@ function prepareSite(s: SqlStatement, viewer: Viewer): void {
       db.exec("CREATE TABLE IF NOT EXISTS temp.sluice_viewer (all_rows INTEGER NOT NULL)");
       db.exec("CREATE TABLE IF NOT EXISTS temp.sluice_viewer_scopes (scope_key TEXT PRIMARY KEY) WITHOUT ROWID");
       db.prepare("SELECT sluice_sql_allow(?, 'table', NULL)").get(nonce);
-      for (const t of tables) {
-        let select: string;
-        if (!t.entity) {
-          select = "SELECT site_key, product, base_url, context_path FROM main.sites";
-        } else {
-          select = viewSelect(t.entity, s.siteId, s.instanceUrl, dialect, `main.${quoteIdent(tableName(t.entity))}`);
-          if (t.entity.scope) {
-            select += " AND ((SELECT all_rows FROM temp.sluice_viewer) OR scope_key IN (SELECT scope_key FROM temp.sluice_viewer_scopes))";
-          }
-        }
-        db.exec(`CREATE TEMP VIEW ${quoteIdent(t.name)} AS ${select}`);
-        db.prepare("SELECT sluice_sql_allow(?, 'table', ?)").get(nonce, t.name);
+      for (const view of siteViews(s, true)) {
+        db.exec(view.ddl);
+        db.prepare("SELECT sluice_sql_allow(?, 'table', ?)").get(nonce, view.name);
       }
     })();
     viewsFor = key;

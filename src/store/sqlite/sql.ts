@@ -98,6 +98,7 @@ export function sqliteSql(file: string, options: SqliteSqlOptions = { threads: 2
 
   function release(lane: Lane): void {
     lane.listener = undefined;
+    lane.worker.unref();
     const next = waiting.shift();
     if (next) next(lane);
     else lane.busy = false;
@@ -108,6 +109,8 @@ export function sqliteSql(file: string, options: SqliteSqlOptions = { threads: 2
       throw new SluiceError("sluice.sql.unavailable", "SQL on the embedded store needs Sluice's SQLite guard, which was not built on this machine (no C compiler at install time): install one (cc) and run npm install again.");
     }
     const lane = await acquire();
+    // Held open while a statement runs (its answer is awaited), let go when idle.
+    lane.worker.ref();
     await lane.ready;
     const query = nextQuery++;
     const flags = new Int32Array(new SharedArrayBuffer(8));
