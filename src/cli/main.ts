@@ -7,6 +7,7 @@ import { exportCommand } from "./commands/export.js";
 import { cancelCommand, historyCommand, statusCommand } from "./commands/export-status.js";
 import { jobsCommand } from "./commands/jobs.js";
 import { accessCommand } from "./commands/access.js";
+import { sqlCommand } from "./commands/sql.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { repoCommand } from "./commands/repo.js";
 import { siteCommand } from "./commands/site.js";
@@ -47,6 +48,7 @@ export function program(): Command {
   cli.addCommand(historyCommand());
   cli.addCommand(jobsCommand());
   cli.addCommand(accessCommand());
+  cli.addCommand(sqlCommand());
   cli.addCommand(migrateCommand());
   cli.addCommand(repoCommand({ openStore: () => commandStore(cli) }));
   cli.addCommand(syncCommand({ openStore: () => commandStore(cli), env: () => readConfig(cli).env, secretsDir: () => secretsFolder(readConfig(cli).home) }));

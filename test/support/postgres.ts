@@ -6,7 +6,7 @@
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { chown, mkdtemp, readFile, rm } from "node:fs/promises";
+import { chown, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -214,6 +214,12 @@ async function startCluster(): Promise<TestPostgres> {
     } catch (error) {
       throw new Error(`initdb failed: ${describe(error)}`, { cause: error });
     }
+    // The superuser the tests connect as is trusted; every other role (SQL login roles) needs its password.
+    await writeFile(
+      join(data, "pg_hba.conf"),
+      ["local all postgres trust", "host all postgres 127.0.0.1/32 trust", "local all all scram-sha-256", "host all all 127.0.0.1/32 scram-sha-256", ""].join("\n"),
+    );
+    await user.chownTo(join(data, "pg_hba.conf"));
     let port = 0;
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
