@@ -67,6 +67,8 @@ export function contractRoute<P extends Part = undefined, Q extends Part = undef
       tags: contract.tags,
       summary: contract.summary,
       ...(contract.description ? { description: contract.description } : {}),
+      // Who may call it, for readers of the document (and the fuzz test): every token, or sysadmins.
+      "x-sluice-access": contract.people === true ? "any token" : "sysadmin",
       ...(contract.params ? { params: documented(contract.params) } : {}),
       ...(contract.query ? { querystring: documented(contract.query) } : {}),
       ...(contract.body ? { body: documented(contract.body) } : {}),

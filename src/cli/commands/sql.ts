@@ -62,7 +62,7 @@ async function printTable(columns: SqlColumn[], batches: AsyncIterable<unknown[]
 
 /** `--site` given before the subcommand's name is the parent's option (`sluice sql --site wiki grant …`). */
 function parentSite(cmd: Command): string | undefined {
-  return (cmd.parent?.opts() as { site?: string } | undefined)?.site;
+  return (cmd.parent?.opts())?.site;
 }
 
 function roleName(siteKey: string, user: string): string {
