@@ -179,7 +179,8 @@ function run(m: RunMessage): void {
       batch.push(raw);
       rowCount++;
       bytes += raw.length * 8;
-      if (batch.length >= BATCH_ROWS || bytes >= BATCH_BYTES || !columnsSent) {
+      // The first batch is full before the columns go: their types come from its values.
+      if (batch.length >= BATCH_ROWS || bytes >= BATCH_BYTES) {
         if (!flush()) {
           stopped = true;
           break;
