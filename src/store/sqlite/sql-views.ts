@@ -29,7 +29,7 @@ export function siteViews(site: SqlSite, scoped: boolean): SiteView[] {
     if (!t.entity) {
       // A WHERE on a real column: SQLite checks a statement that reads no column of a table (`count(*)`)
       // against the table itself, not through the view, and the guard would refuse that.
-      select = "SELECT site_key, product, base_url, context_path FROM main.sites WHERE site_key IS NOT NULL";
+      select = "SELECT site_key, product, base_url, context_path FROM main.sites WHERE product <> ''";
     } else {
       select = viewSelect(t.entity, site.siteId, site.instanceUrl, dialect, `main.${quoteIdent(tableName(t.entity))}`);
       if (scoped && t.entity.scope) {
