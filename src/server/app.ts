@@ -111,7 +111,7 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
   jobRoutes(app, ctx);
   accessRoutes(app, ctx);
   scheduleRoutes(app, ctx, ctx.scheduler.targets);
-  sqlRoutes(app, ctx, new SqlService(ctx.store, ctx.access, ctx.config));
+  sqlRoutes(app, ctx, new SqlService(ctx.store, ctx.access, ctx.config, ctx.sources));
   await app.register(sourcesRoutes, { store: ctx.store, syncs: ctx.syncs });
   for (const extra of extras) await extra(app, ctx);
   return app;

@@ -45,6 +45,11 @@ export interface Source {
   readiness(site: Site): Promise<ReadinessProblem[]>;
   /** Entity readers by entity name (`commits`); entities not listed are read from the store. */
   readonly readers?: Readonly<Record<string, EntityReader>>;
+  /**
+   * Brings the store's copy of what this source reads itself up to date, for readers of the store
+   * (SQL); warnings for what could not be copied. Cheap when nothing changed.
+   */
+  refresh?(site: Site): Promise<string[]>;
 }
 
 export interface SourceContext {

@@ -10,6 +10,7 @@ import type { Config } from "../config.js";
 import type { AccessService } from "../access/access-service.js";
 import { siteBaseUrl } from "../export/export-paths.js";
 import type { Account, Site, Store } from "../store/port.js";
+import type { Source } from "../sources/port.js";
 
 export type SqlContext = "console" | "api" | "scheduled";
 
@@ -26,6 +27,8 @@ export class SqlService {
     private readonly store: Store,
     private readonly access: AccessService,
     private readonly config: Config,
+    /** Sources whose data SQL reads from the store's copy (git commits), refreshed before a statement. */
+    private readonly sources: readonly Source[] = [],
   ) {}
 
   /** The site's tables and their columns, for editors and `GET …/tables`. */
@@ -51,6 +54,9 @@ export class SqlService {
       throw new SluiceError("sluice.sql.too.long", `The statement is ${sql.length} characters long; at most ${this.config.sql.maxLength} are accepted.`);
     }
     if (sql.trim() === "") throw new SluiceError("sluice.sql.invalid", "The statement is empty: send one SELECT.");
+    for (const source of this.sources) {
+      if (source.refresh && (await source.appliesTo(site))) await source.refresh(site);
+    }
     return this.store.sql.run(
       {
         siteId: site.id,

@@ -89,7 +89,7 @@ export function sqlCommand(): Command {
         const ctx = await commandContext(cmd);
         try {
           const site = await siteByKey(ctx.store, opts.site);
-          const service = new SqlService(ctx.store, ctx.access, ctx.config);
+          const service = new SqlService(ctx.store, ctx.access, ctx.config, ctx.sources);
           const viewer: Viewer = opts.as ? { all: false, user: (await ctx.access.userExists(site, opts.as)) ? opts.as : null } : { all: true };
           const started = Date.now();
           const rows = await service.run(site, viewer, { sql: statement, params: opts.param ?? [], maxRows: opts.maxRows, timeoutMs: opts.timeout, context: "api" }, new AbortController().signal);

@@ -340,7 +340,7 @@ function skipped(repo: Repository, reason: string): Warning {
 }
 
 /** Builds the stored row of a `git log` record, or drops it when committed before `sinceMs`. */
-function commitRow(repo: Repository, sinceMs: number): (fields: string[]) => unknown[] | undefined {
+export function commitRow(repo: Repository, sinceMs: number): (fields: string[]) => unknown[] | undefined {
   const prefix = `${repositoryPath(repo.projectKey, repo.slug)}/commits/`;
   const utc = utcSecondsFormatter();
   const id = repo.id;

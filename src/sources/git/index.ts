@@ -1,10 +1,12 @@
 /**
  * The git Source: Bitbucket sites whose repositories are real git repositories on disk. Readiness
- * checks that each registered repository can be read; the `commits` entity is read from git.
+ * checks that each registered repository can be read; the `commits` entity is read from git by the
+ * export, and copied into the store for SQL (`commit-index.ts`, `refresh`).
  */
 import type { Site, Store } from "../../store/port.js";
 import type { ReadinessProblem, Source } from "../port.js";
 import { GitCommitReader, type CommitReaderDeps } from "./commit-reader.js";
+import { indexGitCommits } from "./commit-index.js";
 import { gitStallHookMs } from "../../config.js";
 import { runGit } from "./git-process.js";
 import { gitLocations, listRepositories } from "./registry.js";
@@ -42,8 +44,26 @@ export function gitSource(store: Store, options: GitSourceOptions = {}): Source 
     yieldCpu: options.yieldCpu ?? true,
   };
 
+  /** Per site: the refresh running, and when the last one ended (refs are looked at most every 30 s). */
+  const refreshing = new Map<number, Promise<string[]>>();
+  const refreshedAt = new Map<number, number>();
+  const REFRESH_EVERY_MS = 30_000;
+
   return {
     name: "git",
+    refresh(site: Site): Promise<string[]> {
+      const running = refreshing.get(site.id);
+      if (running) return running;
+      if (Date.now() - (refreshedAt.get(site.id) ?? -Infinity) < REFRESH_EVERY_MS) return Promise.resolve([]);
+      const work = indexGitCommits(store, site)
+        .then((r) => r.warnings)
+        .finally(() => {
+          refreshing.delete(site.id);
+          refreshedAt.set(site.id, Date.now());
+        });
+      refreshing.set(site.id, work);
+      return work;
+    },
     async appliesTo(site: Site) {
       return site.product === "bitbucket" && Object.keys(await gitLocations(store, site)).length > 0;
     },
