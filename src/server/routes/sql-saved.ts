@@ -22,7 +22,7 @@ const text = (max: number) =>
 
 const name = text(200);
 const sql = text(100_000);
-const siteParams = z.object({ site: z.string().max(200).describe("the site's key (wiki, jira, …; - for the site at /)") });
+const siteParams = z.object({ site: z.string().max(200).optional().describe("the site's key (wiki, jira, …); none for the site at /") });
 const idParams = siteParams.extend({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
 const queryBody = z
@@ -84,18 +84,22 @@ function dashboardView(d: Dashboard, site: Site, account: Account, queries?: Das
 
 export function savedSqlRoutes(app: FastifyInstance, ctx: AppContext): void {
   const saved = new SavedSqlService(ctx.store);
-  const base = "/:site/rest/sql/v1";
+
   /** Every route: any signed-in person, the SQL tag, bad input under one key. */
   const route = <P extends z.ZodType, B extends z.ZodType | undefined = undefined>(
     method: "GET" | "POST" | "PUT" | "DELETE",
     path: string,
     contract: { summary: string; params: P; body?: B; bodyName?: string },
     handler: (input: Input<P, undefined, B>, site: Site, account: Account, reply: FastifyReply) => Promise<unknown>,
-  ) =>
-    contractRoute(app, method, `${base}${path}`, { tags: ["SQL"], code: "sluice.sql.saved.invalid", people: true, ...contract }, async (input, request, reply) => {
-      const site = await siteAt(ctx.store, (input.params as { site: string }).site);
-      return handler(input, site, (request as FastifyRequest & { account?: Account }).account!, reply);
-    });
+  ) => {
+    // Each site's routes under its path; the site mounted at / has them at the root.
+    for (const prefix of ["/:site", ""]) {
+      contractRoute(app, method, `${prefix}/rest/sql/v1${path}`, { tags: ["SQL"], code: "sluice.sql.saved.invalid", people: true, ...contract }, async (input, request, reply) => {
+        const site = await siteAt(ctx.store, (input.params as { site?: string }).site ?? "");
+        return handler(input, site, (request as FastifyRequest & { account?: Account }).account!, reply);
+      });
+    }
+  };
 
   // Where SQL can be run: every site (what each person sees inside one is the query's business).
   contractRoute(app, "GET", "/rest/sql/v1/sites", { tags: ["SQL"], summary: "The sites SQL runs on, for the console's pickers", people: true }, async () => ({
