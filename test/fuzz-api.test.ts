@@ -50,7 +50,8 @@ const FIELDS = [
   "path", "days", "time", "zoneId", "repeatIntervalInWeeks", "schemaVersion", "fromDate", "type", "keys", "product",
   "contextPath", "plan", "region", "baseUrl", "kind", "url", "email", "tokenEnv", "tokenFile", "intervalMinutes",
   "name", "site", "params", "recurrence", "enabled", "user", "group", "scope", "full", "reconcile", "every", "unit",
-  "at", "start", "end", "weekdays", "token", "sql", "maxRows", "timeoutMs", "context", "__proto__", "constructor",
+  "at", "start", "end", "weekdays", "token", "sql", "maxRows", "timeoutMs", "context", "chart", "visibility", "items",
+  "__proto__", "constructor",
 ];
 
 function deep(levels: number, array: boolean): unknown {

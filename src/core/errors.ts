@@ -47,6 +47,11 @@ export const ERROR_STATUS = {
   // Schedules
   "sluice.schedule.invalid": 400,
   "sluice.schedule.not.found": 404,
+  // Saved SQL queries and dashboards
+  "sluice.sql.saved.invalid": 400,
+  "sluice.sql.saved.forbidden": 403,
+  "sluice.sql.query.not.found": 404,
+  "sluice.sql.dashboard.not.found": 404,
   // Queries, writers and access
   "sluice.query.invalid": 400,
   "sluice.query.column.unknown": 400,

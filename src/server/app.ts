@@ -24,6 +24,7 @@ import { isPublicPath, pingRoutes } from "./routes/ping.js";
 import { configScheduleRoutes } from "./routes/config-schedule.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 import { sourcesRoutes } from "./routes/sources.js";
+import { savedSqlRoutes } from "./routes/sql-saved.js";
 
 export interface ExtraRoutes {
   /** Feature plugins registered after the core routes (console, connectors, …). */
@@ -112,6 +113,7 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
   accessRoutes(app, ctx);
   scheduleRoutes(app, ctx, ctx.scheduler.targets);
   sqlRoutes(app, ctx, new SqlService(ctx.store, ctx.access, ctx.config, ctx.sources));
+  savedSqlRoutes(app, ctx);
   await app.register(sourcesRoutes, { store: ctx.store, syncs: ctx.syncs });
   for (const extra of extras) await extra(app, ctx);
   return app;

@@ -8,6 +8,7 @@ import type { Viewer } from "../core/access.js";
 import type { EntityDef, Product } from "../core/entities/registry.js";
 import type { Job, JobFilter, JobPatch, JobStatus, NewJob } from "../core/job.js";
 import type { Recurrence } from "../core/recurrence.js";
+import type { ChartSpec, DashboardItem, Visibility } from "../core/saved-sql.js";
 import type { EntityQuery, QueryTarget } from "../core/query.js";
 import type { SqlRows, SqlStatement } from "../core/sql-catalog.js";
 
@@ -183,6 +184,61 @@ export interface SchedulesRepo {
   claim(id: number, expected: number, next: number | null, firedAt: number): Promise<boolean>;
 }
 
+/** A SQL query someone saved on a site, with how to draw its rows. */
+export interface SavedQuery {
+  id: number;
+  siteId: number;
+  /** The account that saved it (the only one who may change it). */
+  ownerId: number;
+  /** That account's user name. */
+  ownerName: string;
+  name: string;
+  sql: string;
+  chart: ChartSpec;
+  visibility: Visibility;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewSavedQuery = Pick<SavedQuery, "siteId" | "ownerId" | "name" | "sql" | "chart" | "visibility">;
+export type SavedQueryPatch = Partial<Pick<SavedQuery, "name" | "sql" | "chart" | "visibility">>;
+
+/** Saved queries of a site on one page, in order. */
+export interface Dashboard {
+  id: number;
+  siteId: number;
+  ownerId: number;
+  ownerName: string;
+  name: string;
+  visibility: Visibility;
+  items: DashboardItem[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewDashboard = Pick<Dashboard, "siteId" | "ownerId" | "name" | "visibility" | "items">;
+export type DashboardPatch = Partial<Pick<Dashboard, "name" | "visibility" | "items">>;
+
+/**
+ * Saved queries and dashboards. Lists take a `reader`: an account id sees its own and the public ones,
+ * null sees every one. Who may change what is the service's business (`src/sql/saved/`), not the store's.
+ */
+export interface SavedSqlRepo {
+  addQuery(query: NewSavedQuery, now: number): Promise<SavedQuery>;
+  query(id: number): Promise<SavedQuery | undefined>;
+  /** The site's queries `reader` may see, by name. */
+  queries(siteId: number, reader: number | null): Promise<SavedQuery[]>;
+  /** The query after the patch; undefined when there is none. */
+  updateQuery(id: number, patch: SavedQueryPatch, now: number): Promise<SavedQuery | undefined>;
+  /** Removes the query and takes it off every dashboard (one transaction). */
+  deleteQuery(id: number, now: number): Promise<boolean>;
+  addDashboard(dashboard: NewDashboard, now: number): Promise<Dashboard>;
+  dashboard(id: number): Promise<Dashboard | undefined>;
+  dashboards(siteId: number, reader: number | null): Promise<Dashboard[]>;
+  updateDashboard(id: number, patch: DashboardPatch, now: number): Promise<Dashboard | undefined>;
+  deleteDashboard(id: number): Promise<boolean>;
+}
+
 /**
  * A consistent read of one site's data, for the length of an export (or backup). Queries are checked
  * (`checkQuery`) and compiled by `src/query/`; rows stream in batches with backpressure.
@@ -282,6 +338,7 @@ export interface Store {
   readonly settings: SettingsRepo;
   readonly jobs: JobsRepo;
   readonly schedules: SchedulesRepo;
+  readonly savedSql: SavedSqlRepo;
   readonly data: DataRepo;
   close(): Promise<void>;
 }

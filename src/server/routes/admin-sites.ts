@@ -58,7 +58,9 @@ const scopeSearch = z.object({ query: z.string().max(100).optional().describe("a
 
 export function adminSiteRoutes(app: FastifyInstance, ctx: AppContext): void {
   const tags = ["Admin"];
-  app.get("/rest/admin/v1/myself", { schema: { tags, summary: "The account of the token" } }, async (request) => {
+  // Any token: the console signs people in too (they get the SQL pages and dashboards).
+  const people = { config: { people: true }, schema: { tags, summary: "The account of the token", "x-sluice-access": "any token" } };
+  app.get("/rest/admin/v1/myself", people, async (request) => {
     const account = (request as FastifyRequest & { account?: Account }).account!;
     return { username: account.username, displayName: account.displayName, sysadmin: account.sysadmin };
   });

@@ -9,6 +9,7 @@ import { postgresAccounts } from "./accounts.js";
 import { postgresData } from "./data.js";
 import { postgresJobs } from "./jobs.js";
 import { migrate } from "./schema.js";
+import { postgresSavedSql } from "./saved-sql.js";
 import { postgresSchedules } from "./schedules.js";
 import { postgresSettings } from "./settings.js";
 import { postgresSites } from "./sites.js";
@@ -64,6 +65,7 @@ export async function openPostgresStore(url: string, options: { sqlConnections?:
     settings: postgresSettings(pool),
     jobs: postgresJobs(pool),
     schedules: postgresSchedules(pool),
+    savedSql: postgresSavedSql(pool),
     data: postgresData(pool),
     async close() {
       if (closed) return;

@@ -1,5 +1,6 @@
 /**
- * SQLite schema: the fixed tables (organisations, sites, accounts, tokens, settings, jobs) in numbered
+ * SQLite schema: the fixed tables (organisations, sites, accounts, tokens, settings, jobs, schedules,
+ * saved queries, dashboards) in numbered
  * migrations, and one table per registry entity derived from the registry (new columns are added on
  * start, so adding a column to the registry is the whole change).
  */
@@ -157,6 +158,32 @@ const MIGRATIONS: readonly Migration[] = [
     }
     db.exec("DELETE FROM settings WHERE key IN ('sync.runs', 'sync.current', 'schedule')");
   },
+  // Version 4: saved SQL queries and dashboards (src/sql/saved/), each with an owner and a visibility.
+  `
+  CREATE TABLE sql_queries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    owner_id INTEGER NOT NULL REFERENCES accounts(id),
+    name TEXT NOT NULL,
+    sql_text TEXT NOT NULL,
+    chart TEXT NOT NULL,
+    visibility TEXT NOT NULL CHECK (visibility IN ('private', 'public')),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX sql_queries_by_site ON sql_queries(site_id, owner_id);
+  CREATE TABLE dashboards (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    owner_id INTEGER NOT NULL REFERENCES accounts(id),
+    name TEXT NOT NULL,
+    visibility TEXT NOT NULL CHECK (visibility IN ('private', 'public')),
+    items TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX dashboards_by_site ON dashboards(site_id, owner_id);
+  `,
 ];
 
 const SQLITE_TYPES: Record<ColumnType, string> = {

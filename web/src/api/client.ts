@@ -27,6 +27,8 @@ export interface RequestOptions {
   body?: unknown;
   /** Statuses other than 2xx that the caller handles itself (their body is returned, not thrown). */
   accept?: readonly number[];
+  /** Aborts the request (the fetch rejects with an `AbortError`, passed on as it is). */
+  signal?: AbortSignal;
 }
 
 export interface Api {
@@ -74,10 +76,13 @@ export function createApi(token: string, onUnauthorized: () => void): Api {
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         cache: "no-store",
+        signal: options.signal,
       });
-    } catch {
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
       throw new ApiError(0, "Could not reach the Sluice server. Check that it is running and try again.", [], null);
     }
+    // Reading the body can be aborted too: the AbortError goes to the caller.
     const text = await response.text();
     let body: unknown = null;
     if (text) {

@@ -6,7 +6,13 @@ export type Route =
   | { name: "jobs" }
   | { name: "pipeline"; siteKey: string }
   | { name: "job"; siteKey: string; jobId: number }
+  | { name: "sql-sites" }
+  | { name: "sql"; siteKey: string; queryId?: number }
+  | { name: "dashboards"; siteKey: string }
+  | { name: "dashboard"; siteKey: string; dashboardId: number }
   | { name: "not-found"; path: string };
+
+const ID = /^[1-9]\d{0,15}$/;
 
 const BASE = import.meta.env.BASE_URL.replace(/\/$/, "");
 
@@ -19,7 +25,19 @@ export function parseRoute(pathname: string): Route {
   if (parts[0] === "sites" && parts[2] === "jobs" && parts.length === 4 && /^\d+$/.test(parts[3] ?? "")) {
     return { name: "job", siteKey: parts[1] ?? "", jobId: Number(parts[3]) };
   }
+  if (parts[0] === "sql") return parseSql(parts.slice(1)) ?? { name: "not-found", path: rest };
   return { name: "not-found", path: rest };
+}
+
+/** `sql`, `sql/<site>`, `sql/<site>/queries/<id>`, `sql/<site>/dashboards`, `sql/<site>/dashboards/<id>`. */
+function parseSql(parts: string[]): Route | undefined {
+  const [siteKey, section, id] = parts;
+  if (siteKey === undefined) return { name: "sql-sites" };
+  if (section === undefined) return { name: "sql", siteKey };
+  if (section === "queries" && id !== undefined && ID.test(id) && parts.length === 3) return { name: "sql", siteKey, queryId: Number(id) };
+  if (section === "dashboards" && id === undefined) return { name: "dashboards", siteKey };
+  if (section === "dashboards" && id !== undefined && ID.test(id) && parts.length === 3) return { name: "dashboard", siteKey, dashboardId: Number(id) };
+  return undefined;
 }
 
 export function href(route: Route): string {
@@ -32,6 +50,14 @@ export function href(route: Route): string {
       return `${BASE}/sites/${encodeURIComponent(route.siteKey)}`;
     case "job":
       return `${BASE}/sites/${encodeURIComponent(route.siteKey)}/jobs/${route.jobId}`;
+    case "sql-sites":
+      return `${BASE}/sql`;
+    case "sql":
+      return `${BASE}/sql/${encodeURIComponent(route.siteKey)}${route.queryId !== undefined ? `/queries/${route.queryId}` : ""}`;
+    case "dashboards":
+      return `${BASE}/sql/${encodeURIComponent(route.siteKey)}/dashboards`;
+    case "dashboard":
+      return `${BASE}/sql/${encodeURIComponent(route.siteKey)}/dashboards/${route.dashboardId}`;
     case "not-found":
       return `${BASE}${route.path}`;
   }

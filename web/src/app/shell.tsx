@@ -8,15 +8,31 @@ import { PipelinePage } from "../pipeline/pipeline-page.js";
 import { JobPage } from "../pipeline/job-page.js";
 import { JobsPage } from "../jobs/jobs-page.js";
 import { EmptyState } from "../components/empty-state.js";
+import { SqlSitesPage } from "../sql/sql-sites-page.js";
+import { SqlPage } from "../sql/sql-page.js";
+import { DashboardsPage } from "../sql/dashboards-page.js";
+import { DashboardPage } from "../sql/dashboard-page.js";
 
-function routeKey(route: Route): string {
+/** A route, or the notice that a page is for administrators. */
+type Shown = Route | { name: "admin-only" };
+
+const SQL_ROUTES: readonly Shown["name"][] = ["sql-sites", "sql", "dashboards", "dashboard"];
+
+/** What a person without admin rights may open: the SQL pages (the home page is the SQL one). */
+function forPerson(route: Route): Shown {
+  if (route.name === "sites") return { name: "sql-sites" };
+  return SQL_ROUTES.includes(route.name) || route.name === "not-found" ? route : { name: "admin-only" };
+}
+
+function routeKey(route: Shown): string {
   return JSON.stringify(route);
 }
 
 /** Header, skip link and the page for the current route; moves focus to the page heading on navigation. */
 export function Shell() {
   const { me, signOut } = useSession();
-  const route = useRoute();
+  const asked = useRoute();
+  const route: Shown = me.sysadmin ? asked : forPerson(asked);
   const mainRef = useRef<HTMLElement>(null);
   const first = useRef(true);
   const key = routeKey(route);
@@ -38,14 +54,21 @@ export function Shell() {
       </a>
       <header className="topbar">
         <Link to={{ name: "sites" }} className="brand">
-          Sluice <span>admin</span>
+          Sluice <span>{me.sysadmin ? "admin" : "console"}</span>
         </Link>
         <nav aria-label="Main">
-          <Link to={{ name: "sites" }} current={route.name === "sites"}>
-            Sites
-          </Link>
-          <Link to={{ name: "jobs" }} current={route.name === "jobs"}>
-            Jobs
+          {me.sysadmin && (
+            <>
+              <Link to={{ name: "sites" }} current={route.name === "sites"}>
+                Sites
+              </Link>
+              <Link to={{ name: "jobs" }} current={route.name === "jobs"}>
+                Jobs
+              </Link>
+            </>
+          )}
+          <Link to={{ name: "sql-sites" }} current={SQL_ROUTES.includes(route.name)}>
+            SQL
           </Link>
         </nav>
         <div className="who">
@@ -60,6 +83,18 @@ export function Shell() {
         {route.name === "jobs" && <JobsPage />}
         {route.name === "pipeline" && <PipelinePage siteKey={route.siteKey} />}
         {route.name === "job" && <JobPage siteKey={route.siteKey} jobId={route.jobId} />}
+        {route.name === "sql-sites" && <SqlSitesPage />}
+        {route.name === "sql" && <SqlPage siteKey={route.siteKey} {...(route.queryId !== undefined ? { queryId: route.queryId } : {})} />}
+        {route.name === "dashboards" && <DashboardsPage siteKey={route.siteKey} />}
+        {route.name === "dashboard" && <DashboardPage siteKey={route.siteKey} dashboardId={route.dashboardId} />}
+        {route.name === "admin-only" && (
+          <>
+            <h1 tabIndex={-1}>For administrators</h1>
+            <EmptyState title="This page is for system administrators.">
+              <Link to={{ name: "sql-sites" }}>Go to the SQL pages and dashboards</Link>
+            </EmptyState>
+          </>
+        )}
         {route.name === "not-found" && (
           <>
             <h1 tabIndex={-1}>Page not found</h1>

@@ -91,6 +91,9 @@ export function SiteCard({ site, onChanged }: { site: Site; onChanged: () => Pro
         <Link to={{ name: "pipeline", siteKey: routeKeyOf(site) }} className="button">
           Data pipeline
         </Link>
+        <Link to={{ name: "sql", siteKey: routeKeyOf(site) }} className="button">
+          SQL
+        </Link>
         {site.source && (
           <button
             type="button"
