@@ -15,7 +15,7 @@
  * SQL, which never knows it, cannot disarm the guard even if a function slipped through):
  *   sluice_sql_init(nonce)                    claims the connection (once)
  *   sluice_sql_allow(nonce, kind, name)       kind 'table' | 'function'; name NULL with 'table' clears tables
- *   sluice_sql_check(nonce, sql)              prepares sql armed and answers: 'ok<TAB>parameters' | 'empty' | 'multiple' |
+ *   sluice_sql_check(nonce, sql)              prepares sql armed and answers: 'ok<TAB>highest $n' | 'params<TAB>name' | 'empty' | 'multiple' |
  *                                             'write' | 'denied<TAB>reason' | 'error<TAB>offset<TAB>message'
  *   sluice_sql_arm(nonce, slot, query)        arms the guard for query `query`, registered in `slot`
  *   sluice_sql_disarm(nonce)                  disarms; answers why a statement stopped: '' or the reason given
@@ -205,7 +205,22 @@ static void fn_check(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   } else if (!sqlite3_stmt_readonly(stmt) || sqlite3_column_count(stmt) == 0) {
     answer = sqlite3_mprintf("write");
   } else {
-    answer = sqlite3_mprintf("ok\t%d", sqlite3_bind_parameter_count(stmt));
+    /* Parameters are $1, $2, …: the answer is the highest n (or the first other name, refused). */
+    int highest = 0;
+    const char *other = NULL;
+    for (int i = 1; i <= sqlite3_bind_parameter_count(stmt) && !other; i++) {
+      const char *name = sqlite3_bind_parameter_name(stmt, i);
+      int n = 0;
+      const char *p = name ? name + 1 : NULL;
+      if (!name || name[0] != '$' || !*p) {
+        other = name ? name : "?";
+        break;
+      }
+      for (; *p >= '0' && *p <= '9' && n < 100000; p++) n = n * 10 + (*p - '0');
+      if (*p || n == 0) other = name;
+      else if (n > highest) highest = n;
+    }
+    answer = other ? sqlite3_mprintf("params\t%s", other) : sqlite3_mprintf("ok\t%d", highest);
   }
   sqlite3_finalize(stmt);
   g->armed = was;

@@ -115,12 +115,20 @@ export interface SqlStatement {
   params: readonly SqlParam[];
   maxRows: number;
   timeoutMs: number;
+  /** What the answer will be written as: a store may then hand out pre-encoded text (`SqlRows.encoded`). */
+  format?: "json" | "ndjson" | "csv" | "rows";
 }
 
 /** The rows of a running statement: column names and types first, then batches as they come. */
 export interface SqlRows {
   columns: SqlColumn[];
+  /** The rows as values. A consumer reads either these or `encoded`, never both. */
   batches: AsyncIterable<unknown[][]>;
+  /**
+   * The rows already encoded by the store, when it can (PostgreSQL): `json` one JSON array per row,
+   * each ending in a line feed; `csv` RFC 4180 records ending in CRLF (no header).
+   */
+  encoded?: { kind: "json" | "csv"; chunks: AsyncIterable<string> };
   /** After the batches end: how many rows were sent and whether more were cut off by `maxRows`. */
   summary(): { rowCount: number; truncated: boolean };
 }

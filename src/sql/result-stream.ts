@@ -39,6 +39,10 @@ export async function* renderRows(rows: SqlRows, format: SqlFormat, startedAt: n
   const columns = rows.columns;
   if (format === "csv") {
     yield `${columns.map((c) => csvField(c.name)).join(",")}\r\n`;
+    if (rows.encoded?.kind === "csv") {
+      yield* rows.encoded.chunks;
+      return;
+    }
     for await (const batch of rows.batches) {
       let chunk = "";
       for (const row of batch) chunk += `${row.map(csvField).join(",")}\r\n`;
@@ -50,7 +54,17 @@ export async function* renderRows(rows: SqlRows, format: SqlFormat, startedAt: n
   yield json ? `{"columns":${JSON.stringify(columns)},"rows":[` : `${JSON.stringify({ columns })}\n`;
   let first = true;
   try {
-    for await (const batch of rows.batches) {
+    if (rows.encoded?.kind === "json") {
+      for await (const chunk of rows.encoded.chunks) {
+        // One JSON array per line: as JSON, the arrays joined with commas; as NDJSON, as they are.
+        if (!json) yield chunk;
+        else if (chunk.length > 0) {
+          const body = chunk.slice(0, -1).replace(/\n/g, ",\n");
+          yield `${first ? "\n" : ",\n"}${body}`;
+          first = false;
+        }
+      }
+    } else for await (const batch of rows.batches) {
       let chunk = "";
       for (const row of batch) {
         chunk += json ? `${first ? "\n" : ",\n"}${jsonRow(row)}` : `${jsonRow(row)}\n`;

@@ -20,6 +20,8 @@ export interface SqlRequest {
   maxRows?: number;
   timeoutMs?: number;
   context?: SqlContext;
+  /** How the answer is written (lets a store encode rows itself). */
+  format?: "json" | "ndjson" | "csv" | "rows";
 }
 
 export class SqlService {
@@ -65,6 +67,7 @@ export class SqlService {
         instanceUrl: siteBaseUrl(this.config, site),
         sql,
         params: request.params ?? [],
+        format: request.format ?? "rows",
         ...this.limits(request),
       },
       viewer,

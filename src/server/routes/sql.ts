@@ -60,7 +60,7 @@ export function sqlRoutes(app: FastifyInstance, ctx: AppContext, sql: SqlService
           if (!reply.raw.writableFinished) abort();
         });
         const startedAt = Date.now();
-        const rows = await sql.run(site, viewer, body, controller.signal);
+        const rows = await sql.run(site, viewer, { ...body, format: body.format ?? "json" }, controller.signal);
         const format = body.format ?? "json";
         const onError = (error: unknown) => ctx.logger.warn({ err: error, site: site.key }, "SQL statement failed after its first rows");
         if (format === "csv") {

@@ -99,11 +99,11 @@ export async function prepareSqlAccess(client: pg.ClientBase): Promise<void> {
     // Only a session that may act as `r` learns about `r` (a login role about itself; the server about its readers).
     const mine = `pg_has_role(session_user, r, 'MEMBER')`;
     await client.query(`
-      CREATE OR REPLACE FUNCTION sluice_sql.site_of(r name) RETURNS bigint LANGUAGE sql STABLE SECURITY DEFINER ${path} AS
+      CREATE OR REPLACE FUNCTION sluice_sql.site_of(r name) RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER ${path} AS
         $$ SELECT site_id FROM sluice_sql.roles WHERE role_name = r AND ${mine} $$;
-      CREATE OR REPLACE FUNCTION sluice_sql.sees_all(r name) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER ${path} AS
+      CREATE OR REPLACE FUNCTION sluice_sql.sees_all(r name) RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER ${path} AS
         $$ SELECT coalesce((SELECT all_rows FROM sluice_sql.roles WHERE role_name = r AND ${mine}), false) $$;
-      CREATE OR REPLACE FUNCTION sluice_sql.scopes(r name) RETURNS text[] LANGUAGE plpgsql STABLE SECURITY DEFINER ${path} AS $$
+      CREATE OR REPLACE FUNCTION sluice_sql.scopes(r name) RETURNS text[] LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER ${path} AS $$
         DECLARE mapping record; keys text[];
         BEGIN
           IF NOT ${mine} THEN RETURN '{}'; END IF;

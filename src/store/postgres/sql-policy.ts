@@ -18,6 +18,10 @@ export interface PolicyVerdict {
   offset?: number;
   /** The highest `$n` the statement uses. */
   parameters: number;
+  /** Each `$n` and its UTF-8 byte offset (where a value is written in when the statement is inlined). */
+  paramRefs?: { number: number; location: number }[];
+  /** The statement itself (UTF-8 byte range), without a final `;` or what follows it. */
+  span?: { start: number; length: number };
 }
 
 const FUNCTIONS = new Set(POSTGRES_FUNCTIONS);
@@ -67,7 +71,7 @@ const refuse = (message: string, offset?: number, code: PolicyVerdict["code"] = 
 
 /** Whether `sql` may run on a site whose tables are `tables` (lower-case names). */
 export function checkStatement(sql: string, tables: ReadonlySet<string>): PolicyVerdict {
-  let tree: { stmts?: { stmt: Node }[] };
+  let tree: { stmts?: { stmt: Node; stmt_location?: number; stmt_len?: number }[] };
   try {
     tree = parseSync(sql) as typeof tree;
   } catch (error) {
@@ -90,6 +94,7 @@ export function checkStatement(sql: string, tables: ReadonlySet<string>): Policy
     if (cte?.ctename) ctes.add(cte.ctename.toLowerCase());
   }
   let parameters = 0;
+  const paramRefs: { number: number; location: number }[] = [];
   for (const n of nodes(stmt)) {
     const key = Object.keys(n)[0] ?? "";
     if (WRITES.has(key)) return refuse(`Only SELECT is allowed: ${kindName(key)} inside a statement changes the database.`);
@@ -110,10 +115,15 @@ export function checkStatement(sql: string, tables: ReadonlySet<string>): Policy
       const schemaOk = parts.length === 1 || (parts.length === 2 && parts[0] === "pg_catalog");
       if (!schemaOk || !FUNCTIONS.has(name)) return refuse(`The function ${parts.join(".")}() is not available in Sluice SQL.`, charOffset(sql, call.location));
     }
-    const param = n.ParamRef as { number?: number } | undefined;
-    if (param?.number) parameters = Math.max(parameters, param.number);
+    const param = n.ParamRef as { number?: number; location?: number } | undefined;
+    if (param?.number) {
+      parameters = Math.max(parameters, param.number);
+      paramRefs.push({ number: param.number, location: param.location ?? -1 });
+    }
   }
-  return { ok: true, parameters };
+  const start = statements[0]!.stmt_location ?? 0;
+  const length = statements[0]!.stmt_len || Buffer.byteLength(sql, "utf8") - start;
+  return { ok: true, parameters, paramRefs, span: { start, length } };
 }
 
 function kindName(kind: string): string {

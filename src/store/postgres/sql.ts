@@ -13,10 +13,13 @@ import { SluiceError, type ErrorCode } from "../../core/errors.js";
 import { sqlProblem, sqlTableNames, type SqlColumn, type SqlRows, type SqlStatement, type SqlType } from "../../core/sql-catalog.js";
 import type { SqlLogin, SqlRepo, SqlSite } from "../port.js";
 import { checkStatement, loadParser } from "./sql-policy.js";
+import { encodeColumn, inlined, recordScanner } from "./sql-encode.js";
+import { to as copyTo } from "pg-copy-streams";
 import { dropLogin, ensureRole, prepareSqlAccess, siteSchema, viewerRole } from "./sql-access.js";
 import { quoteIdent } from "./schema.js";
 
-const FETCH_ROWS = 1000;
+/** The describing query starts with this; PostgreSQL's error positions are shifted by its length. */
+const DESCRIBE_PREFIX = "SELECT * FROM (";
 
 const OIDS = { bool: 16, int8: 20, int2: 21, int4: 23, float4: 700, float8: 701, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184, json: 114, jsonb: 3802 };
 
@@ -73,14 +76,15 @@ const types: pg.CustomTypesConfig = {
 };
 
 /** PostgreSQL error classes a user's statement causes (syntax, data, privileges, limits) → 4xx. */
-function userError(error: unknown, sql: string): SluiceError | undefined {
+function userError(error: unknown, sql: string, offsetOf: (innerOffset: number) => number, prefix: number, userSql: string): SluiceError | undefined {
   const e = error as { code?: string; message?: string; position?: string };
   if (typeof e.code !== "string" || !/^(42|22|21|2F|25|0A|54|53|57|P0|XX000)/.test(e.code)) return undefined;
   if (e.code === "57014") return undefined; // query_canceled: the caller decides (timeout or cancel)
   const code: ErrorCode = e.code === "42501" || e.code === "25006" ? "sluice.sql.refused" : e.code.startsWith("53") || e.code.startsWith("54") ? "sluice.sql.refused" : "sluice.sql.invalid";
-  const offset = e.position ? Number(e.position) - 1 : undefined;
+  const inner = e.position ? Number(e.position) - 1 - prefix : undefined;
+  const offset = inner !== undefined && inner >= 0 && inner <= Array.from(sql).length ? offsetOf(inner) : undefined;
   const message = String(e.message ?? error);
-  const said = sqlProblem(code, message.charAt(0).toUpperCase() + message.slice(1), sql, offset);
+  const said = sqlProblem(code, message.charAt(0).toUpperCase() + message.slice(1), userSql, offset);
   return new SluiceError(code, said.message, said.position ? { details: { position: said.position }, problems: [{ key: code, message: said.message, position: said.position }] } : {});
 }
 
@@ -138,19 +142,20 @@ export function postgresSql(url: string, admin: pg.Pool, connections: number): S
       throw new SluiceError("sluice.sql.params.invalid", `The statement has ${n} parameter${n === 1 ? "" : "s"} ($1, $2, …) but ${s.params.length} value${s.params.length === 1 ? " was" : "s were"} sent in params.`);
     }
     const role = await roleFor(s, viewer);
-    const deadline = Date.now() + s.timeoutMs;
+    const inner = inlined(s.sql, verdict, s.params);
     const client = await pool.connect();
     let stopReason: "timeout" | "cancelled" | undefined;
-    let fetching = false;
+    let running = false;
     let released = false;
     const cancelBackend = () => {
-      if (fetching) void admin.query("SELECT pg_cancel_backend($1)", [(client as unknown as { processID: number }).processID]).catch(() => undefined);
+      if (running) void admin.query("SELECT pg_cancel_backend($1)", [(client as unknown as { processID: number }).processID]).catch(() => undefined);
     };
     const stop = (reason: "timeout" | "cancelled") => {
       stopReason ??= reason;
       cancelBackend();
     };
-    const timer = setTimeout(() => stop("timeout"), s.timeoutMs);
+    // statement_timeout stops the statement in the engine; this timer covers the time around it.
+    const timer = setTimeout(() => stop("timeout"), s.timeoutMs + 1000);
     const onAbort = () => stop("cancelled");
     signal.addEventListener("abort", onAbort);
     const finish = async (ok: boolean) => {
@@ -159,77 +164,89 @@ export function postgresSql(url: string, admin: pg.Pool, connections: number): S
       clearTimeout(timer);
       signal.removeEventListener("abort", onAbort);
       await client.query(ok ? "COMMIT" : "ROLLBACK").catch(() => undefined);
-      client.release(!ok && stopReason !== undefined ? true : undefined);
+      client.release(ok ? undefined : true);
     };
     const failed = (error: unknown): Error => {
-      if (stopReason === "timeout" || (error as { code?: string }).code === "57014" && Date.now() >= deadline - 5) {
+      const code = (error as { code?: string }).code;
+      if (stopReason === "timeout" || (code === "57014" && stopReason === undefined)) {
         return new SluiceError("sluice.sql.timeout", `The statement ran longer than its limit of ${s.timeoutMs} ms and was stopped.`, { details: { timeoutMs: s.timeoutMs } });
       }
       if (stopReason === "cancelled") return new SluiceError("sluice.sql.cancelled", "The statement was cancelled.");
-      return userError(error, s.sql) ?? (error as Error);
+      return userError(error, inner.sql, inner.offsetOf, DESCRIBE_PREFIX.length, s.sql) ?? (error as Error);
     };
-    const fetch = async (): Promise<pg.QueryArrayResult> => {
-      const remaining = Math.max(1, deadline - Date.now());
-      await client.query(`SET LOCAL statement_timeout = ${remaining}`);
-      fetching = true;
-      try {
-        return await client.query({ text: `FETCH ${FETCH_ROWS} FROM sluice_rows`, rowMode: "array" });
-      } finally {
-        fetching = false;
-      }
-    };
-    let first: pg.QueryArrayResult;
+
+    let columns: SqlColumn[];
+    let stream: AsyncIterable<Buffer>;
+    let first: IteratorResult<Buffer>;
+    const csv = s.format === "csv";
     try {
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       await client.query(`SET LOCAL ROLE ${quoteIdent(role)}`);
       await client.query(`SET LOCAL search_path = ${quoteIdent(siteSchema(s.siteKey))}`);
       await client.query("SET LOCAL TimeZone = 'UTC'");
-      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, deadline - Date.now())}`);
-      fetching = true;
-      await client.query(`DECLARE sluice_rows NO SCROLL CURSOR FOR ${s.sql}`, s.params as unknown[]);
-      fetching = false;
-      first = await fetch();
+      await client.query("SET LOCAL standard_conforming_strings = on");
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, s.timeoutMs)}`);
+      running = true;
+      // The statement's columns, without running it (LIMIT 0 plans it and stops at once).
+      const described = await client.query({ text: `${DESCRIBE_PREFIX}${inner.sql}\n) AS q LIMIT 0`, rowMode: "array" });
+      columns = described.fields.map((f) => ({ name: f.name, type: sqlTypeOfOid(f.dataTypeID) }));
+      const exprs = described.fields.map((f, i) => encodeColumn(`c${i + 1}`, f.dataTypeID, csv));
+      const aliases = described.fields.map((_, i) => `c${i + 1}`).join(", ");
+      const select = csv ? exprs.join(", ") : `json_build_array(${exprs.join(", ")})::text`;
+      // COPY runs the statement once, whole (so in parallel where the plan allows), and streams its rows.
+      const options = csv ? "FORMAT csv" : "FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02'";
+      const copy = `COPY (SELECT ${select} FROM (${inner.sql}\n) AS q(${aliases}) LIMIT ${s.maxRows + 1}) TO STDOUT (${options})`;
+      stream = client.query(copyTo(copy)) as unknown as AsyncIterable<Buffer>;
+      const iterator = stream[Symbol.asyncIterator]();
+      first = await iterator.next();
+      const rest = iterator;
+      let rowCount = 0;
+      let truncated = false;
+      const scan = recordScanner(csv);
+
+      async function* chunks(): AsyncGenerator<string> {
+        let ok = false;
+        try {
+          let next = first;
+          while (!next.done) {
+            if (truncated) {
+              // LIMIT maxRows + 1: at most one record is left; read it to the end of COPY.
+            } else {
+              const cut = scan(next.value, s.maxRows - rowCount);
+              rowCount += cut.records;
+              if (cut.text) yield cut.text;
+              if (cut.full && (cut.more || rowCount === s.maxRows)) truncated = cut.more;
+            }
+            try {
+              next = await rest.next();
+            } catch (error) {
+              throw failed(error);
+            }
+            if (rowCount === s.maxRows && !next.done && next.value.length > 0) truncated = true;
+          }
+          if (stopReason) throw failed(new Error(stopReason));
+          ok = true;
+        } finally {
+          running = false;
+          if (!ok) {
+            // Left early (an error, or the reader went away): stop the COPY on the server.
+            cancelBackend();
+            (stream as unknown as { destroy?: () => void }).destroy?.();
+          }
+          await finish(ok);
+        }
+      }
+      const encoded = chunks();
+      async function* rows(): AsyncGenerator<unknown[][]> {
+        if (csv) throw new Error("CSV answers are read as text");
+        for await (const lines of encoded) yield lines.slice(0, -1).split("\n").map((l) => JSON.parse(l) as unknown[]);
+      }
+      return { columns, batches: rows(), encoded: { kind: csv ? "csv" : "json", chunks: encoded }, summary: () => ({ rowCount, truncated }) };
     } catch (error) {
-      fetching = false;
+      running = false;
       await finish(false);
       throw failed(error);
     }
-    const columns: SqlColumn[] = first.fields.map((f) => ({ name: f.name, type: sqlTypeOfOid(f.dataTypeID) }));
-    let rowCount = 0;
-    let truncated = false;
-
-    async function* read(): AsyncGenerator<unknown[][]> {
-      let ok = false;
-      try {
-        let batch = first;
-        for (;;) {
-          let rows = batch.rows as unknown[][];
-          if (rowCount + rows.length > s.maxRows) {
-            rows = rows.slice(0, s.maxRows - rowCount);
-            truncated = true;
-          }
-          rowCount += rows.length;
-          if (rows.length > 0) yield rows;
-          if (stopReason) throw failed(new Error(stopReason));
-          if (truncated || batch.rows.length < FETCH_ROWS) break;
-          try {
-            batch = await fetch();
-          } catch (error) {
-            throw failed(error);
-          }
-          if (batch.rows.length === 0) break;
-          if (rowCount === s.maxRows) {
-            truncated = true;
-            break;
-          }
-        }
-        ok = true;
-      } finally {
-        if (!ok && !stopReason) stopReason = "cancelled";
-        await finish(ok);
-      }
-    }
-    return { columns, batches: read(), summary: () => ({ rowCount, truncated }) };
   }
 
   return {

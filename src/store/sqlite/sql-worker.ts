@@ -86,6 +86,8 @@ function checked(sql: string, params: number): void {
         throw new Refusal("sluice.sql.params.invalid", `The statement has ${a} parameter${a === "1" ? "" : "s"} ($1, $2, …) but ${params} value${params === 1 ? " was" : "s were"} sent in params.`);
       }
       return;
+    case "params":
+      throw new Refusal("sluice.sql.params.invalid", `Parameters are written $1, $2, … (the same on both stores); this statement has ${a}.`);
     case "empty":
       throw new Refusal("sluice.sql.invalid", "The statement is empty: send one SELECT.");
     case "multiple":

@@ -1,0 +1,123 @@
+/**
+ * What the PostgreSQL SQL path needs around a user statement to run it as one `COPY … TO STDOUT`:
+ * - `inlined`: the statement alone (without a final `;`), its `$n` written in as untyped literals
+ *   (`'value'`, resolved by PostgreSQL as it resolves an untyped parameter: COPY takes no parameters),
+ *   with the way back from a place in the new text to the place in the user's;
+ * - `encodeColumn`: a column as the answer shows it — datetimes ISO UTC (`…T…Z`), booleans `true`/`false`;
+ * - `csvRecords`: a scan of COPY's CSV output that counts records, stops after a number of them and
+ *   ends each with CRLF (COPY ends them with LF; a quoted field keeps its own line breaks).
+ */
+import type { SqlParam } from "../../core/sql-catalog.js";
+import type { PolicyVerdict } from "./sql-policy.js";
+
+export interface Inlined {
+  sql: string;
+  /** The user's character offset of a character offset in `sql` (clamped). */
+  offsetOf(innerOffset: number): number;
+}
+
+function literal(value: SqlParam): string {
+  if (value === null) return "NULL";
+  const text = typeof value === "string" ? value : String(value);
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+const chars = (buffer: Buffer, start: number, end: number) => Array.from(buffer.subarray(start, end).toString("utf8")).length;
+
+export function inlined(sql: string, verdict: PolicyVerdict, params: readonly SqlParam[]): Inlined {
+  const bytes = Buffer.from(sql, "utf8");
+  const span = verdict.span ?? { start: 0, length: bytes.length };
+  const refs = (verdict.paramRefs ?? []).filter((r) => r.location >= span.start && r.location < span.start + span.length).sort((a, b) => a.location - b.location);
+  const parts: string[] = [];
+  /** [inner char offset, user char offset] at each boundary, ascending. */
+  const marks: [number, number][] = [[0, chars(bytes, 0, span.start)]];
+  let at = span.start;
+  let inner = 0;
+  for (const ref of refs) {
+    const before = bytes.subarray(at, ref.location).toString("utf8");
+    parts.push(before);
+    inner += Array.from(before).length;
+    const token = `$${ref.number}`;
+    const value = literal(params[ref.number - 1] ?? null);
+    marks.push([inner, chars(bytes, 0, ref.location)]);
+    parts.push(value);
+    inner += Array.from(value).length;
+    at = ref.location + Buffer.byteLength(token, "utf8");
+    marks.push([inner, chars(bytes, 0, at)]);
+  }
+  parts.push(bytes.subarray(at, span.start + span.length).toString("utf8"));
+  return {
+    sql: parts.join(""),
+    offsetOf(innerOffset: number): number {
+      let mark = marks[0]!;
+      for (const m of marks) if (m[0] <= innerOffset) mark = m;
+      return mark[1] + (innerOffset - mark[0]);
+    },
+  };
+}
+
+const OID = { bool: 16, timestamp: 1114, timestamptz: 1184, date: 1082 };
+const SECONDS = `'YYYY-MM-DD"T"HH24:MI:SS"Z"'`;
+const MICROS = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
+
+/** The expression giving column `ref` (of type `oid`) as the answer shows it. */
+export function encodeColumn(ref: string, oid: number, csv: boolean): string {
+  switch (oid) {
+    case OID.timestamptz:
+      return `to_char(${ref} AT TIME ZONE 'UTC', CASE WHEN date_trunc('second', ${ref}) = ${ref} THEN ${SECONDS} ELSE ${MICROS} END)`;
+    case OID.timestamp:
+      return `to_char(${ref}, CASE WHEN date_trunc('second', ${ref}) = ${ref} THEN ${SECONDS} ELSE ${MICROS} END)`;
+    case OID.date:
+      return `to_char(${ref}, 'YYYY-MM-DD')`;
+    case OID.bool:
+      return csv ? `CASE WHEN ${ref} THEN 'true' WHEN NOT ${ref} THEN 'false' END` : ref;
+    default:
+      return ref;
+  }
+}
+
+const CRLF = Buffer.from("\r\n");
+
+export interface RecordCut {
+  /** The records taken from the chunk, as text. */
+  text: string;
+  records: number;
+  /** `room` records were taken: the caller has all it wants. */
+  full: boolean;
+  /** With `full`: the chunk held more after them. */
+  more: boolean;
+}
+
+/**
+ * A stateful scan of COPY's output; each call takes at most `room` whole records of a chunk. `csv`:
+ * records end at a line feed outside quotes and are given CRLF; otherwise one record per line (JSON
+ * text, which holds no raw line feed), line feeds kept. A record cut between chunks waits for the next.
+ */
+export function recordScanner(csv: boolean): (chunk: Buffer, room: number) => RecordCut {
+  let quoted = false;
+  let pending: Buffer[] = [];
+  return (chunk, room) => {
+    if (room <= 0) return { text: "", records: 0, full: true, more: chunk.length > 0 };
+    const out: Buffer[] = [];
+    let records = 0;
+    let from = 0;
+    let full = false;
+    for (let i = csv ? 0 : chunk.indexOf(0x0a); i >= 0 && i < chunk.length; i = csv ? i + 1 : chunk.indexOf(0x0a, i + 1)) {
+      const b = chunk[i];
+      if (csv && b === 0x22) quoted = !quoted;
+      else if (b === 0x0a && !quoted) {
+        out.push(...pending, chunk.subarray(from, csv ? i : i + 1));
+        if (csv) out.push(CRLF);
+        pending = [];
+        from = i + 1;
+        records++;
+        if (records === room) {
+          full = true;
+          break;
+        }
+      }
+    }
+    if (!full && from < chunk.length) pending.push(Buffer.from(chunk.subarray(from)));
+    return { text: Buffer.concat(out).toString("utf8"), records, full, more: full && from < chunk.length };
+  };
+}
