@@ -35,7 +35,7 @@ function jsonRow(row: unknown[]): string {
   return JSON.stringify(row.map((v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : typeof v === "bigint" ? String(v) : v)));
 }
 
-export async function* renderRows(rows: SqlRows, format: SqlFormat, startedAt: number, onError: (error: unknown) => void): AsyncGenerator<string> {
+export async function* renderRows(rows: SqlRows, format: SqlFormat, startedAt: number, onError: (error: unknown) => void): AsyncGenerator<string | Buffer> {
   const columns = rows.columns;
   if (format === "csv") {
     yield `${columns.map((c) => csvField(c.name)).join(",")}\r\n`;
@@ -59,7 +59,7 @@ export async function* renderRows(rows: SqlRows, format: SqlFormat, startedAt: n
         // One JSON array per line: as JSON, the arrays joined with commas; as NDJSON, as they are.
         if (!json) yield chunk;
         else if (chunk.length > 0) {
-          const body = chunk.slice(0, -1).replace(/\n/g, ",\n");
+          const body = chunk.toString("utf8").slice(0, -1).replace(/\n/g, ",\n");
           yield `${first ? "\n" : ",\n"}${body}`;
           first = false;
         }

@@ -8,7 +8,8 @@
  *   `sluice_sql.scopes(role)` (the same rules as the query layer, `query/access-scopes.ts`), so a
  *   changed grant applies to the next statement. RLS is enabled, not forced: readers never own a
  *   table, and the store's own work (exports, syncs), which runs as the owner, keeps its plans;
- * - readers are members of `sluice_sql_reader`, which may SELECT the entity tables (under the policies)
+ * - readers are members of `sluice_sql_reader` (scoped) or `sluice_sql_all_reader` (a sysadmin's: all
+ *   rows of one site, one comparison per row), which may SELECT the entity tables (under the policies)
  *   and nothing else of Sluice's: tokens, accounts, jobs, settings and grants stay out of reach.
  *
  * A role is mapped to (site, site user | all rows) in `sluice_sql.roles`: NOLOGIN roles the server
@@ -27,6 +28,8 @@ import { postgresDialect } from "./query-dialect.js";
 import { quoteIdent } from "./schema.js";
 
 export const READER_GROUP = "sluice_sql_reader";
+/** Readers that see every row of their site (a sysadmin's): one cheap policy, no scope check per row. */
+export const ALL_READER_GROUP = "sluice_sql_all_reader";
 const LOCK_NAMESPACE = 0x51c3;
 
 export const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
@@ -80,7 +83,7 @@ async function roleExists(client: pg.ClientBase, role: string): Promise<boolean>
 export async function prepareSqlAccess(client: pg.ClientBase): Promise<void> {
   await advisory(client, 1, async () => {
     const schema = (await client.query<{ s: string }>("SELECT current_schema() AS s")).rows[0]!.s;
-    if (!(await roleExists(client, READER_GROUP))) await client.query(`CREATE ROLE ${READER_GROUP} NOLOGIN`);
+    for (const group of [READER_GROUP, ALL_READER_GROUP]) if (!(await roleExists(client, group))) await client.query(`CREATE ROLE ${group} NOLOGIN`);
     await client.query(`
       CREATE SCHEMA IF NOT EXISTS sluice_sql;
       REVOKE ALL ON SCHEMA sluice_sql FROM PUBLIC;
@@ -94,7 +97,7 @@ export async function prepareSqlAccess(client: pg.ClientBase): Promise<void> {
       );
       CREATE TABLE IF NOT EXISTS sluice_sql.site_views (site_id BIGINT PRIMARY KEY, signature TEXT NOT NULL);
       REVOKE ALL ON ALL TABLES IN SCHEMA sluice_sql FROM PUBLIC;
-      GRANT USAGE ON SCHEMA sluice_sql TO ${READER_GROUP};`);
+      GRANT USAGE ON SCHEMA sluice_sql TO ${READER_GROUP}, ${ALL_READER_GROUP};`);
     const path = `SET search_path = ${quoteIdent(schema)}, pg_temp`;
     // Only a session that may act as `r` learns about `r` (a login role about itself; the server about its readers).
     const mine = `pg_has_role(session_user, r, 'MEMBER')`;
@@ -114,19 +117,21 @@ export async function prepareSqlAccess(client: pg.ClientBase): Promise<void> {
           RETURN coalesce(keys, '{}');
         END $$;
       REVOKE ALL ON FUNCTION sluice_sql.site_of(name), sluice_sql.sees_all(name), sluice_sql.scopes(name) FROM PUBLIC;
-      GRANT EXECUTE ON FUNCTION sluice_sql.site_of(name), sluice_sql.sees_all(name), sluice_sql.scopes(name) TO ${READER_GROUP};`);
+      GRANT EXECUTE ON FUNCTION sluice_sql.site_of(name), sluice_sql.sees_all(name), sluice_sql.scopes(name) TO ${READER_GROUP}, ${ALL_READER_GROUP};`);
     const site = "site_id = (SELECT sluice_sql.site_of(current_user))";
     for (const def of ALL_ENTITIES) {
       if (def.kind === "access") continue;
       const table = quoteIdent(tableName(def));
       const using = def.scope
-        ? `${site} AND ((SELECT sluice_sql.sees_all(current_user)) OR scope_key = ANY ((SELECT sluice_sql.scopes(current_user))::text[]))`
+        ? `${site} AND scope_key = ANY ((SELECT sluice_sql.scopes(current_user))::text[])`
         : site;
       await client.query(`
-        GRANT SELECT ON ${table} TO ${READER_GROUP};
+        GRANT SELECT ON ${table} TO ${READER_GROUP}, ${ALL_READER_GROUP};
         ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
         DROP POLICY IF EXISTS sluice_sql_reader ON ${table};
-        CREATE POLICY sluice_sql_reader ON ${table} FOR SELECT TO ${READER_GROUP} USING (${using});`);
+        CREATE POLICY sluice_sql_reader ON ${table} FOR SELECT TO ${READER_GROUP} USING (${using});
+        DROP POLICY IF EXISTS sluice_sql_all_reader ON ${table};
+        CREATE POLICY sluice_sql_all_reader ON ${table} FOR SELECT TO ${ALL_READER_GROUP} USING (${site});`);
     }
   });
 }
@@ -192,8 +197,10 @@ export async function ensureRole(client: pg.ClientBase, m: RoleMapping): Promise
   const schemaName = await ensureSiteViews(client, m.site);
   await advisory(client, 3, async () => {
     const r = quoteIdent(m.role);
-    if (!(await roleExists(client, m.role))) await client.query(`CREATE ROLE ${r} ${m.login ? "LOGIN" : "NOLOGIN"} IN ROLE ${READER_GROUP}`);
-    else await client.query(`GRANT ${READER_GROUP} TO ${r}`);
+    const group = m.allRows ? ALL_READER_GROUP : READER_GROUP;
+    if (!(await roleExists(client, m.role))) await client.query(`CREATE ROLE ${r} ${m.login ? "LOGIN" : "NOLOGIN"} IN ROLE ${group}`);
+    else await client.query(`GRANT ${group} TO ${r}`);
+    await client.query(`REVOKE ${group === READER_GROUP ? ALL_READER_GROUP : READER_GROUP} FROM ${r}`);
     if (m.login) {
       await client.query(`ALTER ROLE ${r} LOGIN PASSWORD ${literal(m.login.password)}`);
       await client.query(`ALTER ROLE ${r} SET search_path = ${quoteIdent(schemaName)}`);

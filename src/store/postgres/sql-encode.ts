@@ -3,8 +3,9 @@
  * - `inlined`: the statement alone (without a final `;`), its `$n` written in as untyped literals
  *   (`'value'`, resolved by PostgreSQL as it resolves an untyped parameter: COPY takes no parameters),
  *   with the way back from a place in the new text to the place in the user's;
- * - `encodeColumn`: a column as the answer shows it — datetimes ISO UTC (`…T…Z`), booleans `true`/`false`;
- * - `csvRecords`: a scan of COPY's CSV output that counts records, stops after a number of them and
+ * - `encodeColumn`: a column as the answer shows it — datetimes ISO UTC to the second (`…T…Z`, as the
+ *   export files), booleans `true`/`false`;
+ * - `recordScanner`: a scan of COPY's CSV output that counts records, stops after a number of them and
  *   ends each with CRLF (COPY ends them with LF; a quoted field keeps its own line breaks).
  */
 import type { SqlParam } from "../../core/sql-catalog.js";
@@ -57,16 +58,16 @@ export function inlined(sql: string, verdict: PolicyVerdict, params: readonly Sq
 }
 
 const OID = { bool: 16, timestamp: 1114, timestamptz: 1184, date: 1082 };
+/** Datetimes to the second, as the export files write them. */
 const SECONDS = `'YYYY-MM-DD"T"HH24:MI:SS"Z"'`;
-const MICROS = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 /** The expression giving column `ref` (of type `oid`) as the answer shows it. */
 export function encodeColumn(ref: string, oid: number, csv: boolean): string {
   switch (oid) {
     case OID.timestamptz:
-      return `to_char(${ref} AT TIME ZONE 'UTC', CASE WHEN date_trunc('second', ${ref}) = ${ref} THEN ${SECONDS} ELSE ${MICROS} END)`;
+      return `to_char(${ref} AT TIME ZONE 'UTC', ${SECONDS})`;
     case OID.timestamp:
-      return `to_char(${ref}, CASE WHEN date_trunc('second', ${ref}) = ${ref} THEN ${SECONDS} ELSE ${MICROS} END)`;
+      return `to_char(${ref}, ${SECONDS})`;
     case OID.date:
       return `to_char(${ref}, 'YYYY-MM-DD')`;
     case OID.bool:
@@ -77,10 +78,12 @@ export function encodeColumn(ref: string, oid: number, csv: boolean): string {
 }
 
 const CRLF = Buffer.from("\r\n");
+const QUOTE = 0x22;
+const LF = 0x0a;
 
 export interface RecordCut {
-  /** The records taken from the chunk, as text. */
-  text: string;
+  /** The records taken from the chunk: bytes (CSV, each ending in CRLF) or text (JSON lines). */
+  data: Buffer;
   records: number;
   /** `room` records were taken: the caller has all it wants. */
   full: boolean;
@@ -92,32 +95,43 @@ export interface RecordCut {
  * A stateful scan of COPY's output; each call takes at most `room` whole records of a chunk. `csv`:
  * records end at a line feed outside quotes and are given CRLF; otherwise one record per line (JSON
  * text, which holds no raw line feed), line feeds kept. A record cut between chunks waits for the next.
+ * It jumps from line feed to line feed and looks for quotes only in between (most records have none).
  */
 export function recordScanner(csv: boolean): (chunk: Buffer, room: number) => RecordCut {
   let quoted = false;
   let pending: Buffer[] = [];
   return (chunk, room) => {
-    if (room <= 0) return { text: "", records: 0, full: true, more: chunk.length > 0 };
-    const out: Buffer[] = [];
+    if (room <= 0) return { data: Buffer.alloc(0), records: 0, full: true, more: chunk.length > 0 };
+    const out: Buffer[] = [...pending];
+    pending = [];
     let records = 0;
     let from = 0;
+    let scanned = 0;
     let full = false;
-    for (let i = csv ? 0 : chunk.indexOf(0x0a); i >= 0 && i < chunk.length; i = csv ? i + 1 : chunk.indexOf(0x0a, i + 1)) {
-      const b = chunk[i];
-      if (csv && b === 0x22) quoted = !quoted;
-      else if (b === 0x0a && !quoted) {
-        out.push(...pending, chunk.subarray(from, csv ? i : i + 1));
-        if (csv) out.push(CRLF);
-        pending = [];
-        from = i + 1;
-        records++;
-        if (records === room) {
-          full = true;
-          break;
-        }
+    for (let lf = chunk.indexOf(LF); lf >= 0; lf = chunk.indexOf(LF, lf + 1)) {
+      if (csv) {
+        // Quotes between the last place looked at and this line feed toggle the quoted state.
+        for (let q = chunk.indexOf(QUOTE, scanned); q >= 0 && q < lf; q = chunk.indexOf(QUOTE, q + 1)) quoted = !quoted;
+        scanned = lf + 1;
+        if (quoted) continue;
+        out.push(chunk.subarray(from, lf), CRLF);
+      } else {
+        out.push(chunk.subarray(from, lf + 1));
+      }
+      from = lf + 1;
+      records++;
+      if (records === room) {
+        full = true;
+        break;
       }
     }
+    if (csv && !full) for (let q = chunk.indexOf(QUOTE, scanned); q >= 0; q = chunk.indexOf(QUOTE, q + 1)) quoted = !quoted;
     if (!full && from < chunk.length) pending.push(Buffer.from(chunk.subarray(from)));
-    return { text: Buffer.concat(out).toString("utf8"), records, full, more: full && from < chunk.length };
+    if (records === 0) {
+      // Nothing whole yet: keep what came before too.
+      pending = [...out, ...pending];
+      return { data: Buffer.alloc(0), records: 0, full, more: false };
+    }
+    return { data: Buffer.concat(out), records, full, more: full && from < chunk.length };
   };
 }

@@ -204,7 +204,7 @@ export function postgresSql(url: string, admin: pg.Pool, connections: number): S
       let truncated = false;
       const scan = recordScanner(csv);
 
-      async function* chunks(): AsyncGenerator<string> {
+      async function* chunks(): AsyncGenerator<Buffer> {
         let ok = false;
         try {
           let next = first;
@@ -214,7 +214,7 @@ export function postgresSql(url: string, admin: pg.Pool, connections: number): S
             } else {
               const cut = scan(next.value, s.maxRows - rowCount);
               rowCount += cut.records;
-              if (cut.text) yield cut.text;
+              if (cut.records > 0) yield cut.data;
               if (cut.full && (cut.more || rowCount === s.maxRows)) truncated = cut.more;
             }
             try {
@@ -239,7 +239,7 @@ export function postgresSql(url: string, admin: pg.Pool, connections: number): S
       const encoded = chunks();
       async function* rows(): AsyncGenerator<unknown[][]> {
         if (csv) throw new Error("CSV answers are read as text");
-        for await (const lines of encoded) yield lines.slice(0, -1).split("\n").map((l) => JSON.parse(l) as unknown[]);
+        for await (const lines of encoded) yield lines.toString("utf8").slice(0, -1).split("\n").map((l) => JSON.parse(l) as unknown[]);
       }
       return { columns, batches: rows(), encoded: { kind: csv ? "csv" : "json", chunks: encoded }, summary: () => ({ rowCount, truncated }) };
     } catch (error) {
