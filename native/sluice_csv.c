@@ -5,6 +5,7 @@
  * CSV rendering in C (measured in docs/benchmarks.md); the export then receives one buffer per batch.
  *
  *   sluice_csv(spec, escape, instance, v1, ..., vn)   -- aggregate: the records of the group, CRLF after each
+ *   sluice_csv_record(spec, v1, ..., vn)              -- scalar: one record of a SQL answer (see below)
  *
  * spec: one letter per exported column, in file order, each optionally followed by a decimal
  * maximum length in UTF-16 units (text truncation):
@@ -18,7 +19,16 @@
  * NULL is an empty field. Fields with `"` or `,` are quoted with quotes doubled; CR LF, CR and LF
  * become `escape` (which the caller guarantees holds none of `" , CR LF`).
  *
- * Memory comes from SQLite's allocator (sqlite3_str); errors are reported as SQL errors.
+ * sluice_csv_record renders a row of a user's SQL answer (`format: "csv"`, src/store/sqlite/sql-worker.ts)
+ * byte for byte as the JavaScript path does (the JSON answer's values through `csvField`,
+ * src/sql/result-stream.ts): spec is one letter per value, `b` for a column the registry calls boolean
+ * (0 and 1 become false and true; anything else is printed as in any column), `v` for any other.
+ * NULL is empty, integers are digits (beyond 2^53 the double JavaScript reads), reals print as
+ * String(number), blobs as base64, text as is; a field holding `,` `"` CR or LF is quoted with quotes
+ * doubled. CRLF ends the record. It reads nothing but its arguments, so user SQL may call it too.
+ *
+ * Memory comes from SQLite's allocator (sqlite3_str, or a buffer per connection reused from record to
+ * record); errors are reported as SQL errors.
  */
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
@@ -393,6 +403,157 @@ static void csv_final(sqlite3_context *ctx) {
   else sqlite3_result_blob64(ctx, bytes, (sqlite3_uint64)n, sqlite3_free);
 }
 
+/* The record buffer of one connection (SQLite calls a connection's functions one at a time). */
+typedef struct Record {
+  char *p;
+  sqlite3_int64 n, cap;
+} Record;
+
+/* Room for `more` bytes after the record so far. */
+static int record_room(Record *b, sqlite3_int64 more) {
+  if (b->n + more <= b->cap) return 1;
+  sqlite3_int64 cap = b->cap ? b->cap : 1024;
+  while (cap < b->n + more) cap *= 2;
+  char *p = sqlite3_realloc64(b->p, (sqlite3_uint64)cap);
+  if (p == NULL) return 0;
+  b->p = p;
+  b->cap = cap;
+  return 1;
+}
+
+static const char BASE64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Appends one field for `v` (room already made for the longest it can be). */
+static void record_field(Record *b, char kind, sqlite3_value *v) {
+  char *o = b->p + b->n;
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_NULL:
+      return;
+    case SQLITE_INTEGER: {
+      sqlite3_int64 i = sqlite3_value_int64(v);
+      if (kind == 'b' && (i == 0 || i == 1)) {
+        memcpy(o, i ? "true" : "false", i ? 4 : 5);
+        b->n += i ? 4 : 5;
+        return;
+      }
+      b->n += number_text(v, o);
+      return;
+    }
+    case SQLITE_FLOAT: {
+      double d = sqlite3_value_double(v);
+      if (kind == 'b' && (d == 0 || d == 1)) {
+        memcpy(o, d == 1 ? "true" : "false", d == 1 ? 4 : 5);
+        b->n += d == 1 ? 4 : 5;
+        return;
+      }
+      b->n += js_number(d, o);
+      return;
+    }
+    case SQLITE_BLOB: {
+      const unsigned char *s = sqlite3_value_blob(v);
+      sqlite3_int64 n = sqlite3_value_bytes(v), i = 0;
+      for (; i + 2 < n; i += 3) {
+        unsigned w = (unsigned)s[i] << 16 | (unsigned)s[i + 1] << 8 | s[i + 2];
+        *o++ = BASE64[w >> 18];
+        *o++ = BASE64[w >> 12 & 63];
+        *o++ = BASE64[w >> 6 & 63];
+        *o++ = BASE64[w & 63];
+      }
+      if (i < n) {
+        unsigned w = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0);
+        *o++ = BASE64[w >> 18];
+        *o++ = BASE64[w >> 12 & 63];
+        *o++ = i + 1 < n ? BASE64[w >> 6 & 63] : '=';
+        *o++ = '=';
+      }
+      b->n = o - b->p;
+      return;
+    }
+    default: {
+      const unsigned char *s = sqlite3_value_text(v);
+      sqlite3_int64 n = sqlite3_value_bytes(v);
+      unsigned flags = 0;
+      for (sqlite3_int64 i = 0; i < n; i++) flags |= special[s[i]];
+      if (flags == 0) {
+        if (n > 0) memcpy(o, s, (size_t)n);
+        b->n += n;
+        return;
+      }
+      *o++ = '"';
+      sqlite3_int64 run = 0;
+      for (sqlite3_int64 i = 0; i < n; i++) {
+        if (s[i] != '"') continue;
+        memcpy(o, s + run, (size_t)(i + 1 - run));
+        o += i + 1 - run;
+        *o++ = '"';
+        run = i + 1;
+      }
+      memcpy(o, s + run, (size_t)(n - run));
+      o += n - run;
+      *o++ = '"';
+      b->n = o - b->p;
+      return;
+    }
+  }
+}
+
+/* The longest field `v` can make: numbers 32 bytes at most, base64 4 per 3 bytes, text quoted with every byte doubled. */
+static sqlite3_int64 field_bound(sqlite3_value *v) {
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_INTEGER:
+    case SQLITE_FLOAT:
+      return 64;
+    case SQLITE_BLOB:
+      return ((sqlite3_int64)sqlite3_value_bytes(v) + 2) / 3 * 4;
+    case SQLITE_TEXT:
+      return 2 * (sqlite3_int64)sqlite3_value_bytes(v) + 2;
+    default:
+      return 0;
+  }
+}
+
+static void record_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  Record *b = sqlite3_user_data(ctx);
+  const char *spec = (const char *)sqlite3_value_text(argv[0]);
+  if (spec == NULL || sqlite3_value_bytes(argv[0]) != argc - 1) {
+    sqlite3_result_error(ctx, "sluice_csv_record: the spec needs one letter (b or v) per value", -1);
+    return;
+  }
+  b->n = 0;
+  for (int i = 1; i < argc; i++) {
+    char kind = spec[i - 1];
+    if (kind != 'b' && kind != 'v') {
+      sqlite3_result_error(ctx, "sluice_csv_record: the spec needs one letter (b or v) per value", -1);
+      return;
+    }
+    if (!record_room(b, field_bound(argv[i]) + 3)) {
+      sqlite3_result_error_nomem(ctx);
+      return;
+    }
+    if (i > 1) b->p[b->n++] = ',';
+    record_field(b, kind, argv[i]);
+  }
+  if (!record_room(b, 2)) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  b->p[b->n++] = '\r';
+  b->p[b->n++] = '\n';
+  sqlite3_result_text64(ctx, b->p, (sqlite3_uint64)b->n, SQLITE_TRANSIENT, SQLITE_UTF8);
+  /* A huge record's buffer is not kept for the next. */
+  if (b->cap > 1 << 20) {
+    sqlite3_free(b->p);
+    b->p = NULL;
+    b->n = b->cap = 0;
+  }
+}
+
+static void record_free(void *data) {
+  Record *b = data;
+  sqlite3_free(b->p);
+  sqlite3_free(b);
+}
+
 #ifdef _WIN32
 __declspec(dllexport)
 #endif
@@ -400,6 +561,11 @@ int sqlite3_sluicecsv_init(sqlite3 *db, char **error, const sqlite3_api_routines
   (void)error;
   SQLITE_EXTENSION_INIT2(api);
   init_tables();
-  return sqlite3_create_function(db, "sluice_csv", -1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, NULL,
-                                 csv_step, csv_final);
+  int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+  int rc = sqlite3_create_function(db, "sluice_csv", -1, flags, NULL, NULL, csv_step, csv_final);
+  if (rc != SQLITE_OK) return rc;
+  Record *record = sqlite3_malloc(sizeof(Record));
+  if (record == NULL) return SQLITE_NOMEM;
+  memset(record, 0, sizeof *record);
+  return sqlite3_create_function_v2(db, "sluice_csv_record", -1, flags, record, record_fn, NULL, NULL, record_free);
 }

@@ -15,12 +15,23 @@
  * SQL, which never knows it, cannot disarm the guard even if a function slipped through):
  *   sluice_sql_init(nonce)                    claims the connection (once)
  *   sluice_sql_allow(nonce, kind, name)       kind 'table' | 'function'; name NULL with 'table' clears tables
- *   sluice_sql_check(nonce, sql)              prepares sql armed and answers: 'ok<TAB>highest $n' | 'params<TAB>name' | 'empty' | 'multiple' |
+ *   sluice_sql_check(nonce, sql)              prepares sql armed and answers: 'ok<TAB>highest $n<TAB>bytes up to the end of
+ *                                             the statement, its `;` left out' | 'params<TAB>name' | 'empty' | 'multiple' |
  *                                             'write' | 'denied<TAB>reason' | 'error<TAB>offset<TAB>message'
  *   sluice_sql_arm(nonce, slot, query)        arms the guard for query `query`, registered in `slot`
  *   sluice_sql_disarm(nonce)                  disarms; answers why a statement stopped: '' or the reason given
  *   sluice_sql_interrupt(slot, query, reason) from any connection of the process: stops `query` if it is
  *                                             still the one armed in `slot` (1), else nothing (0)
+ *
+ * Reading a statement's rows as text without a value per row crossing into the caller (user SQL answered
+ * as CSV: `WITH q(c1, …) AS (<statement>) SELECT sluice_csv_record(…) FROM q`, sql-worker.ts):
+ *   sluice_sql_open(nonce, sql)               prepares sql, armed only (so the authorizer judges it), as the
+ *                                             connection's open statement (one at a time; disarm finalizes it)
+ *   sluice_sql_bind(nonce, name, value)       binds the open statement's parameter `name` ($1, …) if it has it
+ *   sluice_sql_read(nonce, bytes, rows)       steps it: the first column of at most `rows` rows, joined, until
+ *                                             they reach `bytes`; answers 'n<TAB>end<TAB>text' (n rows, end 1
+ *                                             once the statement is done). With rows 0 it steps once and
+ *                                             answers whether another row was there (end 0) or not (end 1).
  */
 #include <sqlite3ext.h>
 SQLITE_EXTENSION_INIT1
@@ -50,6 +61,9 @@ typedef struct Guard {
   char denied[400];          /* why the last armed prepare was refused */
   Names tables;
   Names functions;
+  sqlite3_stmt *open;        /* the statement sluice_sql_read steps */
+  char *text;                /* what sluice_sql_read answers, reused */
+  sqlite3_int64 text_len, text_cap;
 } Guard;
 
 /* The armed guard of each slot, shared by every connection of the process (the .so is loaded once). */
@@ -112,7 +126,10 @@ static int authorize(void *data, int action, const char *a3, const char *a4, con
       deny(g, "no such table: %s", a3);
       return SQLITE_DENY;
     case SQLITE_FUNCTION:
-      if (names_has(&g->functions, a4) || sqlite3_stricmp(a4, "sluice_sql_disarm") == 0) return SQLITE_OK;
+      /* The owner's own functions (they need the nonce) may be re-prepared while armed. */
+      if (names_has(&g->functions, a4) || sqlite3_stricmp(a4, "sluice_sql_disarm") == 0 || sqlite3_stricmp(a4, "sluice_sql_open") == 0 ||
+          sqlite3_stricmp(a4, "sluice_sql_bind") == 0 || sqlite3_stricmp(a4, "sluice_sql_read") == 0)
+        return SQLITE_OK;
       deny(g, "the function %s() is not available in Sluice SQL", a4);
       return SQLITE_DENY;
     default:
@@ -220,7 +237,11 @@ static void fn_check(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       if (*p || n == 0) other = name;
       else if (n > highest) highest = n;
     }
-    answer = other ? sqlite3_mprintf("params\t%s", other) : sqlite3_mprintf("ok\t%d", highest);
+    /* Where the statement ends, its `;` left out: the caller may wrap it (`WITH q AS (<statement>) …`). */
+    int end = (int)(tail - sql);
+    while (end > 0 && sql[end - 1] && strchr(" \t\n\f\r", sql[end - 1])) end--;
+    if (end > 0 && sql[end - 1] == ';') end--;
+    answer = other ? sqlite3_mprintf("params\t%s", other) : sqlite3_mprintf("ok\t%d\t%d", highest, end);
   }
   sqlite3_finalize(stmt);
   g->armed = was;
@@ -248,11 +269,22 @@ static void fn_arm(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sqlite3_result_int(ctx, 1);
 }
 
+static void close_open(Guard *g) {
+  sqlite3_finalize(g->open);
+  g->open = NULL;
+  if (g->text_cap > 4 << 20) {
+    sqlite3_free(g->text);
+    g->text = NULL;
+    g->text_cap = 0;
+  }
+}
+
 static void fn_disarm(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   Guard *g = (Guard *)sqlite3_user_data(ctx);
   char why[sizeof g->stopped];
   (void)argc;
   if (!owner(ctx, argv)) return;
+  close_open(g);
   unregister(g);
   pthread_mutex_lock(&slots_lock);
   g->armed = 0;
@@ -261,6 +293,108 @@ static void fn_disarm(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   g->stopped[0] = 0;
   pthread_mutex_unlock(&slots_lock);
   sqlite3_result_text(ctx, why, -1, SQLITE_TRANSIENT);
+}
+
+static void fn_open(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  Guard *g = (Guard *)sqlite3_user_data(ctx);
+  (void)argc;
+  if (!owner(ctx, argv)) return;
+  if (!g->armed) {
+    sqlite3_result_error(ctx, "sluice_sql_open: arm the guard first", -1);
+    return;
+  }
+  close_open(g);
+  const char *sql = (const char *)sqlite3_value_text(argv[1]);
+  const char *tail = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc = sql ? sqlite3_prepare_v2(g->db, sql, -1, &stmt, &tail) : SQLITE_MISUSE;
+  if (rc != SQLITE_OK || !stmt || (tail && *tail) || !sqlite3_stmt_readonly(stmt) || sqlite3_column_count(stmt) < 1) {
+    char *message = sqlite3_mprintf("sluice_sql_open: %s", rc != SQLITE_OK ? sqlite3_errmsg(g->db) : "not one SELECT");
+    sqlite3_finalize(stmt);
+    sqlite3_result_error(ctx, message ? message : "sluice_sql_open: out of memory", -1);
+    sqlite3_free(message);
+    return;
+  }
+  g->open = stmt;
+  sqlite3_result_int(ctx, sqlite3_bind_parameter_count(stmt));
+}
+
+static void fn_bind(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  Guard *g = (Guard *)sqlite3_user_data(ctx);
+  (void)argc;
+  if (!owner(ctx, argv)) return;
+  const char *name = (const char *)sqlite3_value_text(argv[1]);
+  int index = g->open && name ? sqlite3_bind_parameter_index(g->open, name) : 0;
+  if (index > 0 && sqlite3_bind_value(g->open, index, argv[2]) != SQLITE_OK) {
+    sqlite3_result_error(ctx, sqlite3_errmsg(g->db), -1);
+    return;
+  }
+  sqlite3_result_int(ctx, index);
+}
+
+static int text_room(Guard *g, sqlite3_int64 more) {
+  if (g->text_len + more <= g->text_cap) return 1;
+  sqlite3_int64 cap = g->text_cap ? g->text_cap : 64 << 10;
+  while (cap < g->text_len + more) cap *= 2;
+  char *grown = sqlite3_realloc64(g->text, (sqlite3_uint64)cap);
+  if (!grown) return 0;
+  g->text = grown;
+  g->text_cap = cap;
+  return 1;
+}
+
+static void fn_read(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  Guard *g = (Guard *)sqlite3_user_data(ctx);
+  (void)argc;
+  if (!owner(ctx, argv)) return;
+  if (!g->open) {
+    sqlite3_result_error(ctx, "sluice_sql_read: no open statement", -1);
+    return;
+  }
+  sqlite3_int64 bytes = sqlite3_value_int64(argv[1]);
+  sqlite3_int64 rows = sqlite3_value_int64(argv[2]);
+  sqlite3_int64 n = 0;
+  int end = 0;
+  /* The answer's head (`n<TAB>end<TAB>`) is written in front of the rows once they are known. */
+  enum { HEAD = 48 };
+  g->text_len = HEAD;
+  if (!text_room(g, 0)) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  for (;;) {
+    if (rows > 0 && (n == rows || (n > 0 && g->text_len - HEAD >= bytes))) break;
+    int rc = sqlite3_step(g->open);
+    if (rc == SQLITE_DONE) {
+      end = 1;
+      break;
+    }
+    if (rc != SQLITE_ROW) {
+      /* The step's own message and code (SQLITE_INTERRUPT when stopped); the statement is done for. */
+      char *message = sqlite3_mprintf("%s", sqlite3_errmsg(g->db));
+      sqlite3_result_error(ctx, message ? message : "sluice_sql_read: failed", -1);
+      sqlite3_result_error_code(ctx, rc);
+      sqlite3_free(message);
+      sqlite3_finalize(g->open);
+      g->open = NULL;
+      return;
+    }
+    if (rows <= 0) break; /* another row is there */
+    const unsigned char *text = sqlite3_column_text(g->open, 0);
+    sqlite3_int64 len = sqlite3_column_bytes(g->open, 0);
+    if (!text_room(g, len)) {
+      sqlite3_result_error_nomem(ctx);
+      return;
+    }
+    if (len > 0) memcpy(g->text + g->text_len, text, (size_t)len);
+    g->text_len += len;
+    n++;
+  }
+  char head[HEAD];
+  int head_len = snprintf(head, sizeof head, "%lld\t%d\t", (long long)n, end);
+  char *start = g->text + HEAD - head_len;
+  memcpy(start, head, (size_t)head_len);
+  sqlite3_result_text64(ctx, start, (sqlite3_uint64)(g->text_len - HEAD + head_len), SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
 static void fn_interrupt(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -287,6 +421,8 @@ static void fn_interrupt(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 static void guard_free(void *data) {
   Guard *g = (Guard *)data;
   unregister(g);
+  sqlite3_finalize(g->open);
+  sqlite3_free(g->text);
   names_clear(&g->tables);
   names_clear(&g->functions);
   sqlite3_free(g);
@@ -310,6 +446,9 @@ int sqlite3_sluicesql_init(sqlite3 *db, char **error, const sqlite3_api_routines
   if (rc == SQLITE_OK) rc = sqlite3_create_function_v2(db, "sluice_sql_arm", 3, flags, g, fn_arm, 0, 0, 0);
   if (rc == SQLITE_OK) rc = sqlite3_create_function_v2(db, "sluice_sql_disarm", 1, flags, g, fn_disarm, 0, 0, 0);
   if (rc == SQLITE_OK) rc = sqlite3_create_function_v2(db, "sluice_sql_interrupt", 3, flags, g, fn_interrupt, 0, 0, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_create_function_v2(db, "sluice_sql_open", 2, flags, g, fn_open, 0, 0, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_create_function_v2(db, "sluice_sql_bind", 3, flags, g, fn_bind, 0, 0, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_create_function_v2(db, "sluice_sql_read", 3, flags, g, fn_read, 0, 0, 0);
   if (rc != SQLITE_OK) return rc;
   sqlite3_set_authorizer(db, authorize, g);
   sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);

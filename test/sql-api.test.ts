@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { storedColumns, entity } from "../src/core/entities/registry.js";
 import { issueToken } from "../src/access/tokens.js";
+import { csvField } from "../src/sql/result-stream.js";
 import type { Site } from "../src/store/port.js";
 import { startTestApp, type TestApp } from "./support/app.js";
 import { STORE_KINDS } from "./support/stores.js";
@@ -260,5 +261,82 @@ for (const kind of STORE_KINDS) {
         assert.equal(admin.statusCode, 403);
       });
     });
+
+    if (kind === "sqlite") {
+      describe("CSV rendered inside SQLite", () => {
+        /** The CSV answer must be the JSON answer's header and rows through `csvField`, byte for byte. */
+        const sameAsJson = async (sql: string, options: { site?: string; params?: unknown[]; maxRows?: number } = {}) => {
+          const body = { sql, params: options.params ?? [], ...(options.maxRows ? { maxRows: options.maxRows } : {}) };
+          const json = await query(body, options.site);
+          assert.equal(json.status, 200, json.body);
+          const a = json.json();
+          const csv = await query({ ...body, format: "csv" }, options.site);
+          assert.equal(csv.status, 200, csv.body);
+          const lines = [a.columns.map((c) => csvField(c.name)).join(","), ...a.rows.map((row) => row.map(csvField).join(","))];
+          assert.equal(csv.body, lines.map((l) => `${l}\r\n`).join(""), sql);
+          assert.equal(csv.trailers["x-sluice-row-count"], String(a.rowCount));
+          assert.equal(csv.trailers["x-sluice-truncated"], String(a.truncated));
+          return a;
+        };
+
+        it("the SQL thread has the record function, and user SQL calling it reads nothing but its arguments", async () => {
+          assert.deepEqual(await rows(`SELECT sluice_csv_record('vb', 'a,"b"', 1) AS r`), [['"a,""b""",true\r\n']]);
+          const wrong = await query({ sql: "SELECT sluice_csv_record('b', 1, 2)" });
+          assert.equal(wrong.status, 400, wrong.body);
+          assert.match(wrong.json().message, /one letter/);
+          const refused = await query({ sql: "SELECT sluice_csv_record('v', (SELECT max(token_hash) FROM tokens))" });
+          assert.equal(refused.status, 400, refused.body);
+          assert.match(refused.json().message, /tokens/);
+          for (const fn of ["sluice_sql_open", "sluice_sql_read", "sluice_sql_disarm"]) {
+            const r = await query({ sql: `SELECT ${fn}('0123456789abcdef0123456789abcdef', 1, 1)` });
+            assert.equal(r.status, 400, `${fn}: ${r.body}`);
+          }
+        });
+
+        it("renders NULLs, commas, quotes, line breaks, unicode, blobs, integers and decimals as csvField does, in the statement's order", async () => {
+          const values = `WITH v(k, t, n) AS (VALUES
+            (1, NULL, NULL), (2, 'a,b', 0.1), (3, 'say "hi"', 1e21), (4, 'line' || char(10) || 'feed', -0.0),
+            (5, 'cr' || char(13) || 'crlf' || char(13, 10), 1.0 / 3), (6, 'ünïcødé ✓ 😀', 9007199254740993), (7, '', 123456789012),
+            (8, 'plain', 1e-7), (9, x'00ff10', 2.5), (10, x'', 1e999), (11, '"', -1e-300), (12, ' , ', 2e20), (13, 'x', -9223372036854775808))
+          SELECT k, t, n, typeof(n) AS type, k % 2 = 0 AS even FROM v`;
+          const a = await sameAsJson(`${values} ORDER BY k DESC`);
+          assert.deepEqual(a.rows.map((r) => r[0]), [13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
+          // A statement ending in `;` and a comment, and one ending in a comment without a line break.
+          await sameAsJson(`${values} ORDER BY t; -- the end`);
+          await sameAsJson(`${values} ORDER BY n -- the end`);
+          // Ending inside a comment, which would swallow the wrapper: the rows come as values instead.
+          await sameAsJson(`${values} ORDER BY k /* the end`);
+          await sameAsJson("SELECT 'b' AS x UNION ALL SELECT 'a' UNION ALL SELECT 'c' ORDER BY 1 DESC");
+          await sameAsJson("VALUES (1, 'one'), (2, 'two')");
+          await sameAsJson("SELECT $1 AS a, $2 AS b, $3 AS c, $1 || $2 AS d", { params: ['x,"y"', 2.5, true] });
+          await sameAsJson("SELECT page_id, page_title, space_key, created_date, page_url FROM pages ORDER BY space_key DESC, page_id DESC");
+          await sameAsJson("SELECT space_key, count(*) AS pages, avg(page_id) / 7 AS mean FROM pages GROUP BY space_key ORDER BY 2, 1");
+        });
+
+        it("prints booleans of boolean columns as true and false", async () => {
+          const a = await sameAsJson("SELECT repository_id, public, fork, public + 0 AS n FROM repositories ORDER BY repository_id DESC", { site: "bitbucket" });
+          assert.ok(a.rows.length > 0);
+          assert.ok(a.rows.every((r) => typeof r[1] === "boolean" && typeof r[3] === "number"));
+        });
+
+        it("keeps the order over many batches and cuts at maxRows with the trailers saying so", async () => {
+          const sql = "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c LIMIT 30000) SELECT i, i / 7.0 AS x, 'row ' || i AS label FROM c ORDER BY i DESC";
+          const all = await sameAsJson(sql, { maxRows: 30_000 });
+          assert.deepEqual([all.rowCount, all.truncated, all.rows[0]![0], all.rows.at(-1)![0]], [30_000, false, 30_000, 1]);
+          const cut = await sameAsJson(sql, { maxRows: 12_345 });
+          assert.deepEqual([cut.rowCount, cut.truncated, cut.rows.at(-1)![0]], [12_345, true, 30_000 - 12_344]);
+          const csv = await query({ sql, format: "csv", maxRows: 12_345 });
+          assert.equal(csv.trailers["x-sluice-truncated"], "true");
+          assert.equal(csv.trailers["x-sluice-row-count"], "12345");
+          assert.equal(csv.body.split("\r\n").length, 12_345 + 2);
+        });
+
+        it("stops a CSV answer at its deadline inside the engine", async () => {
+          const r = await query({ sql: "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c", format: "csv", timeoutMs: 800 });
+          assert.equal(r.status, 408, r.body);
+          assert.equal((await query({ sql: "SELECT 1 AS one", format: "csv" })).body, "one\r\n1\r\n");
+        });
+      });
+    }
   });
 }

@@ -16,8 +16,11 @@ export interface RunMessage {
 
 export type WorkerReply =
   | { type: "ready" }
-  | { type: "columns"; query: number; columns: SqlColumn[] }
+  /** `encoded: "csv"`: the rows come as `csv` messages, CSV records rendered by SQLite. */
+  | { type: "columns"; query: number; columns: SqlColumn[]; encoded?: "csv" }
   | { type: "rows"; query: number; rows: unknown[][] }
+  /** RFC 4180 records, each ending in CRLF (no header). */
+  | { type: "csv"; query: number; text: string }
   | { type: "end"; query: number; rowCount: number; truncated: boolean }
   | { type: "error"; query: number; code: string; message: string; offset?: number };
 

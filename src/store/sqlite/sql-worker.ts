@@ -8,6 +8,14 @@
  *
  * Rows go back in batches; the thread waits for a credit before each batch (`flags[CREDITS]`), so a
  * slow reader holds the statement, not memory. `flags[STOP]` ends the wait when the query is stopped.
+ *
+ * An answer in CSV is rendered inside SQLite instead (`sluice_csv_record`, native/sluice_csv.c, byte for
+ * byte what `csvField` makes of the values below) and read ~256 KB at a time by `sluice_sql_read`, so no
+ * value crosses into JavaScript: the statement is wrapped, `WITH sluice_csv_rows(c1, …) AS (<statement>)
+ * SELECT sluice_csv_record(…) FROM sluice_csv_rows` (SQLite keeps the statement's order: the outer
+ * query has no ORDER BY of its own and one FROM term), prepared armed like the statement itself. Where
+ * the wrapper does not prepare (more values than a function takes, a statement ending inside a comment),
+ * or without the extension, the rows come as values and the API's thread renders them.
  */
 import { randomBytes } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
@@ -21,7 +29,7 @@ import { quoteIdent } from "./schema.js";
 import { siteViews } from "./sql-views.js";
 import { CREDITS, STOP, type RunMessage, type WorkerReply } from "./sql-protocol.js";
 
-const { file, extension, slot } = workerData as { file: string; extension: string; slot: number };
+const { file, extension, csvExtension, slot } = workerData as { file: string; extension: string; csvExtension?: string; slot: number };
 const port = parentPort!;
 const BATCH_ROWS = 500;
 const BATCH_BYTES = 256 * 1024;
@@ -35,6 +43,22 @@ for (const name of SQLITE_FUNCTIONS) db.prepare("SELECT sluice_sql_allow(?, 'fun
 const arm = db.prepare("SELECT sluice_sql_arm(?, ?, ?)");
 const disarm = db.prepare("SELECT sluice_sql_disarm(?) AS why").pluck();
 const check = db.prepare("SELECT sluice_sql_check(?, ?) AS answer").pluck();
+const openRecords = db.prepare("SELECT sluice_sql_open(?, ?)").pluck();
+const bindRecords = db.prepare("SELECT sluice_sql_bind(?, ?, ?)").pluck();
+const readRecords = db.prepare("SELECT sluice_sql_read(?, ?, ?)").pluck();
+const rendersCsv = loadCsvExtension();
+
+/** The `sluice_csv` extension, whose `sluice_csv_record` user SQL may call too (it reads only its arguments). */
+function loadCsvExtension(): boolean {
+  if (!csvExtension) return false;
+  try {
+    db.loadExtension(csvExtension);
+  } catch {
+    return false;
+  }
+  db.prepare("SELECT sluice_sql_allow(?, 'function', 'sluice_csv_record')").get(nonce);
+  return true;
+}
 
 let viewsFor = "";
 
@@ -76,8 +100,11 @@ class Refusal extends Error {
   }
 }
 
-/** The answer of `sluice_sql_check`, as a refusal, or the statement's parameter count when it may run. */
-function checked(sql: string, params: number): void {
+/**
+ * The answer of `sluice_sql_check`, as a refusal, or where the statement ends (UTF-8 bytes, its `;` left
+ * out) when it may run.
+ */
+function checked(sql: string, params: number): number {
   const answer = String(check.get(nonce, sql));
   const [verdict, a, b] = answer.split("\t");
   switch (verdict) {
@@ -85,7 +112,7 @@ function checked(sql: string, params: number): void {
       if (Number(a) !== params) {
         throw new Refusal("sluice.sql.params.invalid", `The statement has ${a} parameter${a === "1" ? "" : "s"} ($1, $2, …) but ${params} value${params === 1 ? " was" : "s were"} sent in params.`);
       }
-      return;
+      return Number(b);
     case "params":
       throw new Refusal("sluice.sql.params.invalid", `Parameters are written $1, $2, … (the same on both stores); this statement has ${a}.`);
     case "empty":
@@ -116,6 +143,33 @@ function bound(params: readonly unknown[]): Record<string, unknown> {
   return named;
 }
 
+/** The statement whose one column is the CSV record of each row of the user's, in its order. */
+function recordsSql(sql: string, end: number, booleans: readonly boolean[]): string {
+  const statement = Buffer.from(sql, "utf8").subarray(0, end).toString("utf8");
+  const names = booleans.map((_, i) => `c${i + 1}`).join(", ");
+  const spec = booleans.map((b) => (b ? "b" : "v")).join("");
+  // The line break before `)` ends a `--` comment the statement may end with.
+  return `WITH sluice_csv_rows(${names}) AS (\n${statement}\n) SELECT sluice_csv_record('${spec}', ${names}) FROM sluice_csv_rows`;
+}
+
+/** Opens the records statement with the parameters bound; false where it does not prepare. */
+function openedRecords(sql: string, params: readonly unknown[]): boolean {
+  try {
+    openRecords.get(nonce, sql);
+  } catch {
+    return false;
+  }
+  for (const [name, value] of Object.entries(bound(params))) bindRecords.get(nonce, `$${name}`, value);
+  return true;
+}
+
+/** One answer of `sluice_sql_read`: `n<TAB>end<TAB>records`. */
+function readAnswer(answer: string): { rows: number; end: boolean; text: string } {
+  const a = answer.indexOf("\t");
+  const b = answer.indexOf("\t", a + 1);
+  return { rows: Number(answer.slice(0, a)), end: answer.slice(a + 1, b) === "1", text: answer.slice(b + 1) };
+}
+
 function typeOfValue(value: unknown): SqlType | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value === "number" || typeof value === "bigint") return Number.isInteger(value) ? "integer" : "decimal";
@@ -138,7 +192,7 @@ function run(m: RunMessage): void {
   let armed = false;
   try {
     prepareSite(s, m.viewer);
-    checked(s.sql, s.params.length);
+    const end = checked(s.sql, s.params.length);
     arm.get(nonce, slot, m.query);
     armed = true;
     const stmt = db.prepare(s.sql);
@@ -153,6 +207,34 @@ function run(m: RunMessage): void {
     let rowCount = 0;
     let truncated = false;
     let columnsSent = false;
+    if (s.format === "csv" && rendersCsv && openedRecords(recordsSql(s.sql, end, booleans), s.params)) {
+      // The first batch is at most BATCH_ROWS records, as with values: a statement failing before then
+      // is still answered with its error instead of a broken stream.
+      for (;;) {
+        const left = s.maxRows - rowCount;
+        const read = readAnswer(String(readRecords.get(nonce, BATCH_BYTES, columnsSent ? left : Math.min(left, BATCH_ROWS))));
+        if (!columnsSent) {
+          // The header names the columns; their types are not part of a CSV answer.
+          port.postMessage({ type: "columns", query: m.query, columns: names.map((name, i) => ({ name, type: types[i] ?? "text" })), encoded: "csv" } satisfies WorkerReply);
+          columnsSent = true;
+        }
+        if (left === 0) {
+          truncated = !read.end;
+          break;
+        }
+        rowCount += read.rows;
+        if (read.text.length > 0) {
+          if (!waitForCredit(flags)) throw new Refusal("stopped", "stopped");
+          port.postMessage({ type: "csv", query: m.query, text: read.text } satisfies WorkerReply);
+        }
+        if (read.end) break;
+      }
+      const why = disarm.get(nonce) as string;
+      armed = false;
+      if (why) throw new Refusal("stopped", why);
+      port.postMessage({ type: "end", query: m.query, rowCount, truncated } satisfies WorkerReply);
+      return;
+    }
     const flush = (): boolean => {
       if (!columnsSent) {
         for (const row of batch) row.forEach((v, i) => (types[i] ??= typeOfValue(v)));

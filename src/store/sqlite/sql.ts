@@ -14,7 +14,10 @@ import { sqlProblem, type SqlRows, type SqlStatement } from "../../core/sql-cata
 import type { SqlRepo } from "../port.js";
 import { CREDITS, STOP, type RunMessage, type WorkerReply } from "./sql-protocol.js";
 
-const EXTENSION = fileURLToPath(new URL(`../../../native/sluice_sql.${process.platform === "darwin" ? "dylib" : "so"}`, import.meta.url));
+const LIBRARY = process.platform === "darwin" ? "dylib" : "so";
+const EXTENSION = fileURLToPath(new URL(`../../../native/sluice_sql.${LIBRARY}`, import.meta.url));
+/** Renders CSV answers inside SQLite (`sluice_csv_record`); without it the API's thread renders them. */
+const CSV_EXTENSION = fileURLToPath(new URL(`../../../native/sluice_csv.${LIBRARY}`, import.meta.url));
 const WORKER = new URL("./sql-worker.js", import.meta.url);
 /** Statements waiting for a thread beyond this are refused (429) rather than queued without end. */
 const MAX_WAITING = 64;
@@ -59,7 +62,8 @@ export function sqliteSql(file: string, options: SqliteSqlOptions = { threads: 2
   }
 
   function startLane(slot: number): Lane {
-    const worker = new Worker(WORKER, { workerData: { file, extension: EXTENSION, slot } });
+    const csvExtension = existsSync(CSV_EXTENSION) ? CSV_EXTENSION : undefined;
+    const worker = new Worker(WORKER, { workerData: { file, extension: EXTENSION, csvExtension, slot } });
     const lane: Lane = { slot, worker, busy: false, ready: Promise.resolve() };
     lane.ready = new Promise((resolve, reject) => {
       worker.once("message", () => resolve());
@@ -115,7 +119,8 @@ export function sqliteSql(file: string, options: SqliteSqlOptions = { threads: 2
     const query = nextQuery++;
     const flags = new Int32Array(new SharedArrayBuffer(8));
     Atomics.store(flags, CREDITS, AHEAD);
-    const batches: unknown[][][] = [];
+    /** Batches of values, or of CSV records (strings) when the thread renders them. */
+    const batches: (unknown[][] | string)[] = [];
     let end: { rowCount: number; truncated: boolean } | undefined;
     let failure: SluiceError | undefined;
     let wake: (() => void) | undefined;
@@ -150,15 +155,19 @@ export function sqliteSql(file: string, options: SqliteSqlOptions = { threads: 2
       release(lane);
     };
 
-    const columns = new Promise<SqlRows["columns"]>((resolve, reject) => {
+    const columns = new Promise<{ columns: SqlRows["columns"]; csv: boolean }>((resolve, reject) => {
       lane.listener = (reply) => {
         if (reply.type !== "ready" && reply.query !== query && reply.query !== 0) return;
         switch (reply.type) {
           case "columns":
-            resolve(reply.columns);
+            resolve({ columns: reply.columns, csv: reply.encoded === "csv" });
             break;
           case "rows":
             batches.push(reply.rows);
+            notify();
+            break;
+          case "csv":
+            batches.push(reply.text);
             notify();
             break;
           case "end":
@@ -183,9 +192,9 @@ export function sqliteSql(file: string, options: SqliteSqlOptions = { threads: 2
       };
     });
     lane.worker.postMessage({ type: "run", query, statement, viewer, flags: flags.buffer } satisfies RunMessage);
-    const names = await columns;
+    const described = await columns;
 
-    async function* read(): AsyncGenerator<unknown[][]> {
+    async function* read(): AsyncGenerator<unknown[][] | string> {
       try {
         for (;;) {
           const next = batches.shift();
@@ -203,9 +212,17 @@ export function sqliteSql(file: string, options: SqliteSqlOptions = { threads: 2
         if (!end && !failure) stop("cancelled");
       }
     }
+    async function* values(): AsyncGenerator<unknown[][]> {
+      if (described.csv) throw new Error("CSV answers are read as text");
+      for await (const batch of read()) if (typeof batch !== "string") yield batch;
+    }
+    async function* text(): AsyncGenerator<string> {
+      for await (const batch of read()) if (typeof batch === "string") yield batch;
+    }
     return {
-      columns: names,
-      batches: read(),
+      columns: described.columns,
+      batches: values(),
+      ...(described.csv ? { encoded: { kind: "csv" as const, chunks: text() } } : {}),
       summary: () => end ?? { rowCount: 0, truncated: false },
     };
   }
