@@ -128,7 +128,7 @@ export interface SqlRows {
    * The rows already encoded by the store, when it can (PostgreSQL): `json` one JSON array per row,
    * each ending in a line feed; `csv` RFC 4180 records ending in CRLF (no header).
    */
-  encoded?: { kind: "json" | "csv"; chunks: AsyncIterable<Buffer> };
+  encoded?: { kind: "json" | "csv"; chunks: AsyncIterable<string | Buffer> };
   /** After the batches end: how many rows were sent and whether more were cut off by `maxRows`. */
   summary(): { rowCount: number; truncated: boolean };
 }

@@ -172,7 +172,7 @@ export function postgresSql(url: string, admin: pg.Pool, connections: number): S
         return new SluiceError("sluice.sql.timeout", `The statement ran longer than its limit of ${s.timeoutMs} ms and was stopped.`, { details: { timeoutMs: s.timeoutMs } });
       }
       if (stopReason === "cancelled") return new SluiceError("sluice.sql.cancelled", "The statement was cancelled.");
-      return userError(error, inner.sql, inner.offsetOf, DESCRIBE_PREFIX.length, s.sql) ?? (error as Error);
+      return userError(error, inner.sql, (at) => inner.offsetOf(at), DESCRIBE_PREFIX.length, s.sql) ?? (error as Error);
     };
 
     let columns: SqlColumn[];
@@ -196,7 +196,7 @@ export function postgresSql(url: string, admin: pg.Pool, connections: number): S
       // COPY runs the statement once, whole (so in parallel where the plan allows), and streams its rows.
       const options = csv ? "FORMAT csv" : "FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02'";
       const copy = `COPY (SELECT ${select} FROM (${inner.sql}\n) AS q(${aliases}) LIMIT ${s.maxRows + 1}) TO STDOUT (${options})`;
-      stream = client.query(copyTo(copy)) as unknown as AsyncIterable<Buffer>;
+      stream = client.query(copyTo(copy));
       const iterator = stream[Symbol.asyncIterator]();
       first = await iterator.next();
       const rest = iterator;
