@@ -66,7 +66,7 @@ break' AS lf, NULL AS empty, 'é🚀' AS unicode, 42 AS n, 0.5 AS half, 'back\\s
       assert.deepEqual(a.rows, [["a,b", 'say "hi"', "line\nbreak", null, "é🚀", 42, 0.5, "back\\slash"]]);
       const csv = await query({ sql, format: "csv" });
       assert.ok(csv.body.endsWith("\r\n"));
-      const records = parse<string[]>(csv.body, { relax_column_count: false });
+      const records: string[][] = parse(csv.body, { relax_column_count: false });
       assert.deepEqual(records, [
         ["comma", "quote", "lf", "empty", "unicode", "n", "half", "bs"],
         ["a,b", 'say "hi"', "line\nbreak", "", "é🚀", "42", "0.5", "back\\slash"],
