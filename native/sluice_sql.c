@@ -119,9 +119,17 @@ static int authorize(void *data, int action, const char *a3, const char *a4, con
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
     case SQLITE_READ:
-      /* Through one of the views Sluice made (users cannot make any): the view decided. No schema: a
-       * common table expression of the statement itself (a recursive one reads its own rows). */
-      if (via || !db) return SQLITE_OK;
+      /* Through one of the views Sluice made (users cannot make any): the view decided. */
+      if (via) return SQLITE_OK;
+      /* No schema: a common table expression of the statement itself (a recursive one reads its own
+       * rows) — or a table of which no column is read (`count(*)`, `SELECT 1 FROM t`), which SQLite
+       * reports the same way: allowed only when no table of that name exists, or it is an allowed one. */
+      if (!db) {
+        if (names_has(&g->tables, a3)) return SQLITE_OK;
+        if (a3 && sqlite3_table_column_metadata(g->db, NULL, a3, NULL, NULL, NULL, NULL, NULL, NULL) != SQLITE_OK) return SQLITE_OK;
+        deny(g, "no such table: %s", a3);
+        return SQLITE_DENY;
+      }
       if (db && sqlite3_stricmp(db, "temp") == 0 && names_has(&g->tables, a3)) return SQLITE_OK;
       deny(g, "no such table: %s", a3);
       return SQLITE_DENY;

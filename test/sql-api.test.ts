@@ -37,6 +37,11 @@ const REFUSED: [string, string, RegExp][] = [
   ["SELECT * FROM settings", "sluice.sql.invalid", /settings/],
   ["SELECT * FROM accounts", "sluice.sql.invalid", /accounts/],
   ["SELECT * FROM confluence_grants", "sluice.sql.invalid", /confluence_grants/],
+  // Reading no column of a table (SQLite reports such a read without its schema) reveals nothing either.
+  ["SELECT count(*) FROM tokens", "sluice.sql.invalid", /tokens/],
+  ["SELECT 1 FROM accounts LIMIT 1", "sluice.sql.invalid", /accounts/],
+  ["SELECT EXISTS (SELECT 1 FROM confluence_pages)", "sluice.sql.invalid", /confluence_pages/],
+  ["SELECT count(*) FROM jira_issues", "sluice.sql.invalid", /jira_issues/],
   // Functions one store has and the other has not: refused (PostgreSQL) or unknown (SQLite) — a 400 naming it either way.
   ["SELECT load_extension('x')", "sluice.sql.", /load_extension/],
   ["SELECT pg_read_file('/etc/passwd')", "sluice.sql.", /pg_read_file/],
@@ -52,6 +57,9 @@ const SQLITE_ONLY: [string, string, RegExp][] = [
   ["VACUUM INTO '/tmp/sluice-vacuum.db'", "sluice.sql.refused", /SELECT/],
   ["SELECT * FROM sqlite_master", "sluice.sql.invalid", /sqlite_master/],
   ["SELECT * FROM main.confluence_pages", "sluice.sql.invalid", /confluence_pages/],
+  ["SELECT count(*) FROM main.tokens", "sluice.sql.invalid", /tokens/],
+  ["SELECT count(*) FROM temp.sluice_viewer_scopes", "sluice.sql.invalid", /sluice_viewer_scopes/],
+  ["SELECT count(*) FROM sqlite_master", "sluice.sql.invalid", /sqlite_master/],
 ];
 
 const POSTGRES_ONLY: [string, string, RegExp][] = [
