@@ -17,11 +17,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { cachedConfluence, numberArg } from "./support/confluence-export.js";
+import { freePort } from "../test/support/server.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin", "sluice.js");
@@ -65,14 +65,6 @@ function request(url: string, options: { method?: string; dispatcher: Agent; hea
     req.on("error", reject);
     req.end();
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 async function startServer(mode: Mode): Promise<{ child: ChildProcess; base: string }> {

@@ -31,7 +31,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
-import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -49,7 +48,8 @@ import { generateDemo } from "../src/sources/demo/index.js";
 import { siteSchema, viewerRole } from "../src/store/postgres/sql-access.js";
 import { siteViews } from "../src/store/sqlite/sql-views.js";
 import type { Site } from "../src/store/port.js";
-import { startPostgres } from "../test/support/postgres.js";
+import { startPostgres, withClient } from "../test/support/postgres.js";
+import { freePort } from "../test/support/server.js";
 import { benchConfig, numberArg } from "./support/confluence-export.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -127,7 +127,7 @@ async function spaceSizes(kind: StoreKind, cfg: Config, siteId: number): Promise
       db.close();
     }
   }
-  return withPg(pgUrl(cfg), async (c) => (await c.query<{ scope_key: string; n: string }>(sql)).rows.map((r) => [r.scope_key, Number(r.n)] as [string, number]));
+  return withClient(pgUrl(cfg), async (c) => (await c.query<{ scope_key: string; n: string }>(sql)).rows.map((r) => [r.scope_key, Number(r.n)] as [string, number]));
 }
 
 /**
@@ -163,37 +163,19 @@ function pgUrl(cfg: Config): string {
   return cfg.store.url;
 }
 
-async function withPg<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** A fresh database on SLUICE_BENCH_PG_URL's server, or a throwaway cluster. */
 async function database(): Promise<{ url: string; stop(): Promise<void> }> {
   const server = process.env.SLUICE_BENCH_PG_URL;
   if (!server) return startPostgres();
   const name = `sluice_bench_${randomBytes(6).toString("hex")}`;
-  await withPg(server, (c) => c.query(`CREATE DATABASE ${name}`));
+  await withClient(server, (c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(server);
   url.pathname = `/${name}`;
-  return { url: url.toString(), stop: () => withPg(server, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined) };
+  return { url: url.toString(), stop: () => withClient(server, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined) };
 }
 
 // ---------------------------------------------------------------------------------------------
 // The server
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 interface Server {
   child: ChildProcess;
@@ -565,7 +547,7 @@ async function benchPostgres(): Promise<StoreResult> {
     if (!reuse) {
       await generate(cfg);
       // Fresh statistics and visibility map, as a production database would have.
-      await withPg(db.url, (c) => c.query("VACUUM ANALYZE"));
+      await withClient(db.url, (c) => c.query("VACUUM ANALYZE"));
     }
     return await benchStore("postgres", cfg, home, db.url);
   } finally {

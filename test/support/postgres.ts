@@ -27,7 +27,8 @@ export async function startPostgres(): Promise<TestPostgres> {
 
 const randomName = () => `sluice_test_${randomBytes(6).toString("hex")}`;
 
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `work` on a fresh client of `url`, ended afterwards. */
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
