@@ -6,8 +6,9 @@
  * - row-level security on every entity table: a reader sees the rows of its one site, and of a scoped
  *   entity only the scopes its site user may browse — computed live from the site's grants by
  *   `sluice_sql.scopes(role)` (the same rules as the query layer, `query/access-scopes.ts`), so a
- *   changed grant applies to the next statement. RLS is enabled, not forced: readers never own a
- *   table, and the store's own work (exports, syncs), which runs as the owner, keeps its plans;
+ *   changed grant applies to the next statement. RLS is forced: the store's own role (the tables'
+ *   owner, and the role Sluice connects as) has a policy of its own, `USING (true)`, which PostgreSQL
+ *   drops from its plans — exports and syncs keep theirs;
  * - readers are members of `sluice_sql_reader` (scoped) or `sluice_sql_all_reader` (a sysadmin's: all
  *   rows of one site, one comparison per row), which may SELECT the entity tables (under the policies)
  *   and nothing else of Sluice's: tokens, accounts, jobs, settings and grants stay out of reach.
@@ -119,15 +120,21 @@ export async function prepareSqlAccess(client: pg.ClientBase): Promise<void> {
       REVOKE ALL ON FUNCTION sluice_sql.site_of(name), sluice_sql.sees_all(name), sluice_sql.scopes(name) FROM PUBLIC;
       GRANT EXECUTE ON FUNCTION sluice_sql.site_of(name), sluice_sql.sees_all(name), sluice_sql.scopes(name) TO ${READER_GROUP}, ${ALL_READER_GROUP};`);
     const site = "site_id = (SELECT sluice_sql.site_of(current_user))";
+    const me = (await client.query<{ u: string }>("SELECT current_user AS u")).rows[0]!;
     for (const def of ALL_ENTITIES) {
       if (def.kind === "access") continue;
       const table = quoteIdent(tableName(def));
       const using = def.scope
         ? `${site} AND scope_key = ANY ((SELECT sluice_sql.scopes(current_user))::text[])`
         : site;
+      const owner = (await client.query<{ o: string }>("SELECT tableowner AS o FROM pg_tables WHERE schemaname = $1 AND tablename = $2", [schema, tableName(def)])).rows[0]?.o;
+      const store = [...new Set([owner, me.u].filter((r): r is string => r !== undefined))].map(quoteIdent).join(", ");
       await client.query(`
         GRANT SELECT ON ${table} TO ${READER_GROUP}, ${ALL_READER_GROUP};
         ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE ${table} FORCE ROW LEVEL SECURITY;
+        DROP POLICY IF EXISTS sluice_store ON ${table};
+        CREATE POLICY sluice_store ON ${table} FOR ALL TO ${store} USING (true) WITH CHECK (true);
         DROP POLICY IF EXISTS sluice_sql_reader ON ${table};
         CREATE POLICY sluice_sql_reader ON ${table} FOR SELECT TO ${READER_GROUP} USING (${using});
         DROP POLICY IF EXISTS sluice_sql_all_reader ON ${table};
