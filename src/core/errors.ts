@@ -82,6 +82,8 @@ export const ERROR_STATUS = {
   "sluice.sql.busy": 429,
   "sluice.sql.unavailable": 503,
   "sluice.sql.role.invalid": 400,
+  // Reports
+  "sluice.report.jql.invalid": 400,
   // Sluice's own
   "sluice.request.invalid": 400,
   "sluice.request.body.invalid": 400,
