@@ -84,6 +84,7 @@ export const ERROR_STATUS = {
   "sluice.sql.role.invalid": 400,
   // Reports
   "sluice.report.jql.invalid": 400,
+  "sluice.report.schedule.invalid": 400,
   // Sluice's own
   "sluice.request.invalid": 400,
   "sluice.request.body.invalid": 400,
