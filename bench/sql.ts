@@ -43,14 +43,12 @@ import { loadConfig, sqlitePath, type Config } from "../src/config.js";
 import { entity, storedColumns, tableName } from "../src/core/entities/registry.js";
 import { siteBaseUrl } from "../src/export/export-paths.js";
 import { createLogger } from "../src/logger.js";
-import { createSite } from "../src/sites/site-service.js";
-import { generateDemo } from "../src/sources/demo/index.js";
 import { siteSchema, viewerRole } from "../src/store/postgres/sql-access.js";
 import { siteViews } from "../src/store/sqlite/sql-views.js";
 import type { Site } from "../src/store/port.js";
 import { startPostgres, withClient } from "../test/support/postgres.js";
 import { freePort } from "../test/support/server.js";
-import { benchConfig, numberArg } from "./support/confluence-export.js";
+import { benchConfig, generateConfluence, numberArg } from "./support/confluence-export.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin", "sluice.js");
@@ -93,26 +91,7 @@ function config(kind: StoreKind, home: string, url?: string): Config {
 
 /** The Confluence site `/wiki`: PAGES pages of CONTENT bytes over SPACES spaces, no comments. */
 async function generate(cfg: Config): Promise<void> {
-  const ctx = await createContext(cfg, { logger: createLogger("warn") });
-  try {
-    const site = await createSite(ctx.store, { product: "confluence", contextPath: "/wiki" });
-    const t0 = Date.now();
-    let last = 0;
-    const counts = await generateDemo(
-      ctx.store,
-      site,
-      { scale: 1, seed: 1, now: Date.UTC(2026, 0, 1), counts: { spaces: SPACES, pages: PAGES, comments: 0, analytics_events: 0 }, contentBytes: CONTENT },
-      (e, n) => {
-        if (Date.now() - last > 10_000) {
-          last = Date.now();
-          process.stderr.write(`  generating ${e}: ${n.toLocaleString("en")}\n`);
-        }
-      },
-    );
-    process.stderr.write(`generated in ${((Date.now() - t0) / 1000).toFixed(0)} s: pages ${counts.pages?.toLocaleString("en")}, spaces ${counts.spaces}\n`);
-  } finally {
-    await ctx.close();
-  }
+  await generateConfluence(cfg, PAGES, 0, { spaces: SPACES, contentBytes: CONTENT, analyticsEvents: 0 });
 }
 
 /** Pages per space (scope), biggest first, read from the store table itself. */

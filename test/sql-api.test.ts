@@ -160,6 +160,9 @@ for (const kind of STORE_KINDS) {
       assert.equal(a.rows.length, 5);
       assert.equal(a.rowCount, 5);
       assert.equal(a.truncated, true);
+      const runaway = await query({ sql: "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c", timeoutMs: 600_000, context: "console" });
+      assert.equal(runaway.status, 408, runaway.body);
+      assert.match(runaway.json().message, /limit of 1000 ms/, "the console's 1 s, not the 10 minutes asked for");
       const c = (await query({ sql: "SELECT page_id FROM pages ORDER BY page_id", maxRows: 50_000_000, context: "console" })).json();
       assert.equal(c.rows.length, Math.min(1000, await t.ctx.store.data.count(wiki.id, { entity: entity("confluence", "pages") })));
     });
@@ -175,6 +178,14 @@ for (const kind of STORE_KINDS) {
         assert.deepEqual(await storeCounts(), before);
       });
     }
+
+    it("is documented in the API document, open to any token", async () => {
+      const doc = JSON.parse((await t.app.inject({ method: "GET", url: "/rest/openapi.json" })).body) as { paths: Record<string, Record<string, { "x-sluice-access"?: string; requestBody?: unknown }>> };
+      const post = doc.paths["/{site}/rest/sql/v1/query"]?.post;
+      assert.equal(post?.["x-sluice-access"], "any token");
+      assert.ok(post?.requestBody, "the body's schema is documented");
+      assert.equal(doc.paths["/{site}/rest/sql/v1/tables"]?.get?.["x-sluice-access"], "any token");
+    });
 
     it("names the unknown table or column, and the position of a syntax error", async () => {
       const table = (await query({ sql: "SELECT * FROM nosuch" })).json();

@@ -38,8 +38,17 @@ export async function cachedConfluence(home: string, pages: number, comments: nu
   writeFileSync(marker, JSON.stringify(await generateConfluence(benchConfig(home), pages, comments)));
 }
 
-/** A Confluence site at `/wiki` with `pages` pages (~2 KB content) and `comments` comments. */
-export async function generateConfluence(config: Config, pages: number, comments: number): Promise<{ counts: Record<string, number>; seconds: number }> {
+/**
+ * A Confluence site at `/wiki` with `pages` pages (~2 KB content unless `shape.contentBytes`) and
+ * `comments` comments, 1,000 analytics events unless `shape.analyticsEvents`, the demo's spaces unless
+ * `shape.spaces`.
+ */
+export async function generateConfluence(
+  config: Config,
+  pages: number,
+  comments: number,
+  shape: { spaces?: number; contentBytes?: number; analyticsEvents?: number } = {},
+): Promise<{ counts: Record<string, number>; seconds: number }> {
   const ctx = await createContext(config, { logger: createLogger("warn") });
   const site = await createSite(ctx.store, { product: "confluence", contextPath: "/wiki" });
   const t0 = Date.now();
@@ -47,7 +56,13 @@ export async function generateConfluence(config: Config, pages: number, comments
   const counts = await generateDemo(
     ctx.store,
     site,
-    { scale: 1, seed: 1, now: Date.UTC(2026, 0, 1), counts: { pages, comments, analytics_events: 1000 }, contentBytes: 2000 },
+    {
+      scale: 1,
+      seed: 1,
+      now: Date.UTC(2026, 0, 1),
+      counts: { ...(shape.spaces !== undefined ? { spaces: shape.spaces } : {}), pages, comments, analytics_events: shape.analyticsEvents ?? 1000 },
+      contentBytes: shape.contentBytes ?? 2000,
+    },
     (e, n) => {
       if (Date.now() - last > 5000) {
         last = Date.now();

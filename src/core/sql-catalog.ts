@@ -74,31 +74,37 @@ export function storedColumn(product: Product, table: string, column: string): C
   return def ? storedColumns(def).find((c) => c.name === column) : undefined;
 }
 
-export interface ViewDialect {
-  quote(name: string): string;
-  literal(value: string): string;
-  /** A stored column as SQL shows it (only the types whose stored form differs from what SQL shows). */
-  value(column: Column, ref: string, instanceUrl: string): string;
+/** An SQL name, quoted (both stores quote as standard SQL does). */
+export function sqlName(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** `SELECT <export-shaped columns> FROM <store table> WHERE site_id = <id>` for one entity of one site. */
-export function viewSelect(def: EntityDef, siteId: number, instanceUrl: string, d: ViewDialect, from: string): string {
-  const columns = exportColumns(def, productSchemas(def.product).current).map((c) => `${d.value(c, d.quote(c.name), instanceUrl)} AS ${d.quote(c.name)}`);
-  return `SELECT ${columns.join(", ")} FROM ${from} WHERE site_id = ${siteId}`;
+/** An SQL string literal (standard quoting: both stores, `standard_conforming_strings` on PostgreSQL). */
+export function sqlLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
 }
 
-/** The value rules both stores share: the instance URL, absolute URLs, an empty JSON list as NULL. */
-export function commonValue(column: Column, ref: string, instanceUrl: string, literal: (v: string) => string): string | undefined {
+/** A stored column as SQL shows it: the instance URL, absolute URLs, an empty JSON list as NULL. */
+function shownValue(column: Column, ref: string, instanceUrl: string): string {
   switch (column.type) {
     case "instance":
-      return literal(instanceUrl);
+      return sqlLiteral(instanceUrl);
     case "url":
-      return `${literal(instanceUrl)} || ${ref}`;
+      return `${sqlLiteral(instanceUrl)} || ${ref}`;
     case "json":
       return `NULLIF(${ref}, '[]')`;
     default:
-      return undefined;
+      return ref;
   }
+}
+
+/**
+ * `SELECT <export-shaped columns> FROM <from> WHERE site_id = <id>` for one entity of one site, in the
+ * SQL both stores read alike.
+ */
+export function viewSelect(def: EntityDef, siteId: number, instanceUrl: string, from: string): string {
+  const columns = exportColumns(def, productSchemas(def.product).current).map((c) => `${shownValue(c, sqlName(c.name), instanceUrl)} AS ${sqlName(c.name)}`);
+  return `SELECT ${columns.join(", ")} FROM ${from} WHERE site_id = ${siteId}`;
 }
 
 /** A parameter value of a user statement (`$1`, `$2`, …). */
@@ -131,25 +137,4 @@ export interface SqlRows {
   encoded?: { kind: "json" | "csv"; chunks: AsyncIterable<string | Buffer> };
   /** After the batches end: how many rows were sent and whether more were cut off by `maxRows`. */
   summary(): { rowCount: number; truncated: boolean };
-}
-
-/** Line and column (1-based) of a 0-based offset in code points into `sql`, for error messages. */
-export function positionAt(sql: string, offset: number): { line: number; column: number; offset: number } {
-  const before = Array.from(sql).slice(0, Math.max(0, offset));
-  let line = 1;
-  let column = 1;
-  for (const ch of before) {
-    if (ch === "\n") {
-      line++;
-      column = 1;
-    } else column++;
-  }
-  return { line, column, offset: before.length };
-}
-
-/** The error of a statement refused or failed at a known place, the place said in the message too. */
-export function sqlProblem(code: string, message: string, sql: string, offset: number | undefined): { message: string; position?: ReturnType<typeof positionAt> } {
-  if (offset === undefined) return { message };
-  const position = positionAt(sql, offset);
-  return { message: `${message} (line ${position.line}, column ${position.column})`, position };
 }

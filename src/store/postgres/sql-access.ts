@@ -22,7 +22,7 @@ import type pg from "pg";
 import { sql as ksql } from "kysely";
 import type { Viewer } from "../../core/access.js";
 import { ALL_ENTITIES, tableName, type Product } from "../../core/entities/registry.js";
-import { commonValue, sqlTables, viewSelect, type ViewDialect } from "../../core/sql-catalog.js";
+import { sqlLiteral, sqlTables, viewSelect } from "../../core/sql-catalog.js";
 import { scopeKeysSql } from "../../query/access-scopes.js";
 import type { SqlSite } from "../port.js";
 import { postgresDialect } from "./query-dialect.js";
@@ -33,13 +33,6 @@ export const READER_GROUP = "sluice_sql_reader";
 export const ALL_READER_GROUP = "sluice_sql_all_reader";
 const LOCK_NAMESPACE = 0x51c3;
 
-export const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
-
-const dialect: ViewDialect = {
-  quote: quoteIdent,
-  literal,
-  value: (column, ref, instanceUrl) => commonValue(column, ref, instanceUrl, literal) ?? ref,
-};
 
 /** The schema of a site's views: `site_<key>` (`site_root` for a site mounted at `/`). */
 export function siteSchema(siteKey: string): string {
@@ -59,7 +52,7 @@ function scopesBody(product: Product): string {
   // The few constants (permission, scope types) come as parameters: inline them as literals.
   return compiled.sql.replace(/\$(\d+)/g, (_, n: string) => {
     const v = compiled.parameters[Number(n) - 1];
-    return typeof v === "number" ? String(v) : literal(String(v));
+    return typeof v === "number" ? String(v) : sqlLiteral(String(v));
   });
 }
 
@@ -157,7 +150,7 @@ function siteViewsDdl(site: SiteRef, storeSchema: string): string[] {
       continue;
     }
     const from = `${quoteIdent(storeSchema)}.${quoteIdent(tableName(t.entity))}`;
-    statements.push(`CREATE VIEW ${name} WITH (security_invoker = true) AS ${viewSelect(t.entity, site.siteId, site.instanceUrl, dialect, from)}`);
+    statements.push(`CREATE VIEW ${name} WITH (security_invoker = true) AS ${viewSelect(t.entity, site.siteId, site.instanceUrl, from)}`);
   }
   return statements;
 }
@@ -209,7 +202,7 @@ export async function ensureRole(client: pg.ClientBase, m: RoleMapping): Promise
     else await client.query(`GRANT ${group} TO ${r}`);
     await client.query(`REVOKE ${group === READER_GROUP ? ALL_READER_GROUP : READER_GROUP} FROM ${r}`);
     if (m.login) {
-      await client.query(`ALTER ROLE ${r} LOGIN PASSWORD ${literal(m.login.password)}`);
+      await client.query(`ALTER ROLE ${r} LOGIN PASSWORD ${sqlLiteral(m.login.password)}`);
       await client.query(`ALTER ROLE ${r} SET search_path = ${quoteIdent(schemaName)}`);
     }
     const me = (await client.query<{ u: string; su: boolean }>("SELECT current_user AS u, rolsuper AS su FROM pg_roles WHERE rolname = current_user")).rows[0]!;

@@ -5,10 +5,11 @@
  *   with the way back from a place in the new text to the place in the user's;
  * - `encodeColumn`: a column as the answer shows it — datetimes ISO UTC to the second (`…T…Z`, as the
  *   export files), booleans `true`/`false`;
+ * - `sqlTypeOfOid`: the API's type of a result column;
  * - `recordScanner`: a scan of COPY's CSV output that counts records, stops after a number of them and
  *   ends each with CRLF (COPY ends them with LF; a quoted field keeps its own line breaks).
  */
-import type { SqlParam } from "../../core/sql-catalog.js";
+import { sqlLiteral, type SqlParam, type SqlType } from "../../core/sql-catalog.js";
 import type { PolicyVerdict } from "./sql-policy.js";
 
 export interface Inlined {
@@ -17,10 +18,9 @@ export interface Inlined {
   offsetOf(innerOffset: number): number;
 }
 
+/** A parameter's value as an untyped literal (PostgreSQL resolves it as it resolves a parameter). */
 function literal(value: SqlParam): string {
-  if (value === null) return "NULL";
-  const text = typeof value === "string" ? value : String(value);
-  return `'${text.replace(/'/g, "''")}'`;
+  return value === null ? "NULL" : sqlLiteral(String(value));
 }
 
 const chars = (buffer: Buffer, start: number, end: number) => Array.from(buffer.subarray(start, end).toString("utf8")).length;
@@ -57,20 +57,44 @@ export function inlined(sql: string, verdict: PolicyVerdict, params: readonly Sq
   };
 }
 
-const OID = { bool: 16, timestamp: 1114, timestamptz: 1184, date: 1082 };
+const OIDS = { bool: 16, int8: 20, int2: 21, int4: 23, float4: 700, float8: 701, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184 };
+
+/** The API's type of a result column of PostgreSQL type `oid`. */
+export function sqlTypeOfOid(oid: number): SqlType {
+  switch (oid) {
+    case OIDS.bool:
+      return "boolean";
+    case OIDS.int2:
+    case OIDS.int4:
+    case OIDS.int8:
+      return "integer";
+    case OIDS.float4:
+    case OIDS.float8:
+    case OIDS.numeric:
+      return "decimal";
+    case OIDS.date:
+      return "date";
+    case OIDS.timestamp:
+    case OIDS.timestamptz:
+      return "datetime";
+    default:
+      return "text";
+  }
+}
+
 /** Datetimes to the second, as the export files write them. */
 const SECONDS = `'YYYY-MM-DD"T"HH24:MI:SS"Z"'`;
 
 /** The expression giving column `ref` (of type `oid`) as the answer shows it. */
 export function encodeColumn(ref: string, oid: number, csv: boolean): string {
   switch (oid) {
-    case OID.timestamptz:
+    case OIDS.timestamptz:
       return `to_char(${ref} AT TIME ZONE 'UTC', ${SECONDS})`;
-    case OID.timestamp:
+    case OIDS.timestamp:
       return `to_char(${ref}, ${SECONDS})`;
-    case OID.date:
+    case OIDS.date:
       return `to_char(${ref}, 'YYYY-MM-DD')`;
-    case OID.bool:
+    case OIDS.bool:
       return csv ? `CASE WHEN ${ref} THEN 'true' WHEN NOT ${ref} THEN 'false' END` : ref;
     default:
       return ref;

@@ -3,77 +3,25 @@
  * one SELECT over the site's views with allowlisted functions), then runs behind the second: on a
  * connection of its own pool, in a `READ ONLY` transaction, as the viewer's reader role (`SET LOCAL
  * ROLE`, `sql-access.ts`: no write rights, row-level security for the viewer's scopes), with the site's
- * schema of views as the search path and `statement_timeout` as the deadline. Rows come through a
- * cursor, a batch per FETCH, as the reader takes them; a deadline or a cancel mid-way stops the
- * backend (`pg_cancel_backend`).
+ * schema of views as the search path and `statement_timeout` as the deadline. The statement's columns
+ * come from planning it under `LIMIT 0`; its rows from one `COPY (…) TO STDOUT` (a cursor is never
+ * planned in parallel), encoded by the server (`sql-encode.ts`) and handed on as they come; a deadline
+ * or a cancel mid-way stops the backend (`pg_cancel_backend`).
  */
 import pg from "pg";
 import type { Viewer } from "../../core/access.js";
-import { SluiceError, type ErrorCode } from "../../core/errors.js";
-import { sqlProblem, sqlTableNames, type SqlColumn, type SqlRows, type SqlStatement, type SqlType } from "../../core/sql-catalog.js";
+import type { ErrorCode, SluiceError } from "../../core/errors.js";
+import { sqlTableNames, type SqlColumn, type SqlRows, type SqlStatement } from "../../core/sql-catalog.js";
+import { paramCountError, sqlError, sqlStopped } from "../../core/sql-errors.js";
 import type { SqlLogin, SqlRepo, SqlSite } from "../port.js";
 import { checkStatement, loadParser } from "./sql-policy.js";
-import { encodeColumn, inlined, recordScanner } from "./sql-encode.js";
+import { encodeColumn, inlined, recordScanner, sqlTypeOfOid } from "./sql-encode.js";
 import { to as copyTo } from "pg-copy-streams";
 import { dropLogin, ensureRole, prepareSqlAccess, siteSchema, viewerRole } from "./sql-access.js";
 import { quoteIdent } from "./schema.js";
 
 /** The describing query starts with this; PostgreSQL's error positions are shifted by its length. */
 const DESCRIBE_PREFIX = "SELECT * FROM (";
-
-const OIDS = { bool: 16, int8: 20, int2: 21, int4: 23, float4: 700, float8: 701, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184, json: 114, jsonb: 3802 };
-
-function sqlTypeOfOid(oid: number): SqlType {
-  switch (oid) {
-    case OIDS.bool:
-      return "boolean";
-    case OIDS.int2:
-    case OIDS.int4:
-    case OIDS.int8:
-      return "integer";
-    case OIDS.float4:
-    case OIDS.float8:
-    case OIDS.numeric:
-      return "decimal";
-    case OIDS.date:
-      return "date";
-    case OIDS.timestamp:
-    case OIDS.timestamptz:
-      return "datetime";
-    default:
-      return "text";
-  }
-}
-
-/** `2026-01-15 12:00:00+00` (the session runs in UTC) → `2026-01-15T12:00:00Z`, as the export writes it. */
-function isoDatetime(text: string): string {
-  const m = /^(\d{4,}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)(?:\+00)?$/.exec(text);
-  return m ? `${m[1]}T${m[2]}Z` : text;
-}
-
-function numberOrText(text: string): number | string {
-  const n = Number(text);
-  return Number.isFinite(n) && (Number.isSafeInteger(n) || !/^-?\d+$/.test(text)) ? n : text;
-}
-
-const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: "text" | "binary") => {
-    switch (oid) {
-      case OIDS.int8:
-      case OIDS.numeric:
-        return numberOrText;
-      case OIDS.timestamptz:
-      case OIDS.timestamp:
-        return isoDatetime;
-      case OIDS.date:
-      case OIDS.json:
-      case OIDS.jsonb:
-        return (text: string) => text;
-      default:
-        return pg.types.getTypeParser(oid, format);
-    }
-  }) as pg.CustomTypesConfig["getTypeParser"],
-};
 
 /** PostgreSQL error classes a user's statement causes (syntax, data, privileges, limits) → 4xx. */
 function userError(error: unknown, sql: string, offsetOf: (innerOffset: number) => number, prefix: number, userSql: string): SluiceError | undefined {
@@ -83,13 +31,11 @@ function userError(error: unknown, sql: string, offsetOf: (innerOffset: number) 
   const code: ErrorCode = e.code === "42501" || e.code === "25006" ? "sluice.sql.refused" : e.code.startsWith("53") || e.code.startsWith("54") ? "sluice.sql.refused" : "sluice.sql.invalid";
   const inner = e.position ? Number(e.position) - 1 - prefix : undefined;
   const offset = inner !== undefined && inner >= 0 && inner <= Array.from(sql).length ? offsetOf(inner) : undefined;
-  const message = String(e.message ?? error);
-  const said = sqlProblem(code, message.charAt(0).toUpperCase() + message.slice(1), userSql, offset);
-  return new SluiceError(code, said.message, said.position ? { details: { position: said.position }, problems: [{ key: code, message: said.message, position: said.position }] } : {});
+  return sqlError(code, String(e.message ?? error), userSql, offset);
 }
 
 export function postgresSql(url: string, admin: pg.Pool, connections: number): SqlRepo {
-  const pool = new pg.Pool({ connectionString: url, types, max: connections, application_name: "sluice-sql" });
+  const pool = new pg.Pool({ connectionString: url, max: connections, application_name: "sluice-sql" });
   pool.on("error", () => undefined);
   let prepared: Promise<void> | undefined;
   let database: string | undefined;
@@ -133,14 +79,8 @@ export function postgresSql(url: string, admin: pg.Pool, connections: number): S
   async function run(s: SqlStatement, viewer: Viewer, signal: AbortSignal): Promise<SqlRows> {
     await prepare();
     const verdict = checkStatement(s.sql, new Set(sqlTableNames(s.product)));
-    if (!verdict.ok) {
-      const said = sqlProblem(verdict.code!, verdict.message!, s.sql, verdict.offset);
-      throw new SluiceError(verdict.code!, said.message, said.position ? { details: { position: said.position }, problems: [{ key: verdict.code!, message: said.message, position: said.position }] } : {});
-    }
-    if (verdict.parameters !== s.params.length) {
-      const n = verdict.parameters;
-      throw new SluiceError("sluice.sql.params.invalid", `The statement has ${n} parameter${n === 1 ? "" : "s"} ($1, $2, …) but ${s.params.length} value${s.params.length === 1 ? " was" : "s were"} sent in params.`);
-    }
+    if (!verdict.ok) throw sqlError(verdict.code!, verdict.message!, s.sql, verdict.offset);
+    if (verdict.parameters !== s.params.length) throw paramCountError(verdict.parameters, s.params.length);
     const role = await roleFor(s, viewer);
     const inner = inlined(s.sql, verdict, s.params);
     const client = await pool.connect();
@@ -168,10 +108,8 @@ export function postgresSql(url: string, admin: pg.Pool, connections: number): S
     };
     const failed = (error: unknown): Error => {
       const code = (error as { code?: string }).code;
-      if (stopReason === "timeout" || (code === "57014" && stopReason === undefined)) {
-        return new SluiceError("sluice.sql.timeout", `The statement ran longer than its limit of ${s.timeoutMs} ms and was stopped.`, { details: { timeoutMs: s.timeoutMs } });
-      }
-      if (stopReason === "cancelled") return new SluiceError("sluice.sql.cancelled", "The statement was cancelled.");
+      if (stopReason === "timeout" || (code === "57014" && stopReason === undefined)) return sqlStopped("timeout", s.timeoutMs);
+      if (stopReason === "cancelled") return sqlStopped("cancelled", s.timeoutMs);
       return userError(error, inner.sql, (at) => inner.offsetOf(at), DESCRIBE_PREFIX.length, s.sql) ?? (error as Error);
     };
 

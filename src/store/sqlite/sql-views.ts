@@ -6,17 +6,9 @@
  * views show every row of the site.
  */
 import { tableName } from "../../core/entities/registry.js";
-import { commonValue, sqlTables, viewSelect, type ViewDialect } from "../../core/sql-catalog.js";
+import { sqlTables, viewSelect } from "../../core/sql-catalog.js";
 import type { SqlSite } from "../port.js";
 import { quoteIdent } from "./schema.js";
-
-const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
-
-const dialect: ViewDialect = {
-  quote: quoteIdent,
-  literal,
-  value: (column, ref, instanceUrl) => commonValue(column, ref, instanceUrl, literal) ?? ref,
-};
 
 export interface SiteView {
   name: string;
@@ -31,7 +23,7 @@ export function siteViews(site: SqlSite, scoped: boolean): SiteView[] {
       // against the table itself, not through the view, and the guard would refuse that.
       select = "SELECT site_key, product, base_url, context_path FROM main.sites WHERE product <> ''";
     } else {
-      select = viewSelect(t.entity, site.siteId, site.instanceUrl, dialect, `main.${quoteIdent(tableName(t.entity))}`);
+      select = viewSelect(t.entity, site.siteId, site.instanceUrl, `main.${quoteIdent(tableName(t.entity))}`);
       if (scoped && t.entity.scope) {
         select += " AND ((SELECT all_rows FROM temp.sluice_viewer) OR scope_key IN (SELECT scope_key FROM temp.sluice_viewer_scopes))";
       }

@@ -22,7 +22,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import type { Viewer } from "../../core/access.js";
 import { SQLITE_FUNCTIONS } from "../../core/sql-functions.js";
-import { storedColumn, type SqlStatement, type SqlType } from "../../core/sql-catalog.js";
+import { sqlTypeOf, storedColumn, type SqlStatement, type SqlType } from "../../core/sql-catalog.js";
+import { paramCountError } from "../../core/sql-errors.js";
 import { compileBrowsable } from "../../query/compile.js";
 import { sqliteDialect } from "./query-dialect.js";
 import { quoteIdent } from "./schema.js";
@@ -110,7 +111,7 @@ function checked(sql: string, params: number): number {
   switch (verdict) {
     case "ok":
       if (Number(a) !== params) {
-        throw new Refusal("sluice.sql.params.invalid", `The statement has ${a} parameter${a === "1" ? "" : "s"} ($1, $2, …) but ${params} value${params === 1 ? " was" : "s were"} sent in params.`);
+        throw new Refusal("sluice.sql.params.invalid", paramCountError(Number(a), params).message);
       }
       return Number(b);
     case "params":
@@ -122,19 +123,16 @@ function checked(sql: string, params: number): number {
     case "write":
       throw new Refusal("sluice.sql.refused", "Only SELECT is allowed: this statement would change the database.");
     case "denied":
-      throw new Refusal(/^no such table/.test(a ?? "") ? "sluice.sql.invalid" : "sluice.sql.refused", capitalise(a ?? "refused"));
+      throw new Refusal(/^no such table/.test(a ?? "") ? "sluice.sql.invalid" : "sluice.sql.refused", a ?? "refused");
     default: {
       const offset = Number(a);
       const message = b ?? "invalid statement";
       const readonlyHint = /^cannot modify|^attempt to write|readonly/.test(message) ? "Only SELECT is allowed: " : "";
-      throw new Refusal(readonlyHint ? "sluice.sql.refused" : "sluice.sql.invalid", capitalise(readonlyHint + message), offset >= 0 ? offset : undefined);
+      throw new Refusal(readonlyHint ? "sluice.sql.refused" : "sluice.sql.invalid", readonlyHint + message, offset >= 0 ? offset : undefined);
     }
   }
 }
 
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
 
 /** `$1`, `$2`, … bound by name (better-sqlite3 drops the `$`). */
 function bound(params: readonly unknown[]): Record<string, unknown> {
@@ -195,13 +193,20 @@ function run(m: RunMessage): void {
     const end = checked(s.sql, s.params.length);
     arm.get(nonce, slot, m.query);
     armed = true;
+    /** The statement ran to its end (or its row limit): disarm, and say so unless it was stopped. */
+    const ended = (rowCount: number, truncated: boolean) => {
+      const why = disarm.get(nonce) as string;
+      armed = false;
+      if (why) throw new Refusal("stopped", why);
+      port.postMessage({ type: "end", query: m.query, rowCount, truncated } satisfies WorkerReply);
+    };
     const stmt = db.prepare(s.sql);
     if (!stmt.reader || !stmt.readonly) throw new Refusal("sluice.sql.refused", "Only SELECT is allowed.");
     stmt.raw(true);
     const origin = stmt.columns().map((c) => (c.table && c.column ? storedColumn(s.product, c.table, c.column) : undefined));
     const booleans = origin.map((c) => c?.type === "boolean");
     const names = stmt.columns().map((c) => c.name);
-    const types: (SqlType | undefined)[] = origin.map((c) => (c ? (c.type === "url" || c.type === "instance" || c.type === "json" ? "text" : typeForStored(c.type)) : undefined));
+    const types: (SqlType | undefined)[] = origin.map((c) => (c ? sqlTypeOf(c) : undefined));
     let batch: unknown[][] = [];
     let bytes = 0;
     let rowCount = 0;
@@ -229,10 +234,7 @@ function run(m: RunMessage): void {
         }
         if (read.end) break;
       }
-      const why = disarm.get(nonce) as string;
-      armed = false;
-      if (why) throw new Refusal("stopped", why);
-      port.postMessage({ type: "end", query: m.query, rowCount, truncated } satisfies WorkerReply);
+      ended(rowCount, truncated);
       return;
     }
     const flush = (): boolean => {
@@ -273,10 +275,7 @@ function run(m: RunMessage): void {
     }
     if (stopped) throw new Refusal("stopped", "stopped");
     if (!flush()) throw new Refusal("stopped", "stopped");
-    const why = disarm.get(nonce) as string;
-    armed = false;
-    if (why) throw new Refusal("stopped", why);
-    port.postMessage({ type: "end", query: m.query, rowCount, truncated } satisfies WorkerReply);
+    ended(rowCount, truncated);
   } catch (error) {
     const why = armed ? (disarm.get(nonce) as string) : "";
     const e = error as { code?: string; message?: string; offset?: number };
@@ -286,15 +285,11 @@ function run(m: RunMessage): void {
       const reason = why || (error instanceof Refusal ? error.message : "cancelled");
       port.postMessage({ type: "error", query: m.query, code: reason === "timeout" ? "sluice.sql.timeout" : "sluice.sql.cancelled", message: reason } satisfies WorkerReply);
     } else if (e instanceof RangeError || /parameter/i.test(e.message ?? "")) {
-      port.postMessage({ type: "error", query: m.query, code: "sluice.sql.params.invalid", message: capitalise(String(e.message)) } satisfies WorkerReply);
+      port.postMessage({ type: "error", query: m.query, code: "sluice.sql.params.invalid", message: String(e.message) } satisfies WorkerReply);
     } else {
-      port.postMessage({ type: "error", query: m.query, code: "sluice.sql.invalid", message: capitalise(String(e.message ?? error)) } satisfies WorkerReply);
+      port.postMessage({ type: "error", query: m.query, code: "sluice.sql.invalid", message: String(e.message ?? error) } satisfies WorkerReply);
     }
   }
-}
-
-function typeForStored(type: string): SqlType {
-  return type === "integer" || type === "decimal" || type === "boolean" || type === "datetime" || type === "date" ? type : "text";
 }
 
 port.on("message", (m: RunMessage) => run(m));

@@ -10,7 +10,8 @@ import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import type { Viewer } from "../../core/access.js";
 import { SluiceError, type ErrorCode } from "../../core/errors.js";
-import { sqlProblem, type SqlRows, type SqlStatement } from "../../core/sql-catalog.js";
+import type { SqlRows, SqlStatement } from "../../core/sql-catalog.js";
+import { sqlError, sqlStopped } from "../../core/sql-errors.js";
 import type { SqlRepo } from "../port.js";
 import { CREDITS, STOP, type RunMessage, type WorkerReply } from "./sql-protocol.js";
 
@@ -38,10 +39,10 @@ export interface SqliteSqlOptions {
   threads: number;
 }
 
-function sqlError(code: string, message: string, byteOffset: number | undefined, sql: string): SluiceError {
+/** A worker's error reply: its place is a UTF-8 byte offset into the statement. */
+function replyError(code: string, message: string, byteOffset: number | undefined, sql: string): SluiceError {
   const offset = byteOffset === undefined ? undefined : Array.from(Buffer.from(sql, "utf8").subarray(0, byteOffset).toString("utf8")).length;
-  const said = sqlProblem(code, message, sql, offset);
-  return new SluiceError(code as ErrorCode, said.message, said.position ? { details: { position: said.position }, problems: [{ key: code, message: said.message, position: said.position }] } : {});
+  return sqlError(code as ErrorCode, message, sql, offset);
 }
 
 export function sqliteSql(file: string, options: SqliteSqlOptions = { threads: 2 }): SqlRepo {
@@ -179,10 +180,10 @@ export function sqliteSql(file: string, options: SqliteSqlOptions = { threads: 2
             const reason = reply.code === "sluice.sql.cancelled" && stopReason === "timeout" ? "sluice.sql.timeout" : reply.code;
             failure =
               reason === "sluice.sql.timeout"
-                ? new SluiceError("sluice.sql.timeout", `The statement ran longer than its limit of ${statement.timeoutMs} ms and was stopped.`, { details: { timeoutMs: statement.timeoutMs } })
+                ? sqlStopped("timeout", statement.timeoutMs)
                 : reason === "sluice.sql.cancelled"
-                  ? new SluiceError("sluice.sql.cancelled", "The statement was cancelled.")
-                  : sqlError(reason, reply.message, reply.offset, statement.sql);
+                  ? sqlStopped("cancelled", statement.timeoutMs)
+                  : replyError(reason, reply.message, reply.offset, statement.sql);
             finish();
             reject(failure);
             notify();
