@@ -58,6 +58,42 @@ export type ExportSettings = z.infer<typeof exportSettingsSchema>;
 
 const sqlLimitsSchema = z.object({ timeoutMs: intish(1, 86_400_000), maxRows: intish(1, 1_000_000_000) }).strict();
 
+const smtpSchema = z
+  .object({
+    host: z.string().min(1),
+    port: intish(1, 65535).default(587),
+    /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
+    secure: boolish.default(false),
+    user: z.string().optional(),
+    password: z.string().optional(),
+    /** The environment variable holding the password (instead of `password`). */
+    passwordEnv: z.string().optional(),
+    from: z.string().min(3).default("Sluice <sluice@localhost>"),
+  })
+  .strict();
+
+/** How report files are delivered (`src/delivery/`). */
+const deliverySchema = z
+  .object({
+    /**
+     * Private and loopback addresses (or host names resolving to them) webhook and SFTP deliveries may
+     * reach, e.g. `["127.0.0.1", "sftp.internal"]`; link-local and cloud-metadata addresses never.
+     */
+    allowedPrivateHosts: z.array(z.string().min(1)).default([]),
+    smtp: smtpSchema.optional(),
+    /** The email attachment limit in MB (the file, or its ZIP). */
+    maxAttachmentMb: z.number().positive().max(10_000).default(25),
+    /** Attempts per delivery within a run, the first included. */
+    attempts: intish(1, 20).default(3),
+    /** The wait before the second attempt; doubled before each next. */
+    backoffMs: intish(0, 3_600_000).default(2000),
+    /** A delivery attempt that takes longer fails. */
+    timeoutSeconds: intish(1, 86_400).default(120),
+  })
+  .strict();
+
+export type DeliverySettings = z.infer<typeof deliverySchema>;
+
 const storeSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("sqlite"), path: z.string().optional() }).strict(),
   z.object({ kind: z.literal("postgres"), url: z.string().regex(/^postgres(ql)?:\/\//, "a postgres:// URL") }).strict(),
@@ -107,6 +143,18 @@ export const configSchema = z
         maxLength: 100_000,
         threads: 2,
       }),
+    reports: z
+      .object({
+        /** Where built report files are kept (default `<home>/reports`); shared storage for a cluster's download links. */
+        directory: z.string().optional(),
+        /** Failed runs in a row after which a schedule pauses itself. */
+        pauseAfterFailures: intish(1, 100).default(5),
+        /** Days a built file is kept for its deliveries (a download link's own retention may be longer). */
+        retentionDays: intish(1, 3650).default(7),
+      })
+      .strict()
+      .default({ pauseAfterFailures: 5, retentionDays: 7 }),
+    delivery: deliverySchema.default(deliverySchema.parse({})),
     schedulerIntervalSeconds: intish(1, 3600).default(15),
     shutdownGraceSeconds: intish(1, 600).default(10),
     demo: z

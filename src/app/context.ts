@@ -21,6 +21,11 @@ import { syncScheduleTarget } from "../sync/sync-schedule.js";
 import { SyncService } from "../sync/sync-service.js";
 import { SYNC_KIND } from "../sync/run-state.js";
 import { SiteCounts } from "../sites/site-counts.js";
+import { reportKind } from "../reports/report-kind.js";
+import { ReportService } from "../reports/report-service.js";
+import { reportScheduleTarget } from "../reports/report-schedule.js";
+import { sweepFiles } from "../reports/report-files.js";
+import { REPORT_KIND } from "../reports/schedule-model.js";
 import { openPostgresStore } from "../store/postgres/index.js";
 import { openSqliteStore } from "../store/sqlite/index.js";
 import { secureHome } from "./home.js";
@@ -35,6 +40,7 @@ export interface AppContext {
   exports: ExportService;
   syncs: SyncService;
   access: AccessService;
+  reports: ReportService;
   /** Row counts per site for the console, kept a few seconds (`sites/site-counts.ts`). */
   siteCounts: SiteCounts;
   scheduler: Scheduler;
@@ -53,7 +59,7 @@ export function createSources(store: Store, config?: Config): Source[] {
 }
 
 /** The job runner of this node, with every kind registered. */
-export function createRunner(config: Config, store: Store, sources: readonly Source[], logger: Logger): JobRunner {
+export function createRunner(config: Config, store: Store, sources: readonly Source[], logger: Logger, access = new AccessService(store)): JobRunner {
   const runner = new JobRunner({
     store,
     config: { nodeId: config.nodeId, jobLeaseSeconds: config.jobLeaseSeconds, concurrency: config.jobs.concurrency, pollMs: config.jobs.pollSeconds * 1000 },
@@ -61,6 +67,7 @@ export function createRunner(config: Config, store: Store, sources: readonly Sou
   });
   runner.register(exportKind({ config, store, sources }));
   runner.register(syncKind({ store, env: () => config.env ?? {}, secretsDir: secretsFolder(config.home), logger }));
+  runner.register(reportKind({ config, store, access, logger }));
   return runner;
 }
 
@@ -68,18 +75,23 @@ export async function createContext(config: Config, options: { logger?: Logger }
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = await openStore(config);
   const sources = createSources(store, config);
-  const runner = createRunner(config, store, sources, logger);
+  const access = new AccessService(store);
+  const runner = createRunner(config, store, sources, logger, access);
   const exports = new ExportService({ config, store, sources, logger, runner });
   const syncs = new SyncService({ store, runner });
   const siteCounts = new SiteCounts(store);
   // A sync changes a site's rows: its counts are counted again at the next look.
   runner.onJobEnd((job) => {
     if (job.kind === SYNC_KIND && job.siteId !== null) siteCounts.forget(job.siteId);
+    // Files no run needs any more (delivered, expired, replaced as the latest) go after each run.
+    if (job.kind === REPORT_KIND) void sweepFiles(config, store, Date.now()).catch((error: unknown) => logger.warn({ err: error }, "report file sweep failed"));
   });
+  const sweeper = setInterval(() => void sweepFiles(config, store, Date.now()).catch(() => undefined), 3_600_000);
+  sweeper.unref();
   const scheduler = new Scheduler({
     store,
     runner,
-    targets: [exportScheduleTarget(exports), syncScheduleTarget(runner)],
+    targets: [exportScheduleTarget(exports), syncScheduleTarget(runner), reportScheduleTarget(runner)],
     logger,
     intervalMs: config.schedulerIntervalSeconds * 1000,
   });
@@ -91,11 +103,13 @@ export async function createContext(config: Config, options: { logger?: Logger }
     runner,
     exports,
     syncs,
-    access: new AccessService(store),
+    access,
+    reports: new ReportService({ store, access, runner, config }),
     siteCounts,
     scheduler,
     async close() {
       scheduler.stop();
+      clearInterval(sweeper);
       await runner.shutdown(config.shutdownGraceSeconds * 1000);
       await store.close();
     },

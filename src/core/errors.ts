@@ -85,6 +85,17 @@ export const ERROR_STATUS = {
   // Reports
   "sluice.report.jql.invalid": 400,
   "sluice.report.schedule.invalid": 400,
+  "sluice.report.invalid": 400,
+  "sluice.report.delivery.invalid": 400,
+  "sluice.report.not.found": 404,
+  "sluice.report.schedule.not.found": 404,
+  "sluice.report.run.not.found": 404,
+  "sluice.report.forbidden": 403,
+  "sluice.report.file.gone": 410,
+  "sluice.report.link.invalid": 403,
+  "sluice.report.access.lost": 403,
+  "sluice.report.delivery.failed": 502,
+  "sluice.report.failed": 500,
   // Sluice's own
   "sluice.request.invalid": 400,
   "sluice.request.body.invalid": 400,

@@ -17,6 +17,8 @@ export interface ScheduleTarget {
   readonly perSite: boolean;
   /** The params a schedule of this kind may carry, checked; throws listing every problem. */
   parseParams(raw: unknown, site: Site | undefined): Record<string, unknown>;
+  /** The params as the API shows them (secrets hidden); default: as kept. */
+  view?(params: Record<string, unknown>): Record<string, unknown>;
   /** Starts or queues the job of a due schedule; returns its id (null: none was made). */
   fire(schedule: ScheduleRecord, site: Site | undefined, now: number): Promise<number | null>;
 }

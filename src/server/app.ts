@@ -21,6 +21,7 @@ import { accessRoutes } from "./routes/access.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { optOutRoutes } from "./routes/optout.js";
 import { isPublicPath, pingRoutes } from "./routes/ping.js";
+import { reportRoutes } from "./routes/reports.js";
 import { configScheduleRoutes } from "./routes/config-schedule.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 import { sourcesRoutes } from "./routes/sources.js";
@@ -84,6 +85,8 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
       throw new SluiceError("sluice.request.url.invalid", "The URL's path holds a NUL character (%00), which no path accepts.");
     }
     if (isPublicPath(request.url)) return;
+    // Download links: the signature in the URL is the credential, checked by the route.
+    if ((request.routeOptions.config as { signed?: boolean } | undefined)?.signed === true) return;
     const account = await authenticate(ctx.store, request.headers.authorization);
     if ((request.routeOptions.config as { people?: boolean } | undefined)?.people !== true) requireSysadmin(account);
     request.account = account;
@@ -114,6 +117,7 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
   scheduleRoutes(app, ctx, ctx.scheduler.targets);
   sqlRoutes(app, ctx, new SqlService(ctx.store, ctx.access, ctx.config, ctx.sources));
   savedSqlRoutes(app, ctx);
+  reportRoutes(app, ctx);
   await app.register(sourcesRoutes, { store: ctx.store, syncs: ctx.syncs });
   for (const extra of extras) await extra(app, ctx);
   return app;

@@ -25,6 +25,8 @@ export interface Contract<P extends Part, Q extends Part, B extends Part> {
   code?: ErrorCode;
   /** Open to every valid token, not only sysadmins (the handler limits what each person sees). */
   people?: boolean;
+  /** No token: the URL carries its own signature and expiry (download links); the handler checks them. */
+  signed?: boolean;
 }
 
 export interface Input<P extends Part, Q extends Part, B extends Part> {
@@ -62,13 +64,14 @@ export function contractRoute<P extends Part = undefined, Q extends Part = undef
   app.route({
     method,
     url,
-    config: { people: contract.people === true },
+    config: { people: contract.people === true, signed: contract.signed === true },
     schema: {
       tags: contract.tags,
       summary: contract.summary,
       ...(contract.description ? { description: contract.description } : {}),
       // Who may call it, for readers of the document (and the fuzz test): every token, or sysadmins.
-      "x-sluice-access": contract.people === true ? "any token" : "sysadmin",
+      "x-sluice-access": contract.signed === true ? "signed link" : contract.people === true ? "any token" : "sysadmin",
+      ...(contract.signed === true ? { security: [] } : {}),
       ...(contract.params ? { params: documented(contract.params) } : {}),
       ...(contract.query ? { querystring: documented(contract.query) } : {}),
       ...(contract.body ? { body: documented(contract.body) } : {}),

@@ -9,6 +9,7 @@ import type { EntityDef, Product } from "../core/entities/registry.js";
 import type { Job, JobFilter, JobPatch, JobStatus, NewJob } from "../core/job.js";
 import type { Recurrence } from "../core/recurrence.js";
 import type { ChartSpec, DashboardItem, Visibility } from "../core/saved-sql.js";
+import type { ReportDefinition } from "../core/report.js";
 import type { EntityQuery, QueryTarget } from "../core/query.js";
 import type { SqlRows, SqlStatement } from "../core/sql-catalog.js";
 
@@ -83,6 +84,8 @@ export interface AccountsRepo {
   addToken(accountId: number, name: string, tokenHash: string): Promise<number>;
   findToken(tokenHash: string): Promise<TokenInfo | undefined>;
   countTokens(): Promise<number>;
+  /** Every account, by user name. */
+  list(): Promise<Account[]>;
 }
 
 /** Per-site configuration values (export path, schedule, opt-outs), JSON-encoded. */
@@ -240,6 +243,37 @@ export interface SavedSqlRepo {
 }
 
 /**
+ * A report (issue 15): a saved query over one entity of one site that schedules deliver, with an owner
+ * and a visibility. The store keeps its definition as given (`src/reports/report-model.ts` checks it).
+ */
+export interface SavedReport {
+  id: number;
+  siteId: number;
+  ownerId: number;
+  ownerName: string;
+  name: string;
+  visibility: Visibility;
+  definition: ReportDefinition;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewSavedReport = Pick<SavedReport, "siteId" | "ownerId" | "name" | "visibility" | "definition">;
+export type SavedReportPatch = Partial<Pick<SavedReport, "name" | "visibility" | "definition">>;
+
+/** Reports, and the server-wide secrets every node shares (the key that signs download links). */
+export interface ReportsRepo {
+  add(report: NewSavedReport, now: number): Promise<SavedReport>;
+  get(id: number): Promise<SavedReport | undefined>;
+  /** The site's reports `reader` may see (own and public; null: every one), by name. */
+  list(siteId: number, reader: number | null): Promise<SavedReport[]>;
+  update(id: number, patch: SavedReportPatch, now: number): Promise<SavedReport | undefined>;
+  delete(id: number): Promise<boolean>;
+  /** A random secret of 32 bytes by name: made by the first node that asks, the same for every node after. */
+  secret(name: string): Promise<Buffer>;
+}
+
+/**
  * A consistent read of one site's data, for the length of an export (or backup). Queries are checked
  * (`checkQuery`) and compiled by `src/query/`; rows stream in batches with backpressure.
  */
@@ -339,6 +373,7 @@ export interface Store {
   readonly jobs: JobsRepo;
   readonly schedules: SchedulesRepo;
   readonly savedSql: SavedSqlRepo;
+  readonly reports: ReportsRepo;
   readonly data: DataRepo;
   close(): Promise<void>;
 }

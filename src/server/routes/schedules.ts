@@ -70,7 +70,7 @@ export function scheduleRoutes(app: FastifyInstance, ctx: AppContext, targets: r
     site: siteKey,
     kind: s.kind,
     name: s.name,
-    params: s.params,
+    params: targets.find((t) => t.kind === s.kind)?.view?.(s.params) ?? s.params,
     recurrence: s.recurrence,
     description: describeRecurrence(s.recurrence),
     enabled: s.enabled,

@@ -47,6 +47,9 @@ export function postgresAccounts(pool: pg.Pool): AccountsRepo {
       if (!r) return undefined;
       return { id: r.token_id, name: r.token_name, createdAt: r.created_at, account: toAccount(r) };
     },
+    async list() {
+      return (await pool.query<AccountRow>("SELECT * FROM accounts ORDER BY username")).rows.map(toAccount);
+    },
     async countTokens() {
       return (await pool.query<{ n: number }>("SELECT count(*) AS n FROM tokens")).rows[0]!.n;
     },

@@ -17,7 +17,7 @@ import {
 } from "../saved-sql-rows.js";
 
 /** One table of owned records: insert, read, list for a reader (own and public; null: all), patch, delete. */
-function owned<Row extends pg.QueryResultRow, R>(pool: pg.Pool, table: OwnedTable, columns: readonly string[], toRecord: (row: Row) => R) {
+export function owned<Row extends pg.QueryResultRow, R>(pool: pg.Pool, table: OwnedTable, columns: readonly string[], toRecord: (row: Row) => R) {
   const get = async (id: number) => {
     const row = (await pool.query<Row>(`${selectWithOwner(table)} WHERE r.id = $1`, [id])).rows[0];
     return row ? toRecord(row) : undefined;

@@ -45,6 +45,9 @@ export function sqliteAccounts(db: Database.Database): AccountsRepo {
       if (!r) return undefined;
       return { id: r.token_id, name: r.token_name, createdAt: r.created_at, account: toAccount(r) };
     },
+    async list() {
+      return (db.prepare("SELECT * FROM accounts ORDER BY username").all() as AccountRow[]).map(toAccount);
+    },
     async countTokens() {
       return (db.prepare("SELECT count(*) AS n FROM tokens").get() as { n: number }).n;
     },

@@ -7,6 +7,7 @@ import { sqliteAccounts } from "./accounts.js";
 import { sqliteData } from "./data.js";
 import { sqliteJobs } from "./jobs.js";
 import { migrate } from "./schema.js";
+import { sqliteReports } from "./reports.js";
 import { sqliteSavedSql } from "./saved-sql.js";
 import { sqliteSchedules } from "./schedules.js";
 import { sqliteSettings } from "./settings.js";
@@ -40,11 +41,12 @@ export function openSqliteStore(file: string, options: { sqlThreads?: number } =
   return {
     kind: "sqlite",
     sites: gate.guard(sqliteSites(db), ["listOrganisations", "list", "byKey", "byId"]),
-    accounts: gate.guard(sqliteAccounts(db), ["byUsername", "findToken", "countTokens"]),
+    accounts: gate.guard(sqliteAccounts(db), ["byUsername", "findToken", "countTokens", "list"]),
     settings: gate.guard(sqliteSettings(db), ["get"]),
     jobs: gate.guard(sqliteJobs(db), ["get", "bySeq", "latest", "holder", "active", "running", "list"]),
     schedules: gate.guard(sqliteSchedules(db), ["get", "byName", "list", "due"]),
     savedSql: gate.guard(sqliteSavedSql(db), ["query", "queries", "dashboard", "dashboards"]),
+    reports: gate.guard(sqliteReports(db), ["get", "list"]),
     data: gate.guard(sqliteData(db, file, gate, reader), ["keys", "count", "distinct", "browsable", "snapshot"]),
     sql,
     async close() {

@@ -14,7 +14,7 @@ import {
 } from "../saved-sql-rows.js";
 
 /** One table of owned records: insert, read, list for a reader (own and public; null: all), patch, delete. */
-function owned<Row, R>(db: Database.Database, table: OwnedTable, columns: readonly string[], toRecord: (row: Row) => R) {
+export function owned<Row, R>(db: Database.Database, table: OwnedTable, columns: readonly string[], toRecord: (row: Row) => R) {
   const get = (id: number) => {
     const row = db.prepare(`${selectWithOwner(table)} WHERE r.id = ?`).get(id) as Row | undefined;
     return row ? toRecord(row) : undefined;

@@ -184,6 +184,25 @@ const MIGRATIONS: readonly Migration[] = [
   );
   CREATE INDEX dashboards_by_site ON dashboards(site_id, owner_id);
   `,
+  // Version 5: reports (src/reports/), their schedules being rows of the schedules table; secrets every
+  // node shares (the key that signs download links).
+  `
+  CREATE TABLE reports (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    owner_id INTEGER NOT NULL REFERENCES accounts(id),
+    name TEXT NOT NULL,
+    visibility TEXT NOT NULL CHECK (visibility IN ('private', 'public')),
+    definition TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX reports_by_site ON reports(site_id, owner_id);
+  CREATE TABLE server_secrets (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+  );
+  `,
 ];
 
 const SQLITE_TYPES: Record<ColumnType, string> = {
