@@ -272,7 +272,7 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
     app,
     "GET",
     "/rest/reports/v1/files/:runId/:name",
-    { tags, summary: "A download link's file: no token, the link's signature and expiry are checked (403 tampered, 410 expired)", params: fileParams, query: fileQuery, signed: true, code: "sluice.report.link.invalid" },
+    { tags, summary: "A download link's file: no token, the link's signature and expiry are checked (403 tampered, 410 expired)", params: fileParams, query: fileQuery, signed: true, code: "sluice.report.invalid" },
     async ({ params, query }, _request, reply) => {
       await verifyLink(ctx.store, { runId: params.runId, name: params.name, expires: query.expires }, query.signature, Date.now());
       const job = await ctx.store.jobs.get(params.runId);
