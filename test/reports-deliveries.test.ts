@@ -32,7 +32,7 @@ describe("scheduled reports: deliveries to real receivers", () => {
 
   const call = async (method: string, url: string, body?: unknown, auth = t.auth): Promise<{ status: number; json: Json; raw: Buffer; headers: Record<string, unknown> }> => {
     const res = await t.app.inject({ method: method as "GET", url, headers: auth, ...(body !== undefined ? { payload: body as object } : {}) });
-    let json: Json = null;
+    let json: Json;
     try {
       json = res.json();
     } catch {

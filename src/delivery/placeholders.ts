@@ -23,6 +23,6 @@ export function unknownPlaceholders(template: string, extra: readonly string[] =
 
 /** A file name made safe for every target: no path separators, control characters or leading dots. */
 export function safeFileName(name: string): string {
-  const cleaned = name.replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, "_").replace(/^\.+/, "").trim();
+  const cleaned = [...name].map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f || '/\\:*?"<>|'.includes(c) ? "_" : c)).join("").replace(/_+/g, "_").replace(/^\.+/, "").trim();
   return cleaned.slice(0, 200) || "report";
 }

@@ -233,7 +233,7 @@ class ReportRun {
     if (ok) {
       const delivered = this.result && !this.result.skipped && this.result.deliveries.some((d) => d.status === "SENT");
       const lastSentHash = delivered ? this.result!.contentHash : params.lastSentHash;
-      await store.schedules.update(schedule.id, { failures: 0, params: { ...params, lastSentHash } as unknown as Record<string, unknown> }, now);
+      await store.schedules.update(schedule.id, { failures: 0, params: { ...params, lastSentHash } }, now);
       return;
     }
     const failures = fresh.failures + 1;
@@ -244,7 +244,7 @@ class ReportRun {
     }
     const why = isSluiceError(error) || error instanceof Error ? error.message : String(error);
     const reason = `Paused after ${failures} failed runs in a row; the last: ${why}`;
-    await store.schedules.update(schedule.id, { failures, enabled: false, nextRunAt: null, params: { ...params, paused: { reason, at: now, by: "failures" } } as unknown as Record<string, unknown> }, now);
+    await store.schedules.update(schedule.id, { failures, enabled: false, nextRunAt: null, params: { ...params, paused: { reason, at: now, by: "failures" } } }, now);
     this.ctx.logger.warn({ schedule: schedule.id, failures }, "report schedule paused after failed runs");
     await this.notifyPaused(fresh, site, reason).catch((e: unknown) => this.ctx.logger.error({ err: e, schedule: schedule.id }, "could not tell the owner that the schedule paused"));
   }

@@ -5,7 +5,7 @@
  * which checks their owner and deliveries; the generic schedules API shows them with secrets hidden.
  */
 import { SluiceError } from "../core/errors.js";
-import { redacted, type DeliverySettings } from "../delivery/index.js";
+import { redacted } from "../delivery/index.js";
 import type { JobRunner } from "../jobs/runner.js";
 import type { ScheduleTarget } from "../jobs/scheduler.js";
 import { REPORT_KIND, type ReportJobParams, type ReportScheduleParams } from "./schedule-model.js";
@@ -33,5 +33,5 @@ export function reportScheduleTarget(runner: JobRunner): ScheduleTarget {
 /** A schedule's params as shown: secrets of deliveries replaced, the content hash left out. */
 export function viewParams(params: ReportScheduleParams): Record<string, unknown> {
   const { lastSentHash: _hash, ...rest } = params;
-  return { ...rest, deliveries: params.deliveries.map((d) => redacted(d as DeliverySettings)) };
+  return { ...rest, deliveries: params.deliveries.map((d) => redacted(d)) };
 }

@@ -189,7 +189,7 @@ export class ReportService {
     if (s.params.paused) return s;
     const now = this.now();
     const params = { ...s.params, paused: { reason: `Paused by ${account.username}`, at: now, by: "user" } };
-    await this.store.schedules.update(id, { enabled: false, nextRunAt: null, params: params as unknown as Record<string, unknown> }, now);
+    await this.store.schedules.update(id, { enabled: false, nextRunAt: null, params: params }, now);
     return this.schedule(account, id);
   }
 
@@ -198,7 +198,7 @@ export class ReportService {
     const s = await this.schedule(account, id);
     const now = this.now();
     const params = { ...s.params, paused: null };
-    await this.store.schedules.update(id, { enabled: true, failures: 0, nextRunAt: nextRun(s.record.recurrence, now), params: params as unknown as Record<string, unknown> }, now);
+    await this.store.schedules.update(id, { enabled: true, failures: 0, nextRunAt: nextRun(s.record.recurrence, now), params: params }, now);
     return this.schedule(account, id);
   }
 

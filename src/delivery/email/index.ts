@@ -45,7 +45,7 @@ async function zipped(path: string, name: string): Promise<string> {
 
 export const emailDelivery: DeliveryKind<EmailSettings> = {
   type: "email",
-  schema: emailSettings as unknown as z.ZodType<EmailSettings>,
+  schema: emailSettings,
   async check(settings, field, config) {
     const problems: Problem[] = [];
     for (const part of ["subject", "body"] as const) {

@@ -64,7 +64,7 @@ function socketTo(address: string, port: number, timeoutMs: number): Promise<Soc
 
 export const sftpDelivery: DeliveryKind<SftpSettings> = {
   type: "sftp",
-  schema: sftpSettings as unknown as z.ZodType<SftpSettings>,
+  schema: sftpSettings,
   secrets: ["privateKey", "passphrase", "password"],
   async check(settings, field, config) {
     const problems: Problem[] = [];
@@ -106,7 +106,7 @@ export const sftpDelivery: DeliveryKind<SftpSettings> = {
       return { detail: `sftp://${settings.user}@${settings.host}:${settings.port}${target.startsWith("/") ? "" : "/"}${target}` };
     } catch (error) {
       if (seen !== undefined && seen !== expected) {
-        throw new Error(`the host key of ${settings.host}:${settings.port} changed: it is ${seen}, the schedule pins ${expected}; nothing was sent (check the server, then update the schedule's hostKey)`);
+        throw new Error(`the host key of ${settings.host}:${settings.port} changed: it is ${seen}, the schedule pins ${expected}; nothing was sent (check the server, then update the schedule's hostKey)`, { cause: error });
       }
       throw error;
     } finally {

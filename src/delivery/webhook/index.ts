@@ -29,7 +29,7 @@ export const webhookSettings = z
     headers: z
       .record(
         z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, "a header name"),
-        z.string().max(4000).refine((v) => !/[\r\n\u0000]/.test(v), "a header value on one line"),
+        z.string().max(4000).refine((v) => !v.includes("\r") && !v.includes("\n") && !v.includes("\u0000"), "a header value on one line"),
       )
       .refine((h) => Object.keys(h).every((k) => !RESERVED.has(k.toLowerCase())), "Sluice sets user-agent, content-type, content-disposition and the x-download-schedule-* headers itself")
       .default({}),

@@ -13,7 +13,6 @@ import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
 import { requireSysadmin } from "../auth.js";
 import { SluiceError } from "../../core/errors.js";
-import type { Job } from "../../core/job.js";
 import { reportDefinition } from "../../core/report.js";
 import { VISIBILITIES } from "../../core/saved-sql.js";
 import { formatZoned } from "../../core/time.js";
@@ -23,6 +22,7 @@ import { latestRunWithFile, verifyLink } from "../../reports/report-files.js";
 import { planReport } from "../../reports/report-query.js";
 import { canChangeReport, canDeleteReport, type ReportSchedule } from "../../reports/report-service.js";
 import { viewParams } from "../../reports/report-schedule.js";
+import { runStatus, runView } from "../../reports/run-view.js";
 import { scheduleFields, type ReportRunResult } from "../../reports/schedule-model.js";
 import { siteAt } from "../../sites/site-service.js";
 import type { Account, SavedReport, Site } from "../../store/port.js";
@@ -59,42 +59,6 @@ const settingsQuery = z.object({ site }).strict();
 const settingsBody = z.object({ site, allowAddonPermissions: z.boolean() }).strict();
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-/** The run statuses of the reports API. */
-export function runStatus(job: Job): "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" {
-  switch (job.status) {
-    case "QUEUED":
-      return "QUEUED";
-    case "STARTED":
-    case "CANCELLATION_REQUESTED":
-      return "RUNNING";
-    case "COMPLETED":
-      return "SUCCEEDED";
-    default:
-      return "FAILED";
-  }
-}
-
-export function runView(job: Job) {
-  const result = (job.result ?? job.progress?.detail ?? null) as ReportRunResult | null;
-  return {
-    runId: job.id,
-    scheduleId: job.scheduleId,
-    status: runStatus(job),
-    trigger: job.trigger,
-    rows: result?.rows ?? 0,
-    bytes: result?.bytes ?? 0,
-    fileName: result?.file?.name ?? null,
-    sha256: result?.file?.sha256 ?? null,
-    skipped: result?.skipped ?? null,
-    resendOf: result?.resendOf ?? null,
-    deliveries: (result?.deliveries ?? []).map((d) => ({ index: d.index, type: d.type, status: d.status, attempts: d.attempts, error: d.error, detail: d.detail, time: iso(d.at) })),
-    error: job.errors[0] ?? null,
-    progress: job.progress ? { label: job.progress.label, rows: job.progress.done } : null,
-    createdTime: iso(job.createdAt),
-    completedTime: iso(job.completedTime),
-  };
-}
 
 export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
   const reports = ctx.reports;
