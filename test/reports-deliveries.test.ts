@@ -10,6 +10,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import yauzl from "yauzl";
@@ -268,6 +270,17 @@ describe("scheduled reports: deliveries to real receivers", () => {
     assert.equal(resumed.json.nextRuns.length, 5);
     const ok = await execute(s.id, auth);
     assert.equal(ok.status, "SUCCEEDED");
+
+    // Files no run needs go; a failed delivery's file stays until it is re-sent or its retention ends.
+    const { sweepFiles } = await import("../src/reports/report-files.js");
+    await sweepFiles(t.ctx.config, t.ctx.store, Date.now());
+    const exists = async (runId: number) => stat(join(t.ctx.config.home, "reports", String(runId))).then(() => true, () => false);
+    assert.equal(await exists(first.runId), false, "the re-sent run's file was kept");
+    for (const failed of runs.slice(1)) assert.equal(await exists(failed.runId), true, `run ${failed.runId}'s file went before its delivery succeeded`);
+    assert.equal(await exists(ok.runId), true, "the latest file went");
+    await sweepFiles(t.ctx.config, t.ctx.store, Date.now() + 8 * 86_400_000);
+    for (const failed of runs.slice(1)) assert.equal(await exists(failed.runId), false, "a file outlived its retention");
+    assert.equal(await exists(ok.runId), true, "the latest file went");
   });
 
   test("skip when empty and only when changed hold over three runs (empty, new rows, unchanged)", async () => {
@@ -301,6 +314,74 @@ describe("scheduled reports: deliveries to real receivers", () => {
     const same = await execute(s.id);
     assert.deepEqual([same.status, same.skipped, same.rows], ["SUCCEEDED", "unchanged", 1]);
     assert.equal(hook.requests.length, before + 1);
+  });
+
+  test("a report of a saved SQL query: the query's columns and rows, as its owner sees them through the SQL API", async () => {
+    const token = await issueToken(t.ctx.store, { username: "nmuller", sysadmin: false, name: "sql" });
+    const auth = { authorization: `Bearer ${token}` };
+    const sql = "SELECT project_key, count(*) AS issues, max(created_date) AS newest FROM issues GROUP BY project_key ORDER BY project_key";
+    const saved = await call("POST", "/jira/rest/sql/v1/queries", { name: "per project", sql }, auth);
+    assert.equal(saved.status, 201, JSON.stringify(saved.json));
+    const r = await report({ name: "sql report", entity: undefined, sqlQueryId: saved.json.id }, auth);
+    const s = await schedule(r.id, { format: "json", deliveries: [{ type: "webhook", url: `${hook.url}/upload` }] }, auth);
+    const run = await execute(s.id, auth);
+    assert.equal(run.status, "SUCCEEDED", JSON.stringify(run));
+    const got = hook.requests.at(-1)!;
+    const direct = await call("POST", "/jira/rest/sql/v1/query", { sql }, auth);
+    // The SQL API's column types, as a file's types (text is a string).
+    const types = direct.json.columns.map((c: Json) => [c.name, c.type === "text" ? "string" : c.type]);
+    assert.deepEqual((got.json!.columns as Json[]).map((c) => [c.name, c.type]), types);
+    assert.deepEqual(types.slice(0, 2), [["project_key", "string"], ["issues", "integer"]]);
+    assert.deepEqual(got.json!.rows, direct.json.rows);
+    // Someone else's private query cannot be a report's source.
+    const other = await call("POST", "/rest/reports/v1/reports", { name: "theirs", site: "/jira", sqlQueryId: saved.json.id }, { authorization: `Bearer ${await issueToken(t.ctx.store, { username: "hjensen", sysadmin: false, name: "h" })}` });
+    assert.equal(other.status, 400);
+    assert.match(other.json.errors[0].message, /sqlQueryId: there is no saved SQL query \d+ on \/jira that you can see/);
+    const both = await call("POST", "/rest/reports/v1/reports", { name: "both", site: "/jira", entity: "issues", sqlQueryId: saved.json.id }, auth);
+    assert.equal(both.status, 400);
+  });
+
+  test("a running report never blocks an export of its site", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const slow = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => void held.then(() => res.end("ok")));
+    });
+    await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r));
+    try {
+      const r = await report({ name: "slow", jql: "project = PLAT", columns: ["key"] });
+      const s = await schedule(r.id, { deliveries: [{ type: "webhook", url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/in` }] });
+      const started = await call("POST", `/rest/reports/v1/schedules/${s.id}/execute`);
+      const until = Date.now() + 10_000;
+      while ((await call("GET", `/rest/reports/v1/runs/${started.json.runId}`)).json.status !== "RUNNING") {
+        await t.ctx.runner.dispatch();
+        if (Date.now() > until) throw new Error("the report never started");
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      const exported = await call("POST", "/jira/rest/datapipeline/latest/export?fromDate=2020-01-01T00:00Z");
+      assert.equal(exported.status, 202, JSON.stringify(exported.json));
+      release();
+      assert.equal((await finished(started.json.runId)).status, "SUCCEEDED");
+    } finally {
+      release();
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+    }
+  });
+
+  test("runs missed while every node was down run once, and the next run is in the future", async () => {
+    const r = await report({ name: "missed", jql: "project = WEB", columns: ["key"] });
+    const s = await schedule(r.id, { deliveries: [{ type: "api" }] });
+    // Three days of daily runs missed.
+    await t.ctx.store.schedules.update(s.id, { nextRunAt: Date.now() - 3 * 86_400_000 }, Date.now());
+    assert.equal(await t.ctx.scheduler.tick(), 1);
+    assert.equal(await t.ctx.scheduler.tick(), 0);
+    const row = (await t.ctx.store.schedules.get(s.id))!;
+    assert.ok(row.nextRunAt! > Date.now());
+    const runs = (await call("GET", `/rest/reports/v1/schedules/${s.id}/runs`)).json;
+    assert.equal(runs.total, 1);
+    assert.equal((await finished(runs.values[0].runId)).status, "SUCCEEDED");
   });
 
   test("a report owned by a user without access to a project contains none of its rows; with add-on permissions allowed it does", async () => {

@@ -23,6 +23,7 @@ import { SYNC_KIND } from "../sync/run-state.js";
 import { SiteCounts } from "../sites/site-counts.js";
 import { reportKind } from "../reports/report-kind.js";
 import { ReportService } from "../reports/report-service.js";
+import { SqlService } from "../sql/sql-service.js";
 import { reportScheduleTarget } from "../reports/report-schedule.js";
 import { sweepFiles } from "../reports/report-files.js";
 import { REPORT_KIND } from "../reports/schedule-model.js";
@@ -41,6 +42,8 @@ export interface AppContext {
   syncs: SyncService;
   access: AccessService;
   reports: ReportService;
+  /** SQL over sites' data (the API, the CLI, reports of saved queries). */
+  sql: SqlService;
   /** Row counts per site for the console, kept a few seconds (`sites/site-counts.ts`). */
   siteCounts: SiteCounts;
   scheduler: Scheduler;
@@ -67,7 +70,7 @@ export function createRunner(config: Config, store: Store, sources: readonly Sou
   });
   runner.register(exportKind({ config, store, sources }));
   runner.register(syncKind({ store, env: () => config.env ?? {}, secretsDir: secretsFolder(config.home), logger }));
-  runner.register(reportKind({ config, store, access, logger }));
+  runner.register(reportKind({ config, store, access, sql: new SqlService(store, access, config, sources), logger }));
   return runner;
 }
 
@@ -105,6 +108,7 @@ export async function createContext(config: Config, options: { logger?: Logger }
     syncs,
     access,
     reports: new ReportService({ store, access, runner, config }),
+    sql: new SqlService(store, access, config, sources),
     siteCounts,
     scheduler,
     async close() {

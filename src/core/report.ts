@@ -1,7 +1,7 @@
 /**
  * A report's definition as the API accepts it and the store keeps it (issue 15): one entity of one
  * site, the columns of its file in order, a filter of query-layer conditions, for Jira issues also a
- * JQL text, and a sort. Pure: the zod schema and the type; `src/reports/report-query.ts` checks it
+ * JQL text, and a sort — or a saved SQL query of the site, run with the same permissions. Pure: the zod schema and the type; `src/reports/report-query.ts` checks it
  * against the registry and turns it into a query.
  */
 import { z } from "zod";
@@ -21,13 +21,38 @@ export type ReportCondition = z.infer<typeof reportCondition>;
 
 export const reportSort = z.object({ column: name, desc: z.boolean().default(false) }).strict();
 
-export const reportDefinition = z
+export const reportFields = z
   .object({
-    entity: name.describe("the entity of the site's product (issues, pages, commits, …): one file of the Data pipeline export"),
+    entity: name.optional().describe("the entity of the site's product (issues, pages, commits, …): one file of the Data pipeline export"),
+    sqlQueryId: z
+      .number()
+      .int()
+      .positive()
+      .max(Number.MAX_SAFE_INTEGER)
+      .nullable()
+      .default(null)
+      .describe("instead of an entity: a saved SQL query of the site (its SELECT says the columns, filter and order)"),
     columns: z.array(name).max(500).default([]).describe("the file's columns in order (export column names); empty: every column of the export"),
     filter: z.array(reportCondition).max(100).default([]).describe("conditions on the entity's columns, all of which a row meets"),
     jql: z.string().max(10_000).nullable().default(null).describe("Jira issues only: a JQL filter (project, status, assignee = currentUser(), updated >= -7d, ORDER BY …)"),
     sort: z.array(reportSort).max(20).default([]).describe("sort columns; default: the entity's key order (or the JQL's ORDER BY)"),
   })
   .strict();
-export type ReportDefinition = z.output<typeof reportDefinition>;
+
+/** An entity or a saved SQL query, not both; a SQL query says its own columns, filter and order. */
+export function refineDefinition(d: z.output<typeof reportFields>, ctx: z.RefinementCtx): void {
+    if ((d.entity === undefined) === (d.sqlQueryId === null)) {
+      ctx.addIssue({ code: "custom", path: ["entity"], message: "give an entity, or a saved SQL query (sqlQueryId), not both" });
+    }
+    if (d.sqlQueryId !== null && (d.columns.length > 0 || d.filter.length > 0 || (d.jql ?? "").trim() !== "" || d.sort.length > 0)) {
+      ctx.addIssue({ code: "custom", path: ["sqlQueryId"], message: "a report of a saved SQL query takes its columns, filter and order from the query: leave columns, filter, jql and sort out" });
+    }
+}
+
+export const reportDefinition = reportFields.superRefine(refineDefinition);
+export type ReportDefinition = Omit<z.output<typeof reportDefinition>, "sqlQueryId"> & { sqlQueryId?: number | null };
+
+/** The saved SQL query a report runs, when it is of one. */
+export function sqlSourceOf(definition: ReportDefinition): number | null {
+  return definition.sqlQueryId ?? null;
+}

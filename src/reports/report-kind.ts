@@ -23,17 +23,19 @@ import { fill, safeFileName } from "../delivery/placeholders.js";
 import { siteBaseUrl } from "../export/export-paths.js";
 import type { JobContext, JobKind } from "../jobs/kind.js";
 import type { Logger } from "../logger.js";
+import type { SqlService } from "../sql/sql-service.js";
 import type { SavedReport, ScheduleRecord, Site, Store } from "../store/port.js";
 import { VERSION } from "../version.js";
 import { buildReportFile } from "./report-file.js";
 import { runDirectory, signedLink } from "./report-files.js";
-import { planReport } from "./report-query.js";
+import { openReportSource, siteUserId } from "./report-source.js";
 import { REPORT_KIND, type DeliveryRecord, type ReportJobParams, type ReportRunResult, type ReportScheduleParams } from "./schedule-model.js";
 
 export interface ReportKindDeps {
   config: Config;
   store: Store;
   access: AccessService;
+  sql: SqlService;
   logger: Logger;
 }
 
@@ -98,9 +100,8 @@ class ReportRun {
     const params = schedule.params as unknown as ReportScheduleParams;
     const report = await store.reports.get(params.reportId);
     if (!report || report.siteId !== site.id) throw new SluiceError("sluice.report.not.found", `Report ${params.reportId} was deleted; its schedule has nothing to run.`);
-    const { viewer, currentUser } = await this.viewer(schedule, params, site);
+    const { viewer, currentUser, ownerId } = await this.viewer(schedule, params, site);
     const now = Date.now();
-    const plan = planReport(report.definition, { product: site.product, now, viewer, currentUser });
     this.result = {
       reportId: report.id,
       reportName: report.name,
@@ -114,12 +115,11 @@ class ReportRun {
       deliveries: params.deliveries.map((d, index) => ({ index, type: d.type, status: "PENDING", attempts: 0, error: null, detail: null, at: null })),
     };
     this.show("building the file");
+    const { source, plan } = await openReportSource(this.deps, site, report.definition, { viewer, ownerId, currentUser, now, signal: this.ctx.signal });
     const directory = await runDirectory(config, this.ctx.job.id);
     const instanceUrl = siteBaseUrl(config, site);
     const built = await buildReportFile({
-      store,
-      siteId: site.id,
-      plan,
+      source,
       format: params.format,
       directory,
       name: `report.${params.format}`,
@@ -129,7 +129,7 @@ class ReportRun {
       signal: this.ctx.signal,
       onRows: (rows) => this.show("building the file", rows),
     });
-    if (built.rows === 0 && !viewer.all && (await store.data.count(site.id, { ...plan.query, viewer: EVERYONE, columns: undefined, orderBy: undefined })) > 0) {
+    if (plan && built.rows === 0 && !viewer.all && (await store.data.count(site.id, { ...plan.query, viewer: EVERYONE, columns: undefined, orderBy: undefined })) > 0) {
       await rm(directory, { recursive: true, force: true });
       throw accessLost(`${schedule.owner ?? "The owner"} may no longer see any of the rows of ${report.name} on /${site.key}: the run was stopped rather than deliver an empty file.`);
     }
@@ -166,19 +166,19 @@ class ReportRun {
   }
 
   /** Whose permissions the run has: the owner's, or every row's when add-on permissions are allowed and asked. */
-  private async viewer(schedule: ScheduleRecord, params: ReportScheduleParams, site: Site): Promise<{ viewer: Viewer; currentUser?: string }> {
+  private async viewer(schedule: ScheduleRecord, params: ReportScheduleParams, site: Site): Promise<{ viewer: Viewer; currentUser?: string; ownerId: number | null }> {
     const { store, access } = this.deps;
     const owner = schedule.owner ?? "";
     const account = owner ? await store.accounts.byUsername(owner) : undefined;
-    const currentUser = site.product === "jira" ? await userId(store, site, owner) : undefined;
+    const currentUser = site.product === "jira" ? await siteUserId(store, site, owner) : undefined;
     if (params.addonPermissions) {
-      if ((await store.settings.get<boolean>(site.id, ADDON_SETTING)) === true) return { viewer: EVERYONE, currentUser };
+      if ((await store.settings.get<boolean>(site.id, ADDON_SETTING)) === true) return { viewer: EVERYONE, currentUser, ownerId: account?.id ?? null };
       this.ctx.logger.warn({ schedule: schedule.id }, "add-on permissions asked but not allowed on the site: the owner's permissions apply");
     }
     if (!account) throw accessLost(`The report's owner ${owner || "(none)"} no longer has an account: the run was stopped.`);
     const viewer = await access.viewerFor(site, account);
     if (!viewer.all && viewer.user === null) throw accessLost(`The report's owner ${owner} is no longer a user of /${site.key}: the run was stopped.`);
-    return { viewer, currentUser };
+    return { viewer, currentUser, ownerId: account.id };
   }
 
   private context(schedule: ScheduleRecord, site: Site, file: ReportFile, placeholders: Placeholders): DeliveryContext {
@@ -319,13 +319,6 @@ export function placeholdersOf(report: Pick<SavedReport, "id" | "name"> & { defi
 /** Placeholders as file names use them: the format as an extension (`csv`), the date without colons. */
 export function fileNamePlaceholders(p: Placeholders): Placeholders {
   return { ...p, format: p.format.toLowerCase(), reportDate: p.reportDate.replace(/\.\d+Z$/, "Z").replace(/:/g, "-") };
-}
-
-/** The site's user id of a user name (Jira's `currentUser()`). */
-async function userId(store: Store, site: Site, name: string): Promise<string | undefined> {
-  if (!name) return undefined;
-  const found = await store.data.distinct(site.id, entity(site.product, "users"), ["user_id"], { column: "user_name", in: [name] }, 1);
-  return found[0] ? String(found[0].user_id) : undefined;
 }
 
 /** The email addresses of site users (by user name), as their profiles hold them. */

@@ -46,7 +46,7 @@ export function planReport(definition: ReportDefinition, ctx: PlanContext): Repo
   const entities = entitiesForExport(ctx.product, schemaVersion);
   const def = entities.find((e) => e.name === definition.entity);
   if (!def) {
-    const message = `entity: ${ctx.product} has no entity '${definition.entity.slice(0, 80)}'; its entities are ${entities.map((e) => e.name).join(", ")}.`;
+    const message = `entity: ${ctx.product} has no entity '${(definition.entity ?? "").slice(0, 80)}'; its entities are ${entities.map((e) => e.name).join(", ")}.`;
     throw new SluiceError(REPORT_INVALID, message, { problems: [{ key: REPORT_INVALID, message }] });
   }
   const all = exportColumns(def, schemaVersion);

@@ -12,7 +12,7 @@ import type { Config } from "../config.js";
 import { SluiceError, type Problem } from "../core/errors.js";
 import type { Job } from "../core/job.js";
 import { nextRun } from "../core/recurrence.js";
-import { reportDefinition, type ReportDefinition } from "../core/report.js";
+import { reportDefinition, sqlSourceOf, type ReportDefinition } from "../core/report.js";
 import type { Visibility } from "../core/saved-sql.js";
 import { checkDeliveries, keepSecrets } from "../delivery/index.js";
 import { unknownPlaceholders } from "../delivery/placeholders.js";
@@ -20,6 +20,7 @@ import type { JobRunner } from "../jobs/runner.js";
 import type { Account, SavedReport, ScheduleRecord, Site, Store } from "../store/port.js";
 import { ADDON_SETTING } from "./report-kind.js";
 import { planReport } from "./report-query.js";
+import { savedQueryFor } from "./report-source.js";
 import { nextRepeatRuns, repeatRecurrence, type Repeat } from "./repeat.js";
 import { REPORT_KIND, type ReportJobParams, type ReportScheduleParams, type ScheduleFields } from "./schedule-model.js";
 
@@ -58,8 +59,10 @@ export class ReportService {
   // ---- reports
 
   /** Checks a definition against the site's registry (columns, filter, JQL, sort): a 400 naming each field. */
-  checkDefinition(site: Site, definition: ReportDefinition): void {
-    planReport(definition, { product: site.product, now: this.now(), viewer: { all: true }, checkOnly: true });
+  async checkDefinition(site: Site, account: Account, definition: ReportDefinition): Promise<void> {
+    const queryId = sqlSourceOf(definition);
+    if (queryId !== null) await savedQueryFor(this.store, site, queryId, account.sysadmin ? null : account.id, false);
+    else planReport(definition, { product: site.product, now: this.now(), viewer: { all: true }, checkOnly: true });
   }
 
   async reports(site: Site, account: Account): Promise<SavedReport[]> {
@@ -73,14 +76,14 @@ export class ReportService {
   }
 
   async create(site: Site, account: Account, input: ReportInput): Promise<SavedReport> {
-    this.checkDefinition(site, input.definition);
+    await this.checkDefinition(site, account, input.definition);
     return this.store.reports.add({ siteId: site.id, ownerId: account.id, ...input }, this.now());
   }
 
   async update(account: Account, id: number, patch: Partial<ReportInput>): Promise<SavedReport> {
     const found = await this.report(account, id);
     if (!canChangeReport(account, found)) throw forbidden(`Report ${id} belongs to ${found.ownerName}: only they may change it; "save as" a copy of your own.`);
-    if (patch.definition) this.checkDefinition((await this.store.sites.byId(found.siteId))!, patch.definition);
+    if (patch.definition) await this.checkDefinition((await this.store.sites.byId(found.siteId))!, account, patch.definition);
     const updated = await this.store.reports.update(id, patch, this.now());
     if (!updated) throw new SluiceError("sluice.report.not.found", `Report ${id} was deleted meanwhile.`);
     return updated;

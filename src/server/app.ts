@@ -11,7 +11,6 @@ import { isSluiceError, SluiceError } from "../core/errors.js";
 import type { Account } from "../store/port.js";
 import { authenticate, requireSysadmin } from "./auth.js";
 import { sqlRoutes } from "./routes/sql.js";
-import { SqlService } from "../sql/sql-service.js";
 import { badUrl, errorBody, fromFastifyError, fromStoreDataError, sendError } from "./errors.js";
 import { adminSiteRoutes } from "./routes/admin-sites.js";
 import { exportConfigRoutes } from "./routes/export-config.js";
@@ -115,7 +114,7 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
   jobRoutes(app, ctx);
   accessRoutes(app, ctx);
   scheduleRoutes(app, ctx, ctx.scheduler.targets);
-  sqlRoutes(app, ctx, new SqlService(ctx.store, ctx.access, ctx.config, ctx.sources));
+  sqlRoutes(app, ctx, ctx.sql);
   savedSqlRoutes(app, ctx);
   reportRoutes(app, ctx);
   await app.register(sourcesRoutes, { store: ctx.store, syncs: ctx.syncs });

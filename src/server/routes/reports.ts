@@ -12,14 +12,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
 import { requireSysadmin } from "../auth.js";
+import { parseWith } from "../../core/contract.js";
 import { SluiceError } from "../../core/errors.js";
-import { reportDefinition } from "../../core/report.js";
+import { refineDefinition, reportDefinition, reportFields } from "../../core/report.js";
 import { VISIBILITIES } from "../../core/saved-sql.js";
 import { formatZoned } from "../../core/time.js";
 import { siteBaseUrl } from "../../export/export-paths.js";
 import { buildReportFile } from "../../reports/report-file.js";
 import { latestRunWithFile, verifyLink } from "../../reports/report-files.js";
-import { planReport } from "../../reports/report-query.js";
+import { openReportSource, siteUserId } from "../../reports/report-source.js";
 import { canChangeReport, canDeleteReport, type ReportSchedule } from "../../reports/report-service.js";
 import { viewParams } from "../../reports/report-schedule.js";
 import { runStatus, runView } from "../../reports/run-view.js";
@@ -39,14 +40,15 @@ const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const idParams = z.object({ id });
 const site = z.string().max(200).describe("the site's context path or key: /wiki, jira, / …");
 
-const reportBody = reportDefinition
+const reportBody = reportFields
   .extend({ name: text(200), site, visibility: z.enum(VISIBILITIES).default("private").describe("private: only its owner sees it; public: everyone may see and copy it") })
-  .strict();
+  .strict()
+  .superRefine(refineDefinition);
 const reportPatch = z
   .object({ name: text(200).optional(), visibility: z.enum(VISIBILITIES).optional() })
-  .extend(reportDefinition.partial().shape)
+  .extend(reportFields.partial().shape)
   .strict();
-const previewBody = reportDefinition.extend({ site, limit: z.number().int().min(1).max(100).default(20) }).strict();
+const previewBody = reportFields.extend({ site, limit: z.number().int().min(1).max(100).default(20) }).strict().superRefine(refineDefinition);
 const scheduleBody = scheduleFields.extend({ reportId: id }).strict();
 const schedulePut = scheduleFields.extend({ paused: z.boolean().optional().describe("true pauses the schedule, false resumes it") }).strict();
 const listReports = z.object({ site: site.optional() }).strict();
@@ -130,12 +132,14 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
     const s = await siteAt(ctx.store, body.site);
     const { site: _site, limit, ...definition } = body;
     const viewer = await ctx.access.viewerFor(s, account);
-    const plan = planReport(definition, { product: s.product, now: Date.now(), viewer, currentUser: account.username, checkOnly: true });
+    const signal = AbortSignal.timeout(ctx.config.sql.console.timeoutMs * 10);
+    const currentUser = s.product === "jira" ? await siteUserId(ctx.store, s, account.username) : undefined;
+    const { source } = await openReportSource(ctx, s, definition, { viewer, ownerId: account.sysadmin ? null : account.id, currentUser, now: Date.now(), signal, checkOnly: true, sqlContext: "console" });
     const dir = await mkdtemp(join(tmpdir(), "sluice-preview-"));
     try {
       const built = await buildReportFile({
-        store: ctx.store, siteId: s.id, plan, format: "json", directory: dir, name: "preview.json", title: "preview",
-        instanceUrl: siteBaseUrl(ctx.config, s), csv: ctx.config.export, signal: AbortSignal.timeout(30_000), limit,
+        source, format: "json", directory: dir, name: "preview.json", title: "preview",
+        instanceUrl: siteBaseUrl(ctx.config, s), csv: ctx.config.export, signal, limit,
       });
       const parsed = JSON.parse(await readFile(built.path, "utf8")) as { columns: { name: string; type: string }[]; rows: unknown[][] };
       return { columns: parsed.columns, rows: parsed.rows };
@@ -155,7 +159,7 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
     const patch = {
       ...(name !== undefined ? { name: name.trim() } : {}),
       ...(visibility !== undefined ? { visibility } : {}),
-      ...(Object.keys(definition).length > 0 ? { definition: { ...current.definition, ...definition } } : {}),
+      ...(Object.keys(definition).length > 0 ? { definition: parseWith(reportDefinition, { ...current.definition, ...definition }, "report", "sluice.report.invalid") } : {}),
     };
     const updated = await reports.update(account, params.id, patch);
     return reportView(updated, await ctx.store.sites.byId(updated.siteId), account);
