@@ -5,7 +5,8 @@
  * and save it; schedule it weekly with an API and a download-link delivery and see its next five
  * Mondays; Execute now and watch the run succeed in the history, the link download the file; add a
  * webhook that cannot be reached, see that delivery fail and Re-send it; pause and resume from the
- * list; another person "saves as" a copy of the report. The report page goes to
+ * list, and neither page scrolls sideways in a narrow window; a report of a saved SQL query previews
+ * and is renamed; another person "saves as" a copy of the report. The report page goes to
  * docs/images/reports-console.png (when missing, or with SLUICE_UPDATE_DOCS_IMAGES=1), every step to
  * test-results/reports-console/. Any unexpected browser console error fails it.
  */
@@ -118,6 +119,13 @@ test("reports: make, preview, schedule, execute, re-send, pause and resume, save
     assert.match(reportPath, /^\/admin\/reports\/\d+$/);
     assert.equal(await page.getByLabel("Columns", { exact: true }).inputValue(), "key, summary, status");
 
+    // Made public: the rest of its definition stays as it was.
+    await page.getByLabel("Who sees it").selectOption("public");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("status").getByText("Report saved.").waitFor(WAIT);
+    const saved = await api(sluice, "GET", `/rest/reports/v1/reports/${reportPath.split("/").pop()}`);
+    assert.deepEqual([saved.json.visibility, saved.json.entity, saved.json.columns, saved.json.jql], ["public", "issues", ["key", "summary", "status"], JQL]);
+
     // A schedule: weekly on Monday at 08:00 in Berlin. Without a delivery it is refused before sending.
     await page.getByRole("button", { name: "New schedule" }).click();
     const editor = page.getByRole("region", { name: "New schedule" });
@@ -129,6 +137,7 @@ test("reports: make, preview, schedule, execute, re-send, pause and resume, save
     await editor.getByRole("alert").getByText("add at least one delivery").waitFor(WAIT);
     await editor.getByRole("button", { name: "Add API" }).click();
     await editor.getByRole("button", { name: "Add download link" }).click();
+    await page.screenshot({ path: join(shots, "02-schedule-editor.png"), fullPage: true });
     await editor.getByRole("button", { name: "Save schedule" }).click();
 
     // Saved: its next five runs, as the server computed them, each a Monday at 08:00 a week apart.
@@ -149,7 +158,7 @@ test("reports: make, preview, schedule, execute, re-send, pause and resume, save
     const runs = panel.getByTestId("runs");
     const succeeded = runs.locator('tbody tr[data-status="SUCCEEDED"]');
     await succeeded.waitFor(WAIT);
-    assert.match(String(await succeeded.locator("td").nth(3).textContent()), /^\d{2,}$/, "the run has rows");
+    assert.match(String(await succeeded.locator("td").nth(2).textContent()), /^\d{2,}$/, "the run has rows");
     assert.equal(await succeeded.locator('[data-delivery-type="api"]').getByText("Sent").count(), 1);
     const download = succeeded.locator('[data-delivery-type="link"]').getByRole("link", { name: /^Download Open PLAT issues_.*\.csv$/ });
     const href = String(await download.getAttribute("href"));
@@ -157,7 +166,7 @@ test("reports: make, preview, schedule, execute, re-send, pause and resume, save
     const file = await fetch(href);
     assert.equal(file.status, 200);
     assert.equal((await file.text()).split("\r\n")[0], "key,summary,status");
-    await page.screenshot({ path: join(shots, "02-executed.png"), fullPage: true });
+    await page.screenshot({ path: join(shots, "03-executed.png"), fullPage: true });
 
     // A webhook nobody answers: that delivery fails; Re-send tries it again as a run of its own.
     await panel.getByRole("button", { name: "Edit schedule" }).click();
@@ -177,7 +186,7 @@ test("reports: make, preview, schedule, execute, re-send, pause and resume, save
     await runs.getByText(`re-send of run ${failedRun}`).waitFor(WAIT);
     await runs.locator(`tr[data-run-id="${failedRun}"] [data-delivery-type="webhook"]`).getByText("2 attempts").waitFor(WAIT);
     await page.getByRole("heading", { name: NAME, level: 1 }).scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(shots, "03-report.png"), fullPage: true });
+    await page.screenshot({ path: join(shots, "04-report.png"), fullPage: true });
     const docsImage = join(root, "docs", "images", "reports-console.png");
     if (!existsSync(docsImage) || process.env.SLUICE_UPDATE_DOCS_IMAGES === "1") {
       await page.screenshot({ path: docsImage, fullPage: true });
@@ -193,16 +202,42 @@ test("reports: make, preview, schedule, execute, re-send, pause and resume, save
     await row.getByRole("button", { name: `Pause ${label}` }).click();
     await row.getByTestId("state").getByText("Paused by admin").waitFor(WAIT);
     assert.equal(String(await row.getByTestId("next-run").textContent()).trim(), "–");
-    await page.screenshot({ path: join(shots, "04-list-paused.png"), fullPage: true });
+    await page.screenshot({ path: join(shots, "05-list-paused.png"), fullPage: true });
     await row.getByRole("button", { name: `Resume ${label}` }).click();
     await row.getByTestId("state").getByText("Active").waitFor(WAIT);
     assert.match(String(await row.getByTestId("next-run").textContent()), MONDAY_8);
     const stored = await api(sluice, "GET", `/rest/reports/v1/schedules/${scheduleId}`);
     assert.equal(stored.json.paused, false);
 
+    // A narrow window: the list and the report page do not scroll sideways (wide tables scroll in place).
+    await page.setViewportSize({ width: 390, height: 844 });
+    const fits = "document.documentElement.scrollWidth <= document.documentElement.clientWidth";
+    assert.equal(await page.evaluate(fits), true, "the reports list scrolls sideways at 390 px");
+    await page.getByRole("article", { name: NAME }).getByRole("link", { name: /^Weekly on Monday/ }).click();
+    await panel.getByTestId("runs").waitFor(WAIT);
+    assert.equal(await page.evaluate(fits), true, "the report page scrolls sideways at 390 px");
+    await page.screenshot({ path: join(shots, "06-report-narrow.png"), fullPage: true });
+
+    // A report of a saved SQL query (made through the API): it opens, previews the query's rows, and is renamed.
+    const query = await api(sluice, "POST", "/jira/rest/sql/v1/queries", { name: "Issues per status", sql: "SELECT status, count(*) AS issues FROM issues GROUP BY status ORDER BY status", chart: { type: "table", y: [] }, visibility: "private" });
+    assert.equal(query.status, 201, JSON.stringify(query.json));
+    const ofQuery = await api(sluice, "POST", "/rest/reports/v1/reports", { name: "Issues per status", site: "/jira", sqlQueryId: query.json.id });
+    assert.equal(ofQuery.status, 201, JSON.stringify(ofQuery.json));
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${sluice.baseUrl}/admin/reports/${ofQuery.json.id}`);
+    await page.getByRole("heading", { name: "Issues per status", level: 1 }).waitFor(WAIT);
+    await page.getByText(`This report runs the saved SQL query ${query.json.id} of its site`).waitFor(WAIT);
+    await page.getByRole("button", { name: "Preview" }).click();
+    const statuses = page.getByRole("table", { name: "Report preview" });
+    await statuses.waitFor(WAIT);
+    assert.deepEqual((await statuses.locator("thead th").allTextContents()).map((t) => t.split(" ")[0]), ["status", "issues"]);
+    await page.getByLabel("Name", { exact: true }).fill("Issues by status");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("status").getByText("Report saved.").waitFor(WAIT);
+    const renamed = await api(sluice, "GET", `/rest/reports/v1/reports/${ofQuery.json.id}`);
+    assert.deepEqual([renamed.json.name, renamed.json.sqlQueryId], ["Issues by status", query.json.id]);
+
     // Another person sees the public report, not its schedules, and "saves as" a copy of their own.
-    const reportId = Number(reportPath.split("/").pop());
-    assert.equal((await api(sluice, "PUT", `/rest/reports/v1/reports/${reportId}`, { visibility: "public" })).status, 200);
     const person = spawnSync(process.execPath, [BIN, "token", "create", "--user", PERSON, "--no-sysadmin"], {
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", SLUICE_HOME: sluice.home, SLUICE_LOG_LEVEL: "warn" },
       encoding: "utf8",
@@ -221,8 +256,7 @@ test("reports: make, preview, schedule, execute, re-send, pause and resume, save
     await dialog.getByLabel("Name of the copy").fill("My PLAT issues");
     await dialog.getByRole("button", { name: "Save copy" }).click();
     await second.getByRole("heading", { name: "My PLAT issues", level: 1 }).waitFor(WAIT);
-    await second.screenshot({ path: join(shots, "05-saved-as.png"), fullPage: true });
-    console.log(JSON.stringify((await api(sluice, "GET", "/rest/reports/v1/dashboard")).json));
+    await second.screenshot({ path: join(shots, "07-saved-as.png"), fullPage: true });
     assert.equal(await second.getByLabel("Columns", { exact: true }).inputValue(), "key, summary, status");
     assert.equal(await second.getByRole("button", { name: "New schedule" }).isEnabled(), true, "the copy is theirs to schedule");
     await other.close();

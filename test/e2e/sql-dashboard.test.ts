@@ -217,7 +217,7 @@ test("SQL and dashboards: query, errors, cancel, save as a bar chart, see it on 
     const theirChart = second.getByRole("article", { name: "Pages per space" });
     await theirChart.locator(`[data-bars-drawn="${theirSpaces.length}"]`).waitFor(WAIT);
     await theirChart.getByTestId("sql-status").getByText(new RegExp(`^${theirSpaces.length} rows in`)).waitFor(WAIT);
-    assert.deepEqual(await second.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents(), ["SQL"], "a person's console has the SQL pages only");
+    assert.deepEqual(await second.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents(), ["SQL", "Reports"], "a person's console has the SQL and report pages only");
     assert.equal(await second.getByRole("button", { name: "Delete dashboard" }).count(), 0, "only the owner changes a dashboard");
     await second.screenshot({ path: join(shots, "05-dashboard-as-a-person.png"), fullPage: true });
     await other.close();

@@ -10,6 +10,9 @@ export type Route =
   | { name: "sql"; siteKey: string; queryId?: number }
   | { name: "dashboards"; siteKey: string }
   | { name: "dashboard"; siteKey: string; dashboardId: number }
+  | { name: "reports" }
+  | { name: "new-report" }
+  | { name: "report"; reportId: number; scheduleId?: number }
   | { name: "not-found"; path: string };
 
 const ID = /^[1-9]\d{0,15}$/;
@@ -26,6 +29,7 @@ export function parseRoute(pathname: string): Route {
     return { name: "job", siteKey: parts[1] ?? "", jobId: Number(parts[3]) };
   }
   if (parts[0] === "sql") return parseSql(parts.slice(1)) ?? { name: "not-found", path: rest };
+  if (parts[0] === "reports") return parseReports(parts.slice(1)) ?? { name: "not-found", path: rest };
   return { name: "not-found", path: rest };
 }
 
@@ -37,6 +41,17 @@ function parseSql(parts: string[]): Route | undefined {
   if (section === "queries" && id !== undefined && ID.test(id) && parts.length === 3) return { name: "sql", siteKey, queryId: Number(id) };
   if (section === "dashboards" && id === undefined) return { name: "dashboards", siteKey };
   if (section === "dashboards" && id !== undefined && ID.test(id) && parts.length === 3) return { name: "dashboard", siteKey, dashboardId: Number(id) };
+  return undefined;
+}
+
+/** `reports`, `reports/new`, `reports/<id>`, `reports/<id>/schedules/<id>`. */
+function parseReports(parts: string[]): Route | undefined {
+  const [id, section, scheduleId] = parts;
+  if (id === undefined) return { name: "reports" };
+  if (id === "new" && parts.length === 1) return { name: "new-report" };
+  if (!ID.test(id)) return undefined;
+  if (section === undefined) return { name: "report", reportId: Number(id) };
+  if (section === "schedules" && scheduleId !== undefined && ID.test(scheduleId) && parts.length === 3) return { name: "report", reportId: Number(id), scheduleId: Number(scheduleId) };
   return undefined;
 }
 
@@ -58,6 +73,12 @@ export function href(route: Route): string {
       return `${BASE}/sql/${encodeURIComponent(route.siteKey)}/dashboards`;
     case "dashboard":
       return `${BASE}/sql/${encodeURIComponent(route.siteKey)}/dashboards/${route.dashboardId}`;
+    case "reports":
+      return `${BASE}/reports`;
+    case "new-report":
+      return `${BASE}/reports/new`;
+    case "report":
+      return `${BASE}/reports/${route.reportId}${route.scheduleId !== undefined ? `/schedules/${route.scheduleId}` : ""}`;
     case "not-found":
       return `${BASE}${route.path}`;
   }

@@ -12,20 +12,24 @@ import { SqlSitesPage } from "../sql/sql-sites-page.js";
 import { SqlPage } from "../sql/sql-page.js";
 import { DashboardsPage } from "../sql/dashboards-page.js";
 import { DashboardPage } from "../sql/dashboard-page.js";
+import { ReportsPage } from "../reports/reports-page.js";
+import { ReportPage } from "../reports/report-page.js";
 
 /** A route, or the notice that a page is for administrators. */
 type Shown = Route | { name: "admin-only" };
 
 const SQL_ROUTES: readonly Shown["name"][] = ["sql-sites", "sql", "dashboards", "dashboard"];
+const REPORT_ROUTES: readonly Shown["name"][] = ["reports", "new-report", "report"];
 
-/** What a person without admin rights may open: the SQL pages (the home page is the SQL one). */
+/** What a person without admin rights may open: the SQL and report pages (the home page is the SQL one). */
 function forPerson(route: Route): Shown {
   if (route.name === "sites") return { name: "sql-sites" };
-  return SQL_ROUTES.includes(route.name) || route.name === "not-found" ? route : { name: "admin-only" };
+  return SQL_ROUTES.includes(route.name) || REPORT_ROUTES.includes(route.name) || route.name === "not-found" ? route : { name: "admin-only" };
 }
 
+/** The page's identity: a new one is mounted when it changes (picking a schedule on a report page is not a new page). */
 function routeKey(route: Shown): string {
-  return JSON.stringify(route);
+  return JSON.stringify(route.name === "report" ? { name: route.name, reportId: route.reportId } : route);
 }
 
 /** Header, skip link and the page for the current route; moves focus to the page heading on navigation. */
@@ -70,6 +74,9 @@ export function Shell() {
           <Link to={{ name: "sql-sites" }} current={SQL_ROUTES.includes(route.name)}>
             SQL
           </Link>
+          <Link to={{ name: "reports" }} current={REPORT_ROUTES.includes(route.name)}>
+            Reports
+          </Link>
         </nav>
         <div className="who">
           <span title={me.username}>{me.displayName || me.username}</span>
@@ -87,6 +94,9 @@ export function Shell() {
         {route.name === "sql" && <SqlPage siteKey={route.siteKey} {...(route.queryId !== undefined ? { queryId: route.queryId } : {})} />}
         {route.name === "dashboards" && <DashboardsPage siteKey={route.siteKey} />}
         {route.name === "dashboard" && <DashboardPage siteKey={route.siteKey} dashboardId={route.dashboardId} />}
+        {route.name === "reports" && <ReportsPage />}
+        {route.name === "new-report" && <ReportPage />}
+        {route.name === "report" && <ReportPage reportId={route.reportId} {...(route.scheduleId !== undefined ? { scheduleId: route.scheduleId } : {})} />}
         {route.name === "admin-only" && (
           <>
             <h1 tabIndex={-1}>For administrators</h1>

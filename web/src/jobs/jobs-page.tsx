@@ -10,7 +10,7 @@ import { useJobsQuery } from "./jobs-query.js";
 import { SchedulesTable } from "./schedules-table.js";
 
 /** The kinds offered before any is seen (more appear as jobs of them are listed). */
-const KNOWN_KINDS = ["export", "sync"];
+const KNOWN_KINDS = ["export", "sync", "report"];
 
 /** Every job of every kind and site, filterable, with live progress; the schedules that start them below. */
 export function JobsPage() {
