@@ -121,6 +121,32 @@ describe("reports API: bad input and permissions", () => {
     assert.equal((await call("DELETE", `/rest/reports/v1/reports/${priv.id}`)).status, 204);
   });
 
+  test("a change of a report changes only what it sends; switching to a saved SQL query drops the entity's fields", async () => {
+    const r = (await call("POST", "/rest/reports/v1/reports", { name: "patch me", site: "/jira", entity: "issues", columns: ["key", "status"], jql: "project = PLAT", sort: [{ column: "key" }] }, ann)).json;
+    const pub = await call("PUT", `/rest/reports/v1/reports/${r.id}`, { visibility: "public" }, ann);
+    assert.equal(pub.status, 200, JSON.stringify(pub.json));
+    assert.deepEqual([pub.json.visibility, pub.json.columns, pub.json.jql, pub.json.sort], ["public", ["key", "status"], "project = PLAT", [{ column: "key", desc: false }]]);
+    const cols = await call("PUT", `/rest/reports/v1/reports/${r.id}`, { columns: ["key"] }, ann);
+    assert.deepEqual([cols.json.columns, cols.json.jql], [["key"], "project = PLAT"]);
+    const saved = (await call("POST", "/jira/rest/sql/v1/queries", { name: "q", sql: "SELECT key FROM issues" }, ann)).json;
+    const sql = await call("PUT", `/rest/reports/v1/reports/${r.id}`, { sqlQueryId: saved.id }, ann);
+    assert.equal(sql.status, 200, JSON.stringify(sql.json));
+    assert.deepEqual([sql.json.entity, sql.json.sqlQueryId, sql.json.columns, sql.json.jql], [undefined, saved.id, [], null]);
+    const renamed = await call("PUT", `/rest/reports/v1/reports/${r.id}`, { name: "renamed" }, ann);
+    assert.deepEqual([renamed.status, renamed.json.name, renamed.json.sqlQueryId], [200, "renamed", saved.id]);
+    const back = await call("PUT", `/rest/reports/v1/reports/${r.id}`, { entity: "sprints" }, ann);
+    assert.deepEqual([back.status, back.json.entity, back.json.sqlQueryId], [200, "sprints", null]);
+  });
+
+  test("the entities a report may be of, with their columns", async () => {
+    const res = await call("GET", "/rest/reports/v1/entities?site=/jira", undefined, ann);
+    assert.equal(res.status, 200);
+    const issues = res.json.values.find((e: Json) => e.name === "issues");
+    assert.equal(issues.jql, true);
+    assert.deepEqual(issues.columns.slice(0, 4).map((c: Json) => c.name), ["id", "instance_url", "url", "key"]);
+    assert.ok(!res.json.values.some((e: Json) => e.name === "grants"));
+  });
+
   test("schedules: the owner sees five next runs; others see no schedule or run of it; secrets come back as <set> and stay when sent back", async () => {
     const report = (await call("POST", "/rest/reports/v1/reports", { name: "secrets", site: "/jira", entity: "issues" }, ann)).json;
     const created = await call(
@@ -136,11 +162,20 @@ describe("reports API: bad input and permissions", () => {
     assert.ok(s.nextRuns.every((r: string) => /T08:00:00\.000\+01:00$/.test(r)), JSON.stringify(s.nextRuns));
     assert.equal((await call("GET", `/rest/reports/v1/schedules/${s.id}`, undefined, bob)).status, 404);
     assert.equal((await call("POST", `/rest/reports/v1/schedules/${s.id}/execute`, undefined, bob)).status, 404);
-    const { id: _id, reportId: _r, owner: _o, paused: _p, pausedReason: _pr, pausedTime: _pt, failures: _f, nextRunTime: _n, nextRuns: _ns, lastRun: _l, ...fields } = s;
+    const { id: _id, reportId: _r, reportName: _rn, owner: _o, paused: _p, pausedReason: _pr, pausedTime: _pt, failures: _f, nextRunTime: _n, nextRuns: _ns, lastRun: _l, ...fields } = s;
     const put = await call("PUT", `/rest/reports/v1/schedules/${s.id}`, { ...fields, time: "09:30" }, ann);
     assert.equal(put.status, 200, JSON.stringify(put.json));
     const stored = await t.ctx.store.schedules.get(s.id);
     assert.deepEqual((stored!.params as Json).deliveries[0].headers, { Authorization: "Bearer s3cret" });
+    // Moved in the list, a delivery keeps its secret by its id; a <set> with nothing behind it is refused.
+    const moved = await call("PUT", `/rest/reports/v1/schedules/${s.id}`, { ...fields, deliveries: [{ type: "api" }, put.json.deliveries[0]] }, ann);
+    assert.equal(moved.status, 200, JSON.stringify(moved.json));
+    assert.deepEqual(((await t.ctx.store.schedules.get(s.id))!.params as Json).deliveries[1].headers, { Authorization: "Bearer s3cret" });
+    const orphan = await call("PUT", `/rest/reports/v1/schedules/${s.id}`, { ...fields, deliveries: [{ type: "webhook", url: "https://example.org/in", headers: { Authorization: "<set>" } }] }, ann);
+    assert.equal(orphan.status, 400);
+    assert.match(messages(orphan.json), /deliveries\.0\.headers: <set> stands for a stored secret, but this delivery has none stored/);
+    const restored = await call("PUT", `/rest/reports/v1/schedules/${s.id}`, { ...fields }, ann);
+    assert.equal(restored.status, 200, JSON.stringify(restored.json));
     assert.ok(put.json.nextRuns.every((r: string) => r.includes("T09:30:00")));
     // The generic schedules API shows report schedules with secrets hidden and does not make them.
     const generic = await call("GET", "/rest/admin/v1/schedules?kind=report");
@@ -155,9 +190,9 @@ describe("reports API: bad input and permissions", () => {
     assert.deepEqual([resumed.json.paused, resumed.json.nextRuns.length], [false, 5]);
   });
 
-  test("settings are for administrators; runs of unknown ids are 404s; download links without a signature are refused", async () => {
-    assert.equal((await call("GET", "/rest/reports/v1/settings?site=/jira", undefined, ann)).status, 403);
-    assert.deepEqual((await call("GET", "/rest/reports/v1/settings?site=/jira")).json, { site: "/jira", allowAddonPermissions: false });
+  test("settings are changed by administrators only; runs of unknown ids are 404s; download links without a signature are refused", async () => {
+    assert.deepEqual((await call("GET", "/rest/reports/v1/settings?site=/jira", undefined, ann)).json, { site: "/jira", allowAddonPermissions: false });
+    assert.equal((await call("PUT", "/rest/reports/v1/settings", { site: "/jira", allowAddonPermissions: true }, ann)).status, 403);
     assert.equal((await call("GET", "/rest/reports/v1/runs/987654")).status, 404);
     const unsigned = await call("GET", "/rest/reports/v1/files/1/x.csv", undefined, {} as never);
     assert.equal(unsigned.status, 400);

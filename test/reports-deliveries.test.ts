@@ -262,7 +262,7 @@ describe("scheduled reports: deliveries to real receivers", () => {
     assert.equal(resend.status, "SUCCEEDED", JSON.stringify(resend));
     assert.deepEqual(await readFile(hook.requests.at(-1)!.path!), kept);
     const original = (await call("GET", `/rest/reports/v1/runs/${first.runId}`, undefined, auth)).json;
-    assert.deepEqual([original.deliveries[0].status, original.deliveries[0].attempts], ["SENT", 3]);
+    assert.deepEqual([original.status, original.deliveries[0].status, original.deliveries[0].attempts], ["SUCCEEDED", "SENT", 3]);
 
     const resumed = await call("POST", `/rest/reports/v1/schedules/${s.id}/resume`, undefined, auth);
     assert.equal(resumed.json.paused, false);

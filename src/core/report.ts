@@ -56,3 +56,28 @@ export type ReportDefinition = Omit<z.output<typeof reportDefinition>, "sqlQuery
 export function sqlSourceOf(definition: ReportDefinition): number | null {
   return definition.sqlQueryId ?? null;
 }
+
+/** A change of a definition: only the fields sent (no defaults filled in). */
+export const reportPatchFields = z
+  .object({
+    entity: name.optional(),
+    sqlQueryId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullable().optional(),
+    columns: z.array(name).max(500).optional(),
+    filter: z.array(reportCondition).max(100).optional(),
+    jql: z.string().max(10_000).nullable().optional(),
+    sort: z.array(reportSort).max(20).optional(),
+  })
+  .strict();
+export type ReportPatch = z.output<typeof reportPatchFields>;
+
+/**
+ * A definition after a change: the fields sent replace the stored ones; naming an entity drops a saved
+ * SQL query source and naming a saved query drops the entity and its columns, filter, JQL and sort.
+ */
+export function patchedDefinition(current: ReportDefinition, patch: ReportPatch): Record<string, unknown> {
+  const base: Record<string, unknown> = { ...current };
+  if (patch.sqlQueryId !== undefined && patch.sqlQueryId !== null) Object.assign(base, { entity: undefined, columns: [], filter: [], jql: null, sort: [] });
+  if (patch.entity !== undefined) base.sqlQueryId = null;
+  const sent = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+  return { ...base, ...sent };
+}

@@ -2,6 +2,7 @@
  * The delivery kinds, by type, and the schema of a schedule's `deliveries` list. A type not here is
  * refused when a schedule is saved.
  */
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { Problem } from "../core/errors.js";
 import { apiDelivery, apiSettings } from "./api/index.js";
@@ -54,17 +55,46 @@ export function redacted(d: DeliverySettings): DeliverySettings {
   return out as DeliverySettings;
 }
 
-/** New settings where a secret sent back as `SECRET_SET` keeps its stored value (same index and type). */
+/**
+ * Each delivery of a changed schedule with an id (its own, or a new one), and a secret sent back as
+ * `SECRET_SET` replaced by the stored value of the delivery with the same id (or, without an id, at the
+ * same place with the same type). A `SECRET_SET` with nothing stored behind it is a problem naming it.
+ */
+export function withStoredSecrets(next: readonly DeliverySettings[], previous: readonly DeliverySettings[]): { deliveries: DeliverySettings[]; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const deliveries = next.map((d, i) => {
+    const before = d.id !== undefined ? previous.find((p) => p.id === d.id) : previous[i]?.id === undefined ? previous[i] : undefined;
+    const kept = keepSecrets({ ...d, id: d.id ?? newDeliveryId() } as DeliverySettings, before);
+    for (const field of deliveryKind(d.type).secrets ?? []) {
+      const value = (kept as Record<string, unknown>)[field];
+      const unresolved = value === SECRET_SET || (typeof value === "object" && value !== null && Object.values(value).includes(SECRET_SET));
+      if (unresolved) problems.push({ key: "sluice.report.delivery.invalid", message: `deliveries.${i}.${field}: ${SECRET_SET} stands for a stored secret, but this delivery has none stored; send the value` });
+    }
+    return kept;
+  });
+  return { deliveries, problems };
+}
+
+/** Ids for deliveries made without one. */
+export function withIds(deliveries: readonly DeliverySettings[]): DeliverySettings[] {
+  return deliveries.map((d) => (d.id === undefined ? ({ ...d, id: newDeliveryId() } as DeliverySettings) : d));
+}
+
+function newDeliveryId(): string {
+  return randomBytes(6).toString("hex");
+}
+
+/** New settings where a secret sent back as `SECRET_SET` keeps its stored value (same delivery and type). */
 export function keepSecrets(next: DeliverySettings, previous: DeliverySettings | undefined): DeliverySettings {
   if (!previous || previous.type !== next.type) return next;
   const out: Record<string, unknown> = { ...next };
   const before = previous as Record<string, unknown>;
   for (const field of deliveryKind(next.type).secrets ?? []) {
     const value = out[field];
-    if (value === SECRET_SET) out[field] = before[field];
+    if (value === SECRET_SET) out[field] = before[field] ?? SECRET_SET;
     else if (typeof value === "object" && value !== null) {
       const old = (before[field] ?? {}) as Record<string, unknown>;
-      out[field] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v === SECRET_SET ? old[k] : v]));
+      out[field] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v === SECRET_SET ? (old[k] ?? SECRET_SET) : v]));
     }
   }
   return out as DeliverySettings;

@@ -5,12 +5,18 @@
  * is allowed) and `send`, which delivers one built file once. Retries, records and the file's keeping
  * are the report run's business (`src/reports/`), not a kind's.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import type { Problem } from "../core/errors.js";
 import type { Logger } from "../logger.js";
 import type { DeliveryConfig } from "./delivery-config.js";
 
 export type ReportFormat = "csv" | "xlsx" | "json" | "parquet";
+
+/**
+ * A delivery's id within its schedule: given by the server when the delivery is made, sent back with a
+ * change so that its stored secrets stay with it wherever it moves in the list.
+ */
+export const deliveryId = z.string().regex(/^[a-z0-9]{1,40}$/, "a delivery id as the server gave it").optional();
 
 /** A built report file, complete on disk. */
 export interface ReportFile {

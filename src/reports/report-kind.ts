@@ -298,7 +298,14 @@ class ReportRun {
     const merged = latest.result as unknown as ReportRunResult;
     merged.deliveries[of.index] = { ...record, attempts: before.attempts + record.attempts };
     if (record.status === "SENT" && merged.deliveries.some((d) => d.type === "link")) merged.keepUntil = Math.max(merged.keepUntil ?? 0, this.result.keepUntil ?? 0);
-    await store.jobs.transition(of.runId, [latest.status], { result: merged as unknown as Record<string, unknown> });
+    // Every delivery of the run done at last: the run is a success now, its history in a warning.
+    const delivered = latest.status === "FAILED" && merged.deliveries.every((d) => d.status === "SENT");
+    await store.jobs.transition(of.runId, [latest.status], {
+      result: merged as unknown as Record<string, unknown>,
+      ...(delivered
+        ? { status: "COMPLETED" as const, errors: [], warnings: [...latest.warnings, { key: "sluice.report.delivery.resent", message: `Delivered by re-send (run ${this.ctx.job.id}) after: ${latest.errors.map((e) => e.message).join("; ")}` }] }
+        : {}),
+    });
     if (record.status !== "SENT") throw new SluiceError("sluice.report.delivery.failed", `The ${settings.type} delivery failed again: ${record.error}`);
     return { result: this.result, summary: { resendOf: of.runId, delivery: settings.type } };
   }

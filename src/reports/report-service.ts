@@ -14,7 +14,7 @@ import type { Job } from "../core/job.js";
 import { nextRun } from "../core/recurrence.js";
 import { reportDefinition, sqlSourceOf, type ReportDefinition } from "../core/report.js";
 import type { Visibility } from "../core/saved-sql.js";
-import { checkDeliveries, keepSecrets } from "../delivery/index.js";
+import { checkDeliveries, withIds, withStoredSecrets } from "../delivery/index.js";
 import { unknownPlaceholders } from "../delivery/placeholders.js";
 import type { JobRunner } from "../jobs/runner.js";
 import type { Account, SavedReport, ScheduleRecord, Site, Store } from "../store/port.js";
@@ -127,8 +127,8 @@ export class ReportService {
   }
 
   /** Every check of a schedule's fields: the repeat, placeholders, each delivery's target and keys. */
-  private async checkFields(fields: ScheduleFields): Promise<void> {
-    const problems: Problem[] = [];
+  private async checkFields(fields: ScheduleFields, found: readonly Problem[] = []): Promise<void> {
+    const problems: Problem[] = [...found];
     try {
       repeatRecurrence({ repeat: fields.repeat as Repeat, startDate: fields.startDate, time: fields.time, zoneId: fields.zoneId });
     } catch (error) {
@@ -147,7 +147,7 @@ export class ReportService {
     await this.checkFields(fields);
     const recurrence = repeatRecurrence({ repeat: fields.repeat as Repeat, startDate: fields.startDate, time: fields.time, zoneId: fields.zoneId });
     const now = this.now();
-    const params: ReportScheduleParams = { ...fields, reportId, paused: null, lastSentHash: null };
+    const params: ReportScheduleParams = { ...fields, deliveries: withIds(fields.deliveries), reportId, paused: null, lastSentHash: null };
     const record = await this.store.schedules.put(
       {
         siteId: report.siteId,
@@ -166,10 +166,10 @@ export class ReportService {
 
   async updateSchedule(account: Account, id: number, fields: ScheduleFields & { paused?: boolean }): Promise<ReportSchedule> {
     const current = await this.schedule(account, id);
-    const deliveries = fields.deliveries.map((d, i) => keepSecrets(d, current.params.deliveries[i]));
+    const { deliveries, problems } = withStoredSecrets(fields.deliveries, current.params.deliveries);
     const next = { ...fields, deliveries };
     delete (next as { paused?: boolean }).paused;
-    await this.checkFields(next);
+    await this.checkFields(next, problems);
     const recurrence = repeatRecurrence({ repeat: next.repeat as Repeat, startDate: next.startDate, time: next.time, zoneId: next.zoneId });
     const now = this.now();
     const paused = fields.paused === undefined ? current.params.paused : fields.paused ? (current.params.paused ?? { reason: `Paused by ${account.username}`, at: now, by: "user" as const }) : null;
@@ -219,7 +219,13 @@ export class ReportService {
 
   /** Re-sends a run's kept file through one of its deliveries (a job: it shows in the jobs view). */
   async resend(account: Account, runId: number, index: number): Promise<Job> {
-    const run = await this.run(account, runId);
+    let run = await this.run(account, runId);
+    // A resend run's delivery is the original run's: re-send that one.
+    const of = (run.result as { resendOf?: { runId: number; index: number } } | null)?.resendOf;
+    if (of) {
+      run = await this.run(account, of.runId);
+      [runId, index] = [of.runId, of.index];
+    }
     const s = await this.schedule(account, run.scheduleId!);
     const result = run.result as { deliveries?: { type: string }[]; file?: unknown } | null;
     if (!result?.deliveries?.[index]) throw new SluiceError("sluice.report.run.not.found", `Run ${runId} has no delivery ${index}.`);

@@ -1,8 +1,8 @@
 /** API delivery: nothing is sent; the schedule's latest file is fetched over REST (`GET /rest/reports/v1/schedules/{id}/latest`). */
 import { z } from "zod";
-import type { DeliveryKind } from "../port.js";
+import { deliveryId, type DeliveryKind } from "../port.js";
 
-export const apiSettings = z.object({ type: z.literal("api") }).strict();
+export const apiSettings = z.object({ type: z.literal("api"), id: deliveryId }).strict();
 export type ApiSettings = z.infer<typeof apiSettings>;
 
 export const apiDelivery: DeliveryKind<ApiSettings> = {

@@ -11,7 +11,7 @@ import yazl from "yazl";
 import { z } from "zod";
 import type { Problem } from "../../core/errors.js";
 import { fill, unknownPlaceholders } from "../placeholders.js";
-import type { DeliveryKind } from "../port.js";
+import { deliveryId, type DeliveryKind } from "../port.js";
 import { sendMail } from "./mailer.js";
 
 const address = z.string().max(320).regex(/^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+$/, "an email address (name@example.com)");
@@ -19,6 +19,7 @@ const address = z.string().max(320).regex(/^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+$/, "
 export const emailSettings = z
   .object({
     type: z.literal("email"),
+    id: deliveryId,
     users: z.array(z.string().min(1).max(200)).max(500).default([]).describe("site user names: mailed at their profile address"),
     addresses: z.array(address).max(500).default([]).describe("more recipients"),
     zip: z.boolean().default(false).describe("attach the file as a ZIP"),

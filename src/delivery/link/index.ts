@@ -4,11 +4,12 @@
  * tampered with (`src/reports/report-links.ts`).
  */
 import { z } from "zod";
-import type { DeliveryKind } from "../port.js";
+import { deliveryId, type DeliveryKind } from "../port.js";
 
 export const linkSettings = z
   .object({
     type: z.literal("link"),
+    id: deliveryId,
     retentionDays: z.number().int().min(1).max(365).default(7).describe("days the file is kept and the link works"),
   })
   .strict();

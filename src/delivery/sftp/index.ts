@@ -14,7 +14,7 @@ import ssh2 from "ssh2";
 import { z } from "zod";
 import type { Problem } from "../../core/errors.js";
 import { hostRefusal, resolveTarget } from "../address-guard.js";
-import type { DeliveryKind } from "../port.js";
+import { deliveryId, type DeliveryKind } from "../port.js";
 
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
 const PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+=*( .*)?$/;
@@ -22,6 +22,7 @@ const PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-e
 export const sftpSettings = z
   .object({
     type: z.literal("sftp"),
+    id: deliveryId,
     host: z.string().min(1).max(255).regex(/^[A-Za-z0-9.:[\]_-]+$/, "a host name or an IP address"),
     port: z.number().int().min(1).max(65535).default(22),
     user: z.string().min(1).max(200),

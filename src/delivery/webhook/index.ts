@@ -15,13 +15,14 @@ import { z } from "zod";
 import type { Problem } from "../../core/errors.js";
 import { hostRefusal, resolveTarget } from "../address-guard.js";
 import { fill, unknownPlaceholders } from "../placeholders.js";
-import type { DeliveryKind } from "../port.js";
+import { deliveryId, type DeliveryKind } from "../port.js";
 
 const RESERVED = new Set(["user-agent", "transfer-encoding", "content-disposition", "content-type", "content-length", "host", "x-download-schedule-id", "x-download-schedule-execution-id", "connection"]);
 
 export const webhookSettings = z
   .object({
     type: z.literal("webhook"),
+    id: deliveryId,
     url: z
       .string()
       .max(4000)

@@ -14,7 +14,7 @@ import type { AppContext } from "../../app/context.js";
 import { requireSysadmin } from "../auth.js";
 import { parseWith } from "../../core/contract.js";
 import { SluiceError } from "../../core/errors.js";
-import { refineDefinition, reportDefinition, reportFields } from "../../core/report.js";
+import { patchedDefinition, refineDefinition, reportDefinition, reportFields, reportPatchFields } from "../../core/report.js";
 import { VISIBILITIES } from "../../core/saved-sql.js";
 import { formatZoned } from "../../core/time.js";
 import { siteBaseUrl } from "../../export/export-paths.js";
@@ -26,6 +26,7 @@ import { viewParams } from "../../reports/report-schedule.js";
 import { runStatus, runView } from "../../reports/run-view.js";
 import { scheduleFields, type ReportRunResult } from "../../reports/schedule-model.js";
 import { siteAt } from "../../sites/site-service.js";
+import { entitiesForExport, exportColumns, productSchemas } from "../../core/entities/registry.js";
 import type { Account, SavedReport, Site } from "../../store/port.js";
 import { contractRoute, type Contract, type Input } from "../contract-route.js";
 
@@ -46,7 +47,7 @@ const reportBody = reportFields
   .superRefine(refineDefinition);
 const reportPatch = z
   .object({ name: text(200).optional(), visibility: z.enum(VISIBILITIES).optional() })
-  .extend(reportFields.partial().shape)
+  .extend(reportPatchFields.shape)
   .strict();
 const previewBody = reportFields.extend({ site, limit: z.number().int().min(1).max(100).default(20) }).strict().superRefine(refineDefinition);
 const scheduleBody = scheduleFields.extend({ reportId: id }).strict();
@@ -96,9 +97,11 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
     const lastJob = s.record.lastJobId === null ? undefined : await ctx.store.jobs.get(s.record.lastJobId);
     const last = await ctx.store.jobs.list({ kind: "report", scheduleId: s.record.id }, 0, 1);
     const lastRun = last.jobs[0] ?? lastJob;
+    const report = await ctx.store.reports.get(s.params.reportId);
     return {
       id: s.record.id,
       reportId: s.params.reportId,
+      reportName: report?.name ?? null,
       owner: s.record.owner,
       ...viewParams(s.params),
       paused: s.params.paused !== null,
@@ -159,7 +162,9 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
     const patch = {
       ...(name !== undefined ? { name: name.trim() } : {}),
       ...(visibility !== undefined ? { visibility } : {}),
-      ...(Object.keys(definition).length > 0 ? { definition: parseWith(reportDefinition, { ...current.definition, ...definition }, "report", "sluice.report.invalid") } : {}),
+      ...(Object.values(definition).some((v) => v !== undefined)
+        ? { definition: parseWith(reportDefinition, patchedDefinition(current.definition, definition), "report", "sluice.report.invalid") }
+        : {}),
     };
     const updated = await reports.update(account, params.id, patch);
     return reportView(updated, await ctx.store.sites.byId(updated.siteId), account);
@@ -174,6 +179,21 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
   route("POST", "/reports/:id/copy", { summary: "Save as: a private copy of a report you can see, owned by you", params: idParams, body: copyBody, bodyName: "copy" }, async ({ params, body }, account, reply) => {
     const copy = await reports.copy(account, params.id, body?.name?.trim());
     return reply.code(201).send(reportView(copy, await ctx.store.sites.byId(copy.siteId), account));
+  });
+
+  const entitiesQuery = z.object({ site }).strict();
+  route("GET", "/entities", { summary: "The entities a report of a site may be of, with their columns (export names, in order)", query: entitiesQuery }, async ({ query }) => {
+    const s = await siteAt(ctx.store, query.site);
+    const version = productSchemas(s.product).current;
+    return {
+      site: s.contextPath,
+      product: s.product,
+      values: entitiesForExport(s.product, version).map((e) => ({
+        name: e.name,
+        jql: s.product === "jira" && e.name === "issues",
+        columns: exportColumns(e, version).map((c) => ({ name: c.name, type: c.type === "instance" || c.type === "url" || c.type === "text" ? "string" : c.type })),
+      })),
+    };
   });
 
   // ---- schedules
@@ -267,7 +287,7 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
     return { values: out };
   });
 
-  contractRoute(app, "GET", "/rest/reports/v1/settings", { tags, summary: "A site's report settings (administrators)", query: settingsQuery }, async ({ query }) => {
+  contractRoute(app, "GET", "/rest/reports/v1/settings", { tags, summary: "A site's report settings (whether add-on permissions are allowed)", query: settingsQuery, people: true }, async ({ query }) => {
     const s = await siteAt(ctx.store, query.site);
     return { site: s.contextPath, allowAddonPermissions: await reports.addonAllowed(s) };
   });
