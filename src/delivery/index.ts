@@ -64,7 +64,7 @@ export function withStoredSecrets(next: readonly DeliverySettings[], previous: r
   const problems: Problem[] = [];
   const deliveries = next.map((d, i) => {
     const before = d.id !== undefined ? previous.find((p) => p.id === d.id) : previous[i]?.id === undefined ? previous[i] : undefined;
-    const kept = keepSecrets({ ...d, id: d.id ?? newDeliveryId() } as DeliverySettings, before);
+    const kept = keepSecrets({ ...d, id: d.id ?? newDeliveryId() }, before);
     for (const field of deliveryKind(d.type).secrets ?? []) {
       const value = (kept as Record<string, unknown>)[field];
       const unresolved = value === SECRET_SET || (typeof value === "object" && value !== null && Object.values(value).includes(SECRET_SET));
@@ -77,7 +77,7 @@ export function withStoredSecrets(next: readonly DeliverySettings[], previous: r
 
 /** Ids for deliveries made without one. */
 export function withIds(deliveries: readonly DeliverySettings[]): DeliverySettings[] {
-  return deliveries.map((d) => (d.id === undefined ? ({ ...d, id: newDeliveryId() } as DeliverySettings) : d));
+  return deliveries.map((d) => (d.id === undefined ? ({ ...d, id: newDeliveryId() }) : d));
 }
 
 function newDeliveryId(): string {
