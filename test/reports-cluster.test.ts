@@ -2,7 +2,8 @@
  * Two nodes on one PostgreSQL database (issue 15): both schedulers tick at once over several due
  * slots of a report schedule, and each scheduled run happens exactly once, on whichever node claimed
  * it; every run succeeds with its deliveries (a download link signed by the key both nodes share, and
- * the API delivery), and a link made on one node is accepted by the other.
+ * the API delivery), a link made on one node is accepted by the other, and a run whose node died is
+ * FAILED by the other node without keeping the schedule locked.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -16,6 +17,7 @@ import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
 import { buildApp } from "../src/server/app.js";
 import { DEMO_NOW } from "./support/app.js";
+import { newExportJob } from "./support/jobs.js";
 import { emptyPostgresDatabase } from "./support/stores.js";
 
 describe("scheduled reports on two PostgreSQL nodes", () => {
@@ -92,5 +94,23 @@ describe("scheduled reports on two PostgreSQL nodes", () => {
     const res = await appB.inject({ method: "GET", url: `${link.pathname}${link.search}` });
     assert.equal(res.statusCode, 200, res.body.slice(0, 300));
     assert.match(res.body, /^key,status\r\nPLAT-/);
+
+    // A run whose node died mid-run is FAILED by the other node and holds no lock: the next run starts.
+    const dead = await a.store.jobs.create({
+      ...newExportJob({ siteId: site.id, nodeId: "node-gone", instanceId: "node-gone:1:0:x", leaseExpiresAt: Date.now() - 1000 }),
+      kind: "report",
+      lockKey: `report:${schedule.record.id}`,
+      params: { scheduleId: schedule.record.id, reportId: report.id, manual: false },
+      scheduleId: schedule.record.id,
+    });
+    assert.ok(dead.ok);
+    const lost = await b.runner.recoverLost();
+    assert.deepEqual(lost.map((j) => j.id), [dead.job.id]);
+    const failed = (await a.store.jobs.get(dead.job.id))!;
+    assert.deepEqual([failed.status, failed.errors[0]?.key], ["FAILED", "report.node.lost"]);
+    const next = await a.reports.execute(owner, schedule.record.id);
+    await a.runner.dispatch();
+    await a.runner.waitFor(next.id);
+    assert.equal((await a.store.jobs.get(next.id))!.status, "COMPLETED");
   });
 });
