@@ -87,9 +87,16 @@ export async function createContext(config: Config, options: { logger?: Logger }
   runner.onJobEnd((job) => {
     if (job.kind === SYNC_KIND && job.siteId !== null) siteCounts.forget(job.siteId);
     // Files no run needs any more (delivered, expired, replaced as the latest) go after each run.
-    if (job.kind === REPORT_KIND) void sweepFiles(config, store, Date.now()).catch((error: unknown) => logger.warn({ err: error }, "report file sweep failed"));
+    if (job.kind === REPORT_KIND) sweep();
   });
-  const sweeper = setInterval(() => void sweepFiles(config, store, Date.now()).catch(() => undefined), 3_600_000);
+  // One sweep at a time; close() waits for the one running.
+  let sweeping: Promise<void> | undefined;
+  const sweep = () => {
+    sweeping ??= sweepFiles(config, store, Date.now())
+      .then(() => undefined, (error: unknown) => logger.warn({ err: error }, "report file sweep failed"))
+      .finally(() => (sweeping = undefined));
+  };
+  const sweeper = setInterval(sweep, 3_600_000);
   sweeper.unref();
   const scheduler = new Scheduler({
     store,
@@ -115,6 +122,7 @@ export async function createContext(config: Config, options: { logger?: Logger }
       scheduler.stop();
       clearInterval(sweeper);
       await runner.shutdown(config.shutdownGraceSeconds * 1000);
+      await sweeping;
       await store.close();
     },
   };

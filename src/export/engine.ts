@@ -22,16 +22,9 @@ import { pacer, snapshotSource, writeEntityFile } from "./entity-file.js";
 import { laneFileKey } from "./lane-protocol.js";
 import { joinInWorker, planLanes, startLane, type LaneRun, type PlannedFile } from "./lanes.js";
 import { exportFileName } from "./file-names.js";
-import { writerFactory } from "../writers/index.js";
+import { TYPED_BATCH_ROWS, writerFactory } from "../writers/index.js";
 import { removeParts } from "./file-parts.js";
 import type { BackgroundMode } from "../jobs/background.js";
-
-/**
- * Rows per read batch of a typed format's lane (Parquet): every row is converted in JavaScript and
- * held until DuckDB takes it, and smaller batches keep the lane's heap — and the export's peak RSS —
- * lower at the same speed (1,000,000 pages: 1,000 rows 288–319 MB, 250 rows 243–265 MB).
- */
-const TYPED_BATCH_ROWS = 250;
 
 export interface ExportRun {
   store: Store;

@@ -3,8 +3,9 @@
  * site (inside the store, with the viewer's permissions), or a saved SQL query run as the viewer —
  * written by the format's record writer (CSV, XLSX, JSON, Parquet) into a `.partial` file renamed when
  * complete. A CSV report of every column in key order takes the records the store renders itself, as
- * the Data pipeline export does. The content hash is of the rows (not the file's bytes, which hold
- * timestamps in XLSX and Parquet), for "only when changed".
+ * the Data pipeline export does. The content hash ("only when changed") is the file's own SHA-256 for
+ * CSV and JSON, whose bytes depend on the rows alone, and a hash of the rows for XLSX and Parquet, whose
+ * files hold the time they were written.
  */
 import { createHash, type Hash } from "node:crypto";
 import { serialize } from "node:v8";
@@ -13,12 +14,14 @@ import type { Column } from "../core/entities/types.js";
 import type { SqlColumn, SqlRows, SqlType } from "../core/sql-catalog.js";
 import { cancelled } from "../core/errors.js";
 import type { Store } from "../store/port.js";
-import { writerFactory, type WrittenFile } from "../writers/index.js";
+import { TYPED_BATCH_ROWS, writerFactory, type WrittenFile } from "../writers/index.js";
 import type { RecordLayout, RecordWriter } from "../writers/port.js";
+import { openThreadedWriter } from "../writers/thread/index.js";
 import { planInput, type ReportPlan } from "./report-query.js";
 import type { ReportFormatName } from "./schedule-model.js";
 
-const BATCH = 2000;
+/** Rows per read batch of a CSV report (the typed formats read `TYPED_BATCH_ROWS`). */
+const CSV_BATCH_ROWS = 2000;
 
 /** Where a report's rows come from. */
 export type ReportSource = { kind: "entity"; store: Store; siteId: number; plan: ReportPlan } | { kind: "sql"; rows: SqlRows };
@@ -35,6 +38,11 @@ export interface BuildOptions {
   onRows?(rows: number): void;
   /** At most this many rows (a preview); default all. */
   limit?: number;
+  /**
+   * Write the typed formats (XLSX, Parquet, JSON) on a thread of their own, at background priority
+   * when `yieldCpu` (a scheduled run; a preview's few rows stay on the caller's thread).
+   */
+  threaded?: { yieldCpu: boolean };
 }
 
 export interface BuiltFile extends WrittenFile {
@@ -69,7 +77,8 @@ async function open(options: BuildOptions, writerEncoding: boolean): Promise<{ l
     const encoded =
       plan.whole && options.limit === undefined && writerEncoding ? await snapshot.encode?.(query, { format: "csv", columns: plan.columns, csv: options.csv, instanceUrl: options.instanceUrl }) : undefined;
     const layout = reportLayout(plan, options.instanceUrl, options.csv);
-    return { layout, ...(encoded ? { encoded } : { batches: snapshot.rows(query, BATCH) }), close: () => snapshot.close() };
+    const batch = options.format === "csv" ? CSV_BATCH_ROWS : TYPED_BATCH_ROWS;
+    return { layout, ...(encoded ? { encoded } : { batches: snapshot.rows(query, batch) }), close: () => snapshot.close() };
   } catch (error) {
     await snapshot.close();
     throw error;
@@ -79,9 +88,13 @@ async function open(options: BuildOptions, writerEncoding: boolean): Promise<{ l
 export async function buildReportFile(options: BuildOptions): Promise<BuiltFile> {
   const factory = writerFactory(options.format);
   const source = await open(options, options.format === "csv");
-  const hash = createHash("sha256");
+  const hash = options.format === "csv" || options.format === "json" ? undefined : createHash("sha256");
   try {
-    const writer = await factory.open({ directory: options.directory, name: options.name, title: options.title.slice(0, 31) }, source.layout);
+    const target = { directory: options.directory, name: options.name, title: options.title.slice(0, 31) };
+    const writer =
+      options.threaded && options.format !== "csv"
+        ? await openThreadedWriter(options.format, target, source.layout, options.threaded)
+        : await factory.open(target, source.layout);
     try {
       return await write(writer, source, hash, options, factory.contentType);
     } catch (error) {
@@ -96,7 +109,7 @@ export async function buildReportFile(options: BuildOptions): Promise<BuiltFile>
 async function write(
   writer: RecordWriter,
   source: { batches?: AsyncIterable<unknown[][]>; encoded?: AsyncIterable<EncodedChunk> },
-  hash: Hash,
+  hash: Hash | undefined,
   options: BuildOptions,
   contentType: string,
 ): Promise<BuiltFile> {
@@ -104,7 +117,7 @@ async function write(
   if (source.encoded) {
     for await (const chunk of source.encoded) {
       if (signal.aborted) throw cancelled("the report");
-      hash.update(chunk.bytes);
+      hash?.update(chunk.bytes);
       await writer.writeEncoded!(chunk);
       options.onRows?.(writer.rows);
     }
@@ -113,7 +126,7 @@ async function write(
     for await (const batch of source.batches!) {
       if (signal.aborted) throw cancelled("the report");
       const taken = options.limit !== undefined && rows + batch.length > options.limit ? batch.slice(0, options.limit - rows) : batch;
-      hash.update(serialize(taken));
+      hash?.update(serialize(taken));
       await writer.write(taken);
       rows += taken.length;
       options.onRows?.(writer.rows);
@@ -122,5 +135,5 @@ async function write(
   }
   if (signal.aborted) throw cancelled("the report");
   const done = await writer.close();
-  return { ...done, contentType, contentHash: hash.digest("hex") };
+  return { ...done, contentType, contentHash: hash ? hash.digest("hex") : done.sha256 };
 }

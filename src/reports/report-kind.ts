@@ -127,6 +127,7 @@ class ReportRun {
       instanceUrl,
       csv: config.export,
       signal: this.ctx.signal,
+      threaded: { yieldCpu: config.jobs.background !== "flat-out" },
       onRows: (rows) => this.show("building the file", rows),
     });
     if (plan && built.rows === 0 && !viewer.all && (await store.data.count(site.id, { ...plan.query, viewer: EVERYONE, columns: undefined, orderBy: undefined })) > 0) {

@@ -9,7 +9,7 @@ import { parquetWriter } from "./parquet/index.js";
 import { OUTPUT_FORMATS, type OutputFormat, type WriterFactory } from "./port.js";
 import { xlsxWriter } from "./xlsx/index.js";
 
-export { OUTPUT_FORMATS, isOutputFormat } from "./port.js";
+export { OUTPUT_FORMATS, TYPED_BATCH_ROWS, isOutputFormat } from "./port.js";
 export type { OutputFormat, RecordLayout, RecordWriter, WriterFactory, WriterTarget, WrittenFile } from "./port.js";
 
 const FACTORIES: Record<OutputFormat, WriterFactory | undefined> = {

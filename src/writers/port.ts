@@ -13,6 +13,14 @@ import type { Column } from "../core/entities/types.js";
 
 export type { EncodedChunk, RecordEncoding };
 
+/**
+ * Rows per read batch for the typed formats (XLSX, Parquet, JSON): every row is converted in JavaScript
+ * and held until the format's library takes it, and smaller batches keep the heap — and peak RSS — lower
+ * at the same speed (an export of 1,000,000 pages to Parquet: 1,000 rows 288–319 MB, 250 rows 243–265 MB;
+ * a report of 200,000 issues to Parquet: 2,000 rows 342–353 MB, 250 rows 249–279 MB).
+ */
+export const TYPED_BATCH_ROWS = 250;
+
 export const OUTPUT_FORMATS = ["csv", "json", "ndjson", "xlsx", "parquet"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 

@@ -1,12 +1,15 @@
 /**
  * Scheduled reports in the console, end to end: real headless Chromium against a real Sluice server
- * (built CLI, demo sites). Sign in, make a report of /jira issues (columns ticked from the entity's
- * own, a JQL filter; a broken JQL is refused in words), preview its rows — the same as the API's —
- * and save it; schedule it weekly with an API and a download-link delivery and see its next five
- * Mondays; Execute now and watch the run succeed in the history, the link download the file; add a
- * webhook that cannot be reached, see that delivery fail and Re-send it; pause and resume from the
- * list, and neither page scrolls sideways in a narrow window; a report of a saved SQL query previews
- * and is renamed; another person "saves as" a copy of the report. The report page goes to
+ * (built CLI, demo sites) and a real webhook receiver on 127.0.0.1. Sign in, make a report of /jira
+ * issues (the entity picked from the site's own list, columns ticked from its own, a JQL filter; a
+ * broken JQL is refused in words), preview its rows — the same as the API's — and save it; schedule it
+ * weekly with an API and a download-link delivery (and see whether add-on permissions are allowed) and
+ * see its next five Mondays; Execute now and watch the run succeed in the history, the link download the
+ * file; add a webhook with an Authorization header, then move it to the top of the list: the header
+ * stays saved and is sent; a run whose webhook failed becomes a success when Re-send delivers it; pause
+ * and resume from the list, and neither page scrolls sideways in a narrow window; a report of a saved
+ * SQL query picked in the editor previews, is scheduled and renamed (the change sends only the name);
+ * another person "saves as" a copy of the report. The report page goes to
  * docs/images/reports-console.png (when missing, or with SLUICE_UPDATE_DOCS_IMAGES=1), every step to
  * test-results/reports-console/. Any unexpected browser console error fails it.
  */
@@ -20,6 +23,7 @@ import { join } from "node:path";
 import type { Browser, ConsoleMessage, Page } from "playwright-core";
 import { chromiumPath, launchChromium } from "../support/chromium.js";
 import { api, BIN, REPO_ROOT, startSluice } from "../support/server.js";
+import { startWebhookReceiver } from "../support/webhook-receiver.js";
 
 const WAIT = { timeout: 15_000 };
 const NAME = "Open PLAT issues";
@@ -28,6 +32,8 @@ const JQL = "project = PLAT ORDER BY key";
 const PERSON = "mrossi";
 /** A run time as the console shows it: a Monday at 08:00 in Berlin. */
 const MONDAY_8 = /^Mon (\d{4}-\d{2}-\d{2}) 08:00 \+0[12]:00$/;
+/** The webhook's own header, a secret the server keeps and shows as <set>. */
+const AUTHORIZATION = "Bearer reports-console-secret";
 
 /** Browser console errors, except "Failed to load resource" for the HTTP errors the scenario provokes. */
 function watchConsole(page: Page, allowed: { status: number; url: string }[]): string[] {
@@ -54,16 +60,18 @@ async function signIn(page: Page, baseUrl: string, token: string, heading: strin
 // Installing Debian's chromium (first run on a fresh machine only) can take minutes.
 before(() => void chromiumPath(), { timeout: 600_000 });
 
-test("reports: make, preview, schedule, execute, re-send, pause and resume, save as", { timeout: 120_000 }, async () => {
+test("reports: make, preview, schedule, execute, move a delivery, re-send, pause and resume, save as", { timeout: 120_000 }, async () => {
   const root = REPO_ROOT;
   assert.ok(existsSync(join(root, "web", "dist", "index.html")), "web/dist is missing: run `npm run build` first");
   const shots = join(root, "test-results", "reports-console");
   await mkdir(shots, { recursive: true });
   await mkdir(join(root, "docs", "images"), { recursive: true });
 
-  // One attempt per delivery: the unreachable webhook fails at once instead of after two back-offs.
+  // One attempt per delivery: a failing webhook fails at once instead of after two back-offs. The
+  // receiver is on 127.0.0.1, which deliveries reach only when allowed.
+  const receiver = await startWebhookReceiver();
   const home = await mkdtemp(join(tmpdir(), "sluice-reports-"));
-  await writeFile(join(home, "sluice.config.json"), JSON.stringify({ delivery: { attempts: 1 } }));
+  await writeFile(join(home, "sluice.config.json"), JSON.stringify({ delivery: { attempts: 1, allowedPrivateHosts: ["127.0.0.1"] } }));
   const sluice = await startSluice({ home });
   let browser: Browser | undefined;
   try {
@@ -79,13 +87,27 @@ test("reports: make, preview, schedule, execute, re-send, pause and resume, save
     await page.getByRole("heading", { name: "Reports", level: 1 }).waitFor(WAIT);
     await page.getByText("No reports yet.").waitFor(WAIT);
 
-    // A new report of /jira issues: three columns ticked from the entity's own, in the order ticked.
+    // A new report of /jira: the entities and their columns are the site's own (GET /entities).
     await page.getByRole("link", { name: "New report" }).click();
     await page.getByRole("heading", { name: "New report", level: 1 }).waitFor(WAIT);
     assert.equal(new URL(page.url()).pathname, "/admin/reports/new");
     await page.getByLabel("Name", { exact: true }).fill(NAME);
     await page.getByLabel("Site", { exact: true }).selectOption("/jira");
-    await page.getByLabel("Entity", { exact: true }).fill("issues");
+    const entities = await api(sluice, "GET", "/rest/reports/v1/entities?site=/jira");
+    assert.equal(entities.status, 200, JSON.stringify(entities.json));
+    const entityList = entities.json.values as { name: string; jql: boolean; columns: { name: string; type: string }[] }[];
+    const entityPicker = page.getByRole("combobox", { name: "Entity" });
+    await entityPicker.locator('option[value="issues"]').waitFor({ state: "attached", ...WAIT });
+    assert.deepEqual(await entityPicker.locator("option:not([value=''])").allTextContents(), entityList.map((e) => e.name));
+    const boxes = page.getByRole("group", { name: "Pick columns" }).getByRole("checkbox");
+    const sprints = entityList.find((e) => e.name === "sprints")!;
+    await entityPicker.selectOption("sprints");
+    assert.deepEqual(await boxes.evaluateAll((all) => all.map((b) => b.parentElement?.textContent?.trim())), sprints.columns.map((c) => `${c.name} ${c.type}`));
+    assert.equal(await page.getByLabel("JQL", { exact: true }).count(), 0, "sprints take no JQL");
+
+    // Issues: three columns ticked from the entity's own, in the order ticked; it takes JQL.
+    await entityPicker.selectOption("issues");
+    assert.equal(await boxes.count(), entityList.find((e) => e.name === "issues")!.columns.length);
     for (const column of ["key", "summary", "status"]) await page.getByRole("checkbox", { name: `${column} string`, exact: true }).check(WAIT);
     assert.equal(await page.getByLabel("Columns", { exact: true }).inputValue(), "key, summary, status");
 
@@ -130,6 +152,8 @@ test("reports: make, preview, schedule, execute, re-send, pause and resume, save
     await page.getByRole("button", { name: "New schedule" }).click();
     const editor = page.getByRole("region", { name: "New schedule" });
     await editor.waitFor(WAIT);
+    // Add-on permissions: an administrator has not allowed them on /jira (GET /settings, anyone may read it).
+    await editor.getByTestId("addon-permissions").getByText("Not allowed on /jira by an administrator: the owner's permissions apply.").waitFor(WAIT);
     await editor.getByLabel("Time zone").fill("Europe/Berlin");
     await editor.getByLabel("Time", { exact: true }).fill("08:00");
     assert.equal(await editor.getByRole("checkbox", { name: "Monday" }).isChecked(), true);
@@ -168,25 +192,60 @@ test("reports: make, preview, schedule, execute, re-send, pause and resume, save
     assert.equal((await file.text()).split("\r\n")[0], "key,summary,status");
     await page.screenshot({ path: join(shots, "03-executed.png"), fullPage: true });
 
-    // A webhook nobody answers: that delivery fails; Re-send tries it again as a run of its own.
+    // A webhook with an Authorization header: saved, the header shows as <set>.
     await panel.getByRole("button", { name: "Edit schedule" }).click();
     const edit = panel.getByRole("region", { name: `Edit schedule ${scheduleId}` });
     await edit.getByRole("button", { name: "Add webhook" }).click();
-    await edit.getByLabel("URL").fill("https://sluice-test.invalid/upload?name={{exportConfigName}}");
+    await edit.getByLabel("URL").fill(`${receiver.url}/upload?name={{exportConfigName}}`);
+    await edit.getByLabel("Headers").fill(`Authorization: ${AUTHORIZATION}`);
     await edit.getByRole("button", { name: "Save schedule" }).click();
     await edit.waitFor({ state: "hidden", ...WAIT });
+    const withWebhook = await api(sluice, "GET", `/rest/reports/v1/schedules/${scheduleId}`);
+    const hook = withWebhook.json.deliveries[2] as { type: string; id: string; headers: Record<string, string> };
+    assert.deepEqual([hook.type, hook.headers], ["webhook", { Authorization: "<set>" }]);
+
+    // Moved to the top of the list and saved with its header untouched: the secret stays with it.
+    await panel.getByRole("button", { name: "Edit schedule" }).click();
+    assert.equal(await edit.getByLabel("Headers").inputValue(), "Authorization: <set>");
+    await edit.getByRole("button", { name: "Move up delivery 3 (Webhook)" }).click();
+    await edit.getByRole("button", { name: "Move up delivery 2 (Webhook)" }).click();
+    assert.equal(await edit.getByLabel("Type").first().evaluate((e) => e === e.ownerDocument.activeElement), true, "the moved delivery keeps the focus");
+    assert.deepEqual(await edit.locator("fieldset.delivery").evaluateAll((all) => all.map((f) => f.getAttribute("data-delivery-type"))), ["webhook", "api", "link"]);
+    await page.screenshot({ path: join(shots, "04-moved-webhook.png"), fullPage: true });
+    await edit.getByRole("button", { name: "Save schedule" }).click();
+    await edit.waitFor({ state: "hidden", ...WAIT });
+    const moved = await api(sluice, "GET", `/rest/reports/v1/schedules/${scheduleId}`);
+    assert.deepEqual(
+      (moved.json.deliveries as { type: string; id: string; headers?: unknown }[]).map((d) => [d.type, d.id, d.headers]),
+      [["webhook", hook.id, { Authorization: "<set>" }], ["api", withWebhook.json.deliveries[0].id, undefined], ["link", withWebhook.json.deliveries[1].id, undefined]],
+    );
+
+    // The receiver fails the next request: the run fails on its webhook (which still sent the header).
+    receiver.failNext(1);
     await panel.getByRole("button", { name: /^Execute now/ }).click();
     const failed = runs.locator('tbody tr[data-status="FAILED"]').first();
     await failed.waitFor(WAIT);
     const webhook = failed.locator('[data-delivery-type="webhook"]');
-    await webhook.getByText("does not resolve").waitFor(WAIT);
+    await webhook.getByText("HTTP 500").waitFor(WAIT);
     assert.equal(await failed.locator('[data-delivery-type="api"]').getByText("Sent").count(), 1);
+    const [refusedPost] = await receiver.waitFor(1);
+    assert.deepEqual([refusedPost?.status, refusedPost?.headers.authorization], [500, AUTHORIZATION]);
+
+    // Re-send: delivered this time, with the header; the failed run becomes a success, every delivery sent.
     const failedRun = Number(await failed.getAttribute("data-run-id"));
     await webhook.getByRole("button", { name: `Re-send the Webhook delivery of run ${failedRun}` }).click();
     await runs.getByText(`re-send of run ${failedRun}`).waitFor(WAIT);
-    await runs.locator(`tr[data-run-id="${failedRun}"] [data-delivery-type="webhook"]`).getByText("2 attempts").waitFor(WAIT);
+    const original = runs.locator(`tr[data-run-id="${failedRun}"][data-status="SUCCEEDED"]`);
+    await original.waitFor(WAIT);
+    await original.locator('[data-delivery-type="webhook"]').getByText("Sent").waitFor(WAIT);
+    await original.locator('[data-delivery-type="webhook"]').getByText("2 attempts").waitFor(WAIT);
+    const [, delivered] = await receiver.waitFor(2);
+    assert.deepEqual([delivered?.status, delivered?.headers.authorization], [200, AUTHORIZATION]);
+    assert.match(delivered?.filename ?? "", /^Open PLAT issues_.+\.csv$/);
+    const run = await api(sluice, "GET", `/rest/reports/v1/runs/${failedRun}`);
+    assert.deepEqual([run.json.status, ...(run.json.deliveries as { status: string }[]).map((d) => d.status)], ["SUCCEEDED", "SENT", "SENT", "SENT"]);
     await page.getByRole("heading", { name: NAME, level: 1 }).scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(shots, "04-report.png"), fullPage: true });
+    await page.screenshot({ path: join(shots, "05-report.png"), fullPage: true });
     const docsImage = join(root, "docs", "images", "reports-console.png");
     if (!existsSync(docsImage) || process.env.SLUICE_UPDATE_DOCS_IMAGES === "1") {
       await page.screenshot({ path: docsImage, fullPage: true });
@@ -196,13 +255,13 @@ test("reports: make, preview, schedule, execute, re-send, pause and resume, save
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Reports" }).click();
     await page.getByRole("heading", { name: "Reports", level: 1 }).waitFor(WAIT);
     const row = page.getByRole("article", { name: NAME }).locator(`tr[data-schedule-id="${scheduleId}"]`);
-    await row.getByTestId("last-outcome").getByText("Failed").waitFor(WAIT);
+    await row.getByTestId("last-outcome").getByText("Succeeded").waitFor(WAIT);
     assert.match(String(await row.getByTestId("next-run").textContent()), MONDAY_8);
     const label = `schedule ${scheduleId} of ${NAME}`;
     await row.getByRole("button", { name: `Pause ${label}` }).click();
     await row.getByTestId("state").getByText("Paused by admin").waitFor(WAIT);
     assert.equal(String(await row.getByTestId("next-run").textContent()).trim(), "–");
-    await page.screenshot({ path: join(shots, "05-list-paused.png"), fullPage: true });
+    await page.screenshot({ path: join(shots, "06-list-paused.png"), fullPage: true });
     await row.getByRole("button", { name: `Resume ${label}` }).click();
     await row.getByTestId("state").getByText("Active").waitFor(WAIT);
     assert.match(String(await row.getByTestId("next-run").textContent()), MONDAY_8);
@@ -216,25 +275,47 @@ test("reports: make, preview, schedule, execute, re-send, pause and resume, save
     await page.getByRole("article", { name: NAME }).getByRole("link", { name: /^Weekly on Monday/ }).click();
     await panel.getByTestId("runs").waitFor(WAIT);
     assert.equal(await page.evaluate(fits), true, "the report page scrolls sideways at 390 px");
-    await page.screenshot({ path: join(shots, "06-report-narrow.png"), fullPage: true });
+    await page.screenshot({ path: join(shots, "07-report-narrow.png"), fullPage: true });
 
-    // A report of a saved SQL query (made through the API): it opens, previews the query's rows, and is renamed.
+    // A report of a saved SQL query (the query made through the API), picked in the editor: it previews
+    // the query's rows, is saved and scheduled, and a rename sends only the name.
     const query = await api(sluice, "POST", "/jira/rest/sql/v1/queries", { name: "Issues per status", sql: "SELECT status, count(*) AS issues FROM issues GROUP BY status ORDER BY status", chart: { type: "table", y: [] }, visibility: "private" });
     assert.equal(query.status, 201, JSON.stringify(query.json));
-    const ofQuery = await api(sluice, "POST", "/rest/reports/v1/reports", { name: "Issues per status", site: "/jira", sqlQueryId: query.json.id });
-    assert.equal(ofQuery.status, 201, JSON.stringify(ofQuery.json));
     await page.setViewportSize({ width: 1280, height: 800 });
-    await page.goto(`${sluice.baseUrl}/admin/reports/${ofQuery.json.id}`);
-    await page.getByRole("heading", { name: "Issues per status", level: 1 }).waitFor(WAIT);
-    await page.getByText(`This report runs the saved SQL query ${query.json.id} of its site`).waitFor(WAIT);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Reports" }).click();
+    await page.getByRole("link", { name: "New report" }).click();
+    await page.getByRole("heading", { name: "New report", level: 1 }).waitFor(WAIT);
+    await page.getByLabel("Name", { exact: true }).fill("Issues per status");
+    await page.getByLabel("Site", { exact: true }).selectOption("/jira");
+    await page.getByRole("radio", { name: "Saved SQL query" }).check();
+    const queryPicker = page.getByRole("combobox", { name: "Saved SQL query" });
+    await queryPicker.locator(`option[value="${query.json.id}"]`).waitFor({ state: "attached", ...WAIT });
+    await queryPicker.selectOption({ label: "Issues per status" });
+    await page.getByTestId("query-sql").getByText(/GROUP BY status/).waitFor(WAIT);
     await page.getByRole("button", { name: "Preview" }).click();
     const statuses = page.getByRole("table", { name: "Report preview" });
     await statuses.waitFor(WAIT);
     assert.deepEqual((await statuses.locator("thead th").allTextContents()).map((t) => t.split(" ")[0]), ["status", "issues"]);
+    await page.screenshot({ path: join(shots, "08-sql-report.png"), fullPage: true });
+    await page.getByRole("button", { name: "Save report" }).click();
+    await page.getByRole("heading", { name: "Issues per status", level: 1 }).waitFor(WAIT);
+    const ofQueryId = Number(new URL(page.url()).pathname.split("/").pop());
+    const ofQuery = await api(sluice, "GET", `/rest/reports/v1/reports/${ofQueryId}`);
+    assert.deepEqual([ofQuery.json.sqlQueryId, ofQuery.json.entity ?? null], [query.json.id, null]);
+    await queryPicker.locator("option:checked").getByText("Issues per status").waitFor({ state: "attached", ...WAIT });
+    await page.getByRole("button", { name: "New schedule" }).click();
+    const sqlEditor = page.getByRole("region", { name: "New schedule" });
+    await sqlEditor.getByRole("button", { name: "Add API" }).click();
+    await sqlEditor.getByRole("button", { name: "Save schedule" }).click();
+    await page.getByRole("region", { name: /^Schedule \d+: Weekly on Monday/ }).getByRole("status").getByText("Schedule saved.").waitFor(WAIT);
+    const sqlSchedules = await api(sluice, "GET", `/rest/reports/v1/schedules?reportId=${ofQueryId}`);
+    assert.deepEqual((sqlSchedules.json.values as { reportName: string }[]).map((v) => v.reportName), ["Issues per status"]);
     await page.getByLabel("Name", { exact: true }).fill("Issues by status");
+    const put = page.waitForRequest((r) => r.method() === "PUT" && r.url().endsWith(`/rest/reports/v1/reports/${ofQueryId}`));
     await page.getByRole("button", { name: "Save", exact: true }).click();
+    assert.deepEqual((await put).postDataJSON(), { name: "Issues by status" });
     await page.getByRole("status").getByText("Report saved.").waitFor(WAIT);
-    const renamed = await api(sluice, "GET", `/rest/reports/v1/reports/${ofQuery.json.id}`);
+    const renamed = await api(sluice, "GET", `/rest/reports/v1/reports/${ofQueryId}`);
     assert.deepEqual([renamed.json.name, renamed.json.sqlQueryId], ["Issues by status", query.json.id]);
 
     // Another person sees the public report, not its schedules, and "saves as" a copy of their own.
@@ -256,7 +337,7 @@ test("reports: make, preview, schedule, execute, re-send, pause and resume, save
     await dialog.getByLabel("Name of the copy").fill("My PLAT issues");
     await dialog.getByRole("button", { name: "Save copy" }).click();
     await second.getByRole("heading", { name: "My PLAT issues", level: 1 }).waitFor(WAIT);
-    await second.screenshot({ path: join(shots, "07-saved-as.png"), fullPage: true });
+    await second.screenshot({ path: join(shots, "09-saved-as.png"), fullPage: true });
     assert.equal(await second.getByLabel("Columns", { exact: true }).inputValue(), "key, summary, status");
     assert.equal(await second.getByRole("button", { name: "New schedule" }).isEnabled(), true, "the copy is theirs to schedule");
     await other.close();
@@ -267,5 +348,6 @@ test("reports: make, preview, schedule, execute, re-send, pause and resume, save
     await browser?.close();
     await sluice.stop();
     await sluice.cleanup();
+    await receiver.close();
   }
 });
