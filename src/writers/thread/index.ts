@@ -5,7 +5,7 @@
  * batches in flight), same file. Used by report runs for the typed formats (`src/reports/report-file.ts`).
  */
 import { Worker } from "node:worker_threads";
-import { SluiceError, type ErrorCode, isErrorCode } from "../../core/errors.js";
+import { isErrorCode, SluiceError } from "../../core/errors.js";
 import type { OutputFormat, RecordLayout, RecordWriter, WriterTarget, WrittenFile } from "../port.js";
 import type { FromThread, ToThread, WriterThreadData } from "./protocol.js";
 

@@ -1,7 +1,8 @@
 /**
- * Scheduled reports under `/rest/reports/v1` (any signed-in person): reports over one site's entity,
- * their schedules (format, repeat, deliveries), runs with each delivery's outcome, and the dashboard of
- * everything you can see. Secrets of deliveries come back as `<set>`; sending `<set>` back keeps them.
+ * Scheduled reports under `/rest/reports/v1` (any signed-in person): reports over one site's entity or
+ * saved SQL query, the entities a report may be of, their schedules (format, repeat, deliveries), runs
+ * with each delivery's outcome, a site's report settings, and the dashboard of everything you can see.
+ * Secrets of deliveries come back as `<set>`; sending `<set>` back with the delivery's `id` keeps them.
  */
 import type { Api } from "./client.js";
 import type { SqlColumn, Visibility } from "./sql.js";
@@ -40,21 +41,21 @@ export interface ReportSort {
   desc: boolean;
 }
 
+/** What a report reads: an entity with its columns, filter, JQL and sort — or a saved SQL query, which says all that itself. */
 export interface ReportDefinition {
-  entity: string;
+  /** Absent when the report runs a saved SQL query instead. */
+  entity?: string | null;
+  /** A saved SQL query of the site the report runs instead of an entity. */
+  sqlQueryId?: number | null;
   /** The file's columns in order; empty: every column of the entity. */
   columns: string[];
   filter: ReportCondition[];
-  /** Jira issues only. */
+  /** Entities whose `jql` is true only (Jira issues). */
   jql: string | null;
   sort: ReportSort[];
 }
 
-export interface Report extends Omit<ReportDefinition, "entity"> {
-  /** Absent when the report runs a saved SQL query instead. */
-  entity?: string | null;
-  /** A saved SQL query of the site the report runs instead of an entity (newer servers). */
-  sqlQueryId?: number | null;
+export interface Report extends ReportDefinition {
   id: number;
   name: string;
   /** The site's context path (`/jira`). */
@@ -69,25 +70,47 @@ export interface Report extends Omit<ReportDefinition, "entity"> {
   updatedTime: string;
 }
 
-export interface NewReport {
-  name: string;
-  site: string;
-  entity: string;
-  columns: string[];
-  jql: string | null;
-  visibility: Visibility;
-}
+/** A report's source as the API takes it: an entity (columns, JQL) or a saved SQL query of the site. */
+export type ReportSource = { entity: string; columns: string[]; jql: string | null } | { sqlQueryId: number };
 
-/** A report's fields to change (its site stays). Send the whole definition: see `updateReport`. */
-export type ReportPatch = Partial<Omit<NewReport, "site"> & Pick<ReportDefinition, "filter" | "sort"> & { sqlQueryId: number }>;
+export type NewReport = { name: string; site: string; visibility: Visibility } & ReportSource;
 
-export interface PreviewRequest extends Omit<ReportDefinition, "entity"> {
-  site: string;
-  /** An entity, or a saved SQL query of the site (newer servers). */
+/**
+ * A report's fields to change (its site stays): only those sent change. Naming `entity` drops the saved
+ * SQL query; naming `sqlQueryId` drops the entity and its columns, filter, JQL and sort.
+ */
+export interface ReportPatch {
+  name?: string;
+  visibility?: Visibility;
   entity?: string;
   sqlQueryId?: number;
+  columns?: string[];
+  filter?: ReportCondition[];
+  jql?: string | null;
+  sort?: ReportSort[];
+}
+
+export type PreviewRequest = ReportSource & {
+  site: string;
+  filter?: ReportCondition[];
+  sort?: ReportSort[];
   /** 1 to 100. */
   limit: number;
+};
+
+/** An entity a report of a site may be of, with its columns (export names, in file order). */
+export interface ReportEntity {
+  name: string;
+  /** Whether a report of it takes a JQL filter (Jira issues). */
+  jql: boolean;
+  columns: SqlColumn[];
+}
+
+/** A site's report settings, readable by everyone signed in. */
+export interface ReportSettings {
+  site: string;
+  /** Whether schedules of the site may generate with add-on permissions (every row); otherwise the owner's apply. */
+  allowAddonPermissions: boolean;
 }
 
 export interface Preview {
@@ -95,7 +118,12 @@ export interface Preview {
   rows: unknown[][];
 }
 
-export interface EmailDelivery {
+/** Given by the server when a schedule is saved; sent back, it keeps the delivery's secrets wherever it moved. */
+interface DeliveryId {
+  id?: string;
+}
+
+export interface EmailDelivery extends DeliveryId {
   type: "email";
   users: string[];
   addresses: string[];
@@ -106,12 +134,12 @@ export interface EmailDelivery {
   linkRetentionDays: number;
 }
 
-export interface LinkDelivery {
+export interface LinkDelivery extends DeliveryId {
   type: "link";
   retentionDays: number;
 }
 
-export interface SftpDelivery {
+export interface SftpDelivery extends DeliveryId {
   type: "sftp";
   host: string;
   port: number;
@@ -123,14 +151,14 @@ export interface SftpDelivery {
   directory: string;
 }
 
-export interface WebhookDelivery {
+export interface WebhookDelivery extends DeliveryId {
   type: "webhook";
   url: string;
   /** Values come back as `<set>`. */
   headers: Record<string, string>;
 }
 
-export interface ApiDelivery {
+export interface ApiDelivery extends DeliveryId {
   type: "api";
 }
 
@@ -159,6 +187,8 @@ export type RunStatus = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED";
 export interface ReportSchedule extends ScheduleFields {
   id: number;
   reportId: number;
+  /** null when the report is gone. */
+  reportName: string | null;
   owner: string;
   paused: boolean;
   pausedReason: string | null;
@@ -173,7 +203,7 @@ export interface ReportSchedule extends ScheduleFields {
 }
 
 export interface DeliveryOutcome {
-  /** The delivery's place in the schedule's list (what a re-send names). */
+  /** The delivery's place in the schedule's list when the run was made (what a re-send names). */
   index: number;
   type: DeliveryType;
   status: "SENT" | "FAILED" | "PENDING";
@@ -227,15 +257,15 @@ export interface ReportsApi {
   dashboard(): Promise<DashboardEntry[]>;
   report(id: number): Promise<Report>;
   createReport(report: NewReport): Promise<Report>;
-  /**
-   * Changes a report. The server fills what a definition leaves out with its defaults (no columns, no
-   * JQL, no filter, no sort) rather than keeping it, so a caller sends every definition field it keeps.
-   */
+  /** Changes a report: the fields sent, the others stay. */
   updateReport(id: number, patch: ReportPatch): Promise<Report>;
   deleteReport(id: number): Promise<void>;
   /** "Save as…": a private copy owned by you. */
   copyReport(id: number, name?: string): Promise<Report>;
   preview(request: PreviewRequest, signal?: AbortSignal): Promise<Preview>;
+  /** The entities a report of the site may be of (`site`: its context path). */
+  entities(site: string): Promise<ReportEntity[]>;
+  settings(site: string): Promise<ReportSettings>;
   schedules(reportId: number): Promise<ReportSchedule[]>;
   createSchedule(reportId: number, fields: ScheduleFields): Promise<ReportSchedule>;
   updateSchedule(id: number, fields: ScheduleFields): Promise<ReportSchedule>;
@@ -245,6 +275,7 @@ export interface ReportsApi {
   resume(scheduleId: number): Promise<ReportSchedule>;
   /** Newest first. */
   runs(scheduleId: number, start: number, limit: number): Promise<RunPage>;
+  /** Any failed delivery: of a re-send run, the server re-sends the original run's. */
   resend(runId: number, index: number): Promise<QueuedRun>;
 }
 
@@ -263,6 +294,10 @@ export function createReportsApi(api: Api): ReportsApi {
     },
     copyReport: (id, name) => send("POST", `/reports/${id}/copy`, name === undefined ? {} : { name }),
     preview: (request, signal) => send("POST", "/preview", request, signal),
+    async entities(site) {
+      return (await send<{ values?: ReportEntity[] }>("GET", `/entities?site=${encodeURIComponent(site)}`))?.values ?? [];
+    },
+    settings: (site) => send("GET", `/settings?site=${encodeURIComponent(site)}`),
     async schedules(reportId) {
       return (await send<{ values?: ReportSchedule[] }>("GET", `/schedules?reportId=${reportId}`))?.values ?? [];
     },

@@ -39,6 +39,7 @@ const LABELS: Record<string, string> = {
   name: "Name",
   site: "Site",
   entity: "Entity",
+  sqlQueryId: "Saved SQL query",
   columns: "Columns",
   jql: "JQL",
   filter: "Filter",

@@ -18,13 +18,11 @@ export interface ColumnPickerProps {
   /** The entity's columns; null while not known. */
   available: SqlColumn[] | null;
   loading: boolean;
-  /** Why the entity's columns are not known. */
-  availableError: string | null;
   problem: string | null;
   disabled: boolean;
 }
 
-export function ColumnPicker({ text, onText, available, loading, availableError, problem, disabled }: ColumnPickerProps) {
+export function ColumnPicker({ text, onText, available, loading, problem, disabled }: ColumnPickerProps) {
   const chosen = parseColumns(text);
   const toggle = (name: string) => onText((chosen.includes(name) ? chosen.filter((c) => c !== name) : [...chosen, name]).join(", "));
   return (
@@ -50,7 +48,6 @@ export function ColumnPicker({ text, onText, available, loading, availableError,
           Finding the entity's columns…
         </p>
       )}
-      {!loading && availableError && <p className="muted">{availableError}</p>}
       {available && available.length > 0 && (
         <fieldset className="column-boxes" disabled={disabled}>
           <legend>Pick columns</legend>

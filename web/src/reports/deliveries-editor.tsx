@@ -1,4 +1,9 @@
-/** Where a schedule's file goes: a list of deliveries, each of a type with its own fields; add and remove. */
+/**
+ * Where a schedule's file goes: a list of deliveries, each of a type with its own fields; add, remove
+ * and move (a saved delivery keeps its secrets wherever it moves: they go by its id). A moved delivery's
+ * button keeps the focus, or its Type when that button is now disabled at the end of the list.
+ */
+import { useEffect, useState } from "react";
 import { DELIVERY_TYPES } from "../api/reports.js";
 import type { DeliveryType } from "../api/reports.js";
 import type { Problem } from "./api-problems.js";
@@ -23,6 +28,22 @@ export interface DeliveriesEditorProps {
 
 export function DeliveriesEditor({ p, deliveries, onChange, problems }: DeliveriesEditorProps) {
   const replace = (index: number, next: DeliveryDraft) => onChange(deliveries.map((d, i) => (i === index ? next : d)));
+  const [moved, setMoved] = useState<{ key: number; button: "up" | "down" } | null>(null);
+  const move = (index: number, by: -1 | 1) => {
+    const next = [...deliveries];
+    const [taken] = next.splice(index, 1);
+    if (!taken) return;
+    next.splice(index + by, 0, taken);
+    setMoved({ key: taken.key, button: by < 0 ? "up" : "down" });
+    onChange(next);
+  };
+  useEffect(() => {
+    if (!moved) return;
+    const button = document.getElementById(`${p}-d${moved.key}-${moved.button}`) as HTMLButtonElement | null;
+    if (button && !button.disabled) button.focus();
+    else document.getElementById(`${p}-d${moved.key}-type`)?.focus();
+    setMoved(null);
+  }, [moved, p]);
   /** About the list itself ("add at least one"), not one of its deliveries. */
   const listProblem = problems.filter((x) => x.field === "deliveries").map((x) => x.message).join(" ") || null;
   return (
@@ -46,9 +67,17 @@ export function DeliveriesEditor({ p, deliveries, onChange, problems }: Deliveri
                   ))}
                 </select>
               </div>
-              <button type="button" className="small" onClick={() => onChange(deliveries.filter((_, n) => n !== i))}>
-                Remove<span className="sr-only"> delivery {i + 1} ({DELIVERY_NAMES[d.type]})</span>
-              </button>
+              <span className="row-actions">
+                <button type="button" id={`${dp}-up`} className="small" onClick={() => move(i, -1)} disabled={i === 0}>
+                  Move up<span className="sr-only"> delivery {i + 1} ({DELIVERY_NAMES[d.type]})</span>
+                </button>
+                <button type="button" id={`${dp}-down`} className="small" onClick={() => move(i, 1)} disabled={i === deliveries.length - 1}>
+                  Move down<span className="sr-only"> delivery {i + 1} ({DELIVERY_NAMES[d.type]})</span>
+                </button>
+                <button type="button" className="small" onClick={() => onChange(deliveries.filter((_, n) => n !== i))}>
+                  Remove<span className="sr-only"> delivery {i + 1} ({DELIVERY_NAMES[d.type]})</span>
+                </button>
+              </span>
             </div>
             <DeliveryFields p={dp} at={`deliveries.${i}`} draft={d} onChange={(next) => replace(i, next)} problems={problems} />
           </fieldset>

@@ -1,7 +1,7 @@
 /**
  * A delivery as the editor holds it (text fields as typed) and the settings the API takes. Secrets the
- * server already keeps are not shown: left blank they go back as `<set>`, which keeps them — but the
- * server matches them by position in the list, so a delivery that moved must have them typed again.
+ * server already keeps are not shown: left blank they go back as `<set>` with the delivery's id, which
+ * keeps them wherever the delivery moved in the list.
  */
 import { SECRET_SET } from "../api/reports.js";
 import type { Delivery, DeliveryType } from "../api/reports.js";
@@ -10,8 +10,8 @@ import type { Problem } from "./api-problems.js";
 interface DraftBase {
   /** A stable key for the list. */
   key: number;
-  /** Its place in the saved schedule's list; null when new (or its type changed). */
-  origin: number | null;
+  /** The server's id of a saved delivery; null when new (or its type changed). */
+  id: string | null;
 }
 
 export interface EmailDraft extends DraftBase {
@@ -64,7 +64,7 @@ let keys = 0;
 const nextKey = () => ++keys;
 
 export function newDelivery(type: DeliveryType): DeliveryDraft {
-  const base = { key: nextKey(), origin: null };
+  const base = { key: nextKey(), id: null };
   switch (type) {
     case "email":
       return { ...base, type, users: "", addresses: "", zip: false, subject: "{{exportConfigName}} ({{reportDate}})", body: "The report {{exportConfigName}} is attached: {{rows}} rows, {{format}}, {{sizeMb}} MB.\n", linkWhenTooLarge: false, linkRetentionDays: "7" };
@@ -79,9 +79,9 @@ export function newDelivery(type: DeliveryType): DeliveryDraft {
   }
 }
 
-/** A saved delivery, at `origin` in its schedule's list. */
-export function deliveryDraft(d: Delivery, origin: number): DeliveryDraft {
-  const base = { key: nextKey(), origin };
+/** A saved delivery of a schedule. */
+export function deliveryDraft(d: Delivery): DeliveryDraft {
+  const base = { key: nextKey(), id: d.id ?? null };
   switch (d.type) {
     case "email":
       return { ...base, type: "email", users: d.users.join(", "), addresses: d.addresses.join(", "), zip: d.zip, subject: d.subject, body: d.body, linkWhenTooLarge: d.linkWhenTooLarge, linkRetentionDays: String(d.linkRetentionDays) };
@@ -118,14 +118,16 @@ const list = (text: string) =>
 /** Parses a whole number of a field, noting a problem when it is not one from `min` to `max`. */
 export type Whole = (field: string, text: string, min: number, max: number) => number;
 
-/** The settings to send for the delivery at `index` (`at`: its path in messages). */
-export function deliveryOf(d: DeliveryDraft, at: string, index: number, whole: Whole, problems: Problem[]): Delivery {
-  /** A secret left blank: kept when the server has it at this place in the list. */
-  const kept = (field: string, typed: string, saved: boolean): string | undefined => {
+/** The settings to send for a delivery, with its id when saved (`at`: its path in messages). */
+export function deliveryOf(d: DeliveryDraft, at: string, whole: Whole, problems: Problem[]): Delivery {
+  return { ...settingsOf(d, at, whole, problems), ...(d.id !== null ? { id: d.id } : {}) };
+}
+
+function settingsOf(d: DeliveryDraft, at: string, whole: Whole, problems: Problem[]): Delivery {
+  /** A secret left blank: kept when the server has one (sent back as `<set>` with the delivery's id). */
+  const kept = (typed: string, saved: boolean): string | undefined => {
     if (typed !== "") return typed;
-    if (!saved) return undefined;
-    if (d.origin !== index) problems.push({ field: `${at}.${field}`, message: "type it again: this delivery moved in the list, and the server keeps a saved secret only in its old place" });
-    return SECRET_SET;
+    return saved ? SECRET_SET : undefined;
   };
   switch (d.type) {
     case "email":
@@ -135,19 +137,19 @@ export function deliveryOf(d: DeliveryDraft, at: string, index: number, whole: W
     case "sftp": {
       const secrets =
         d.auth === "password"
-          ? { password: kept("password", d.password, d.saved.password) }
-          : { privateKey: kept("privateKey", d.privateKey, d.saved.privateKey), passphrase: kept("passphrase", d.passphrase, d.saved.passphrase) };
+          ? { password: kept(d.password, d.saved.password) }
+          : { privateKey: kept(d.privateKey, d.saved.privateKey), passphrase: kept(d.passphrase, d.saved.passphrase) };
       const present = Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== undefined)) as Partial<Record<SftpSecret, string>>;
       return { type: "sftp", host: d.host.trim(), port: whole(`${at}.port`, d.port, 1, 65535), user: d.user.trim(), hostKey: d.hostKey.trim(), directory: d.directory.trim() || ".", ...present };
     }
     case "webhook":
-      return { type: "webhook", url: d.url.trim(), headers: headersOf(d, at, index, problems) };
+      return { type: "webhook", url: d.url.trim(), headers: headersOf(d, at, problems) };
     case "api":
       return { type: "api" };
   }
 }
 
-function headersOf(d: WebhookDraft, at: string, index: number, problems: Problem[]): Record<string, string> {
+function headersOf(d: WebhookDraft, at: string, problems: Problem[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [n, line] of d.headers.split("\n").entries()) {
     if (line.trim() === "") continue;
@@ -158,7 +160,6 @@ function headersOf(d: WebhookDraft, at: string, index: number, problems: Problem
     }
     const name = line.slice(0, colon).trim();
     const value = line.slice(colon + 1).trim();
-    if (value === SECRET_SET && d.origin !== index) problems.push({ field: `${at}.headers`, message: `${name}: type the value again: this delivery moved in the list, and the server keeps a saved value only in its old place` });
     headers[name] = value;
   }
   return headers;

@@ -1,4 +1,7 @@
-/** A run's deliveries: type, status, attempts, error and detail (a download link as a link); Re-send a failed one. */
+/**
+ * A run's deliveries: type, status, attempts, error and detail (a download link as a link); Re-send any
+ * failed one (of a re-send run, the server re-sends the original run's delivery).
+ */
 import type { DeliveryOutcome, ReportRun } from "../api/reports.js";
 import { DELIVERY_NAMES } from "./deliveries-editor.js";
 import { RunStatusBadge } from "./run-status-badge.js";
@@ -34,7 +37,7 @@ export function DeliveryOutcomes({ run, resending, onResend }: DeliveryOutcomesP
           </span>{" "}
           <Detail outcome={d} run={run} />
           {d.error && <span className="job-error"> {d.error}</span>}
-          {d.status === "FAILED" && run.resendOf === null && (
+          {d.status === "FAILED" && (
             <>
               {" "}
               <button type="button" className="small" onClick={() => onResend(d)} disabled={resending !== null}>

@@ -1,8 +1,7 @@
-/** What a report reads: the entity (suggested from the site's tables), its columns, and JQL for Jira issues. */
-import type { SqlTable } from "../api/sql.js";
+/** What a report of an entity reads: the entity (from the site's own list), its columns, and JQL where the entity takes it. */
+import type { ReportEntity } from "../api/reports.js";
 import { ColumnPicker } from "./column-picker.js";
 import { FieldProblem } from "./field-problem.js";
-import type { EntityColumns } from "./use-entity-columns.js";
 
 export interface EntityFieldsProps {
   entity: string;
@@ -12,36 +11,51 @@ export interface EntityFieldsProps {
   /** null: no JQL for this entity. */
   jql: string | null;
   onJql: (jql: string) => void;
-  tables: SqlTable[] | null;
-  found: EntityColumns;
+  /** The site's entities; null while loading or when no site is chosen. */
+  entities: ReportEntity[] | null;
+  /** Why the site's entities could not be listed. */
+  entitiesError: string | null;
+  /** No site chosen yet. */
+  noSite: boolean;
   at: (field: string) => string | null;
   readOnly: boolean;
 }
 
-export function EntityFields({ entity, onEntity, columns, onColumns, jql, onJql, tables, found, at, readOnly }: EntityFieldsProps) {
+export function EntityFields({ entity, onEntity, columns, onColumns, jql, onJql, entities, entitiesError, noSite, at, readOnly }: EntityFieldsProps) {
+  const chosen = entities?.find((e) => e.name === entity) ?? null;
+  const unknown = entity !== "" && entities !== null && chosen === null;
+  let placeholder = "Choose an entity…";
+  if (noSite) placeholder = "Choose a site first";
+  else if (entities === null && !entitiesError) placeholder = "Loading the entities…";
   return (
     <>
       <div className="field entity-field">
         <label htmlFor="report-entity">Entity</label>
-        <input
+        <select
           id="report-entity"
           className="mono"
-          list="report-entities"
           value={entity}
           onChange={(e) => onEntity(e.target.value)}
-          disabled={readOnly}
+          disabled={readOnly || noSite}
           aria-invalid={at("entity") ? true : undefined}
           aria-describedby="report-entity-hint report-entity-problem"
-        />
-        <datalist id="report-entities">
-          {tables?.map((t) => <option key={t.name} value={t.name} />)}
-        </datalist>
+        >
+          <option value="">{placeholder}</option>
+          {entities?.map((e) => (
+            <option key={e.name} value={e.name}>
+              {e.name}
+            </option>
+          ))}
+          {(unknown || (entity !== "" && entities === null)) && <option value={entity}>{entity}</option>}
+        </select>
         <p className="hint" id="report-entity-hint">
-          One file of the export: issues, pages, commits, …
+          One file of the site's export: issues, pages, commits, …
         </p>
-        <FieldProblem id="report-entity-problem" message={at("entity")} />
+        <FieldProblem id="report-entity-problem" message={at("entity") ?? entitiesError ?? (unknown ? `The site has no entity ${entity} now: choose another.` : null)} />
       </div>
-      <ColumnPicker text={columns} onText={onColumns} available={found.columns} loading={found.loading} availableError={found.error} problem={at("columns")} disabled={readOnly} />
+      {entity !== "" && (
+        <ColumnPicker text={columns} onText={onColumns} available={chosen?.columns ?? null} loading={entities === null && !entitiesError} problem={at("columns")} disabled={readOnly} />
+      )}
       {jql !== null && (
         <div className="field">
           <label htmlFor="report-jql">JQL</label>
@@ -56,7 +70,7 @@ export function EntityFields({ entity, onEntity, columns, onColumns, jql, onJql,
             aria-describedby="report-jql-hint report-jql-problem"
           />
           <p className="hint" id="report-jql-hint">
-            Optional, Jira issues only: project = PLAT AND status != Done ORDER BY created DESC.
+            Optional: project = PLAT AND status != Done ORDER BY created DESC.
           </p>
           <FieldProblem id="report-jql-problem" message={at("jql")} />
         </div>

@@ -1,12 +1,12 @@
 /**
- * A report's definition: name, site, entity, columns, JQL (Jira issues only), who sees it; Preview shows
- * its first rows as you see them, Save makes or changes it. A report that is not yours is shown read
- * only (preview still works). Filters and sorts set through the API are kept as they are; a report of
- * a saved SQL query keeps its query.
+ * A report's definition: name, site, who sees it, and what it reads — an entity of the site (its
+ * columns, JQL where the entity takes it) or one of the site's saved SQL queries. Preview shows its
+ * first rows as you see them; Save makes it, or sends what changed. A report that is not yours is shown
+ * read only (preview still works). Filters and sorts set through the API are kept while the entity stays.
  */
 import { useMemo, useState } from "react";
 import type { FormEvent } from "react";
-import type { NewReport, Preview, Report, ReportPatch, ReportsApi } from "../api/reports.js";
+import type { Preview, Report, ReportSource, ReportsApi } from "../api/reports.js";
 import { createSqlApi, sqlSites } from "../api/sql.js";
 import type { Visibility } from "../api/sql.js";
 import { productName } from "../app/format.js";
@@ -17,8 +17,11 @@ import { parseColumns } from "./column-picker.js";
 import { EntityFields } from "./entity-fields.js";
 import { FieldProblem } from "./field-problem.js";
 import { ProblemList } from "./problem-list.js";
+import { changesOf, entityOf } from "./report-changes.js";
 import { ReportPreview } from "./report-preview.js";
-import { useEntityColumns } from "./use-entity-columns.js";
+import { SourceChoice, type SourceMode } from "./source-choice.js";
+import { SqlQueryFields } from "./sql-query-fields.js";
+import { useSiteEntities } from "./use-site-entities.js";
 
 const PREVIEW_ROWS = 20;
 
@@ -35,9 +38,11 @@ export function ReportForm({ reports, report, readOnly, onSaved }: ReportFormPro
   const { value: sites, error: sitesError } = useLoad(() => sqlSites(api), [api], "Could not list the sites");
   const [name, setName] = useState(report?.name ?? "");
   const [site, setSite] = useState(report?.site ?? "");
-  const [entity, setEntity] = useState(report?.entity ?? "");
+  const [mode, setMode] = useState<SourceMode>(report && entityOf(report) === null ? "sql" : "entity");
+  const [entity, setEntity] = useState(report ? (entityOf(report) ?? "") : "");
   const [columns, setColumns] = useState(report?.columns.join(", ") ?? "");
   const [jql, setJql] = useState(report?.jql ?? "");
+  const [queryId, setQueryId] = useState<number | null>(report?.sqlQueryId ?? null);
   const [visibility, setVisibility] = useState<Visibility>(report?.visibility ?? "private");
   const [problems, setProblems] = useState<Problem[]>([]);
   const [problemsTitle, setProblemsTitle] = useState("");
@@ -45,24 +50,46 @@ export function ReportForm({ reports, report, readOnly, onSaved }: ReportFormPro
   const [preview, setPreview] = useState<Preview | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  /** A report of a saved SQL query: the query says its columns, filter and order. */
-  const sqlQueryId = report?.sqlQueryId ?? null;
   const chosenSite = sites?.find((s) => s.contextPath === site) ?? null;
   const siteKey = chosenSite ? chosenSite.key || "-" : null;
+  const { entities, error: entitiesError } = useSiteEntities(reports, site);
   const sql = useMemo(() => (siteKey === null ? null : createSqlApi(api, siteKey)), [api, siteKey]);
-  const { value: tables } = useLoad(async () => (sql ? sql.tables() : []), [sql], "Could not list the entities");
-  const found = useEntityColumns(reports, sqlQueryId === null ? site : "", entity);
-  const jqlShown = (chosenSite?.product ?? report?.product) === "jira" && entity.trim() === "issues";
-  const kept = { filter: report?.filter ?? [], sort: report?.sort ?? [] };
+  const { value: queries, error: queriesError } = useLoad(async () => (sql && mode === "sql" ? sql.queries() : null), [sql, mode], "Could not list the saved queries");
+  const chosenEntity = entities?.find((e) => e.name === entity) ?? null;
+  const jqlShown = chosenEntity ? chosenEntity.jql : report !== null && entity === entityOf(report) && report.jql !== null;
+  /** The filter and sort set through the API: theirs while the entity stays. */
+  const kept = report && mode === "entity" && entity === entityOf(report) ? { filter: report.filter, sort: report.sort } : { filter: [], sort: [] };
 
-  const definition = () => ({ entity: entity.trim(), columns: parseColumns(columns), jql: jqlShown && jql.trim() !== "" ? jql : null });
+  /** What it reads (`missing` makes sure a query is chosen before this is sent). */
+  function source(): ReportSource {
+    if (mode === "sql") return { sqlQueryId: queryId ?? 0 };
+    return { entity, columns: parseColumns(columns), jql: jqlShown && jql.trim() !== "" ? jql : null };
+  }
+
+  /** Another site or source: what was chosen for the old one does not apply. */
+  function chooseSite(next: string) {
+    setSite(next);
+    setEntity("");
+    setColumns("");
+    setQueryId(null);
+    setPreview(null);
+  }
+
+  /** Another entity: only the columns it has stay. */
+  function chooseEntity(next: string) {
+    setEntity(next);
+    setPreview(null);
+    const own = entities?.find((e) => e.name === next)?.columns;
+    if (own) setColumns(parseColumns(columns).filter((c) => own.some((o) => o.name === c)).join(", "));
+  }
 
   /** What is missing before asking the server at all. */
   function missing(withName: boolean): Problem[] {
     const out: Problem[] = [];
     if (withName && name.trim() === "") out.push({ field: "name", message: "give the report a name" });
     if (site === "") out.push({ field: "site", message: "choose a site" });
-    if (sqlQueryId === null && entity.trim() === "") out.push({ field: "entity", message: "give the entity whose rows the report holds (issues, pages, commits, …)" });
+    else if (mode === "entity" && entity === "") out.push({ field: "entity", message: "choose the entity whose rows the report holds (issues, pages, commits, …)" });
+    else if (mode === "sql" && queryId === null) out.push({ field: "sqlQueryId", message: "choose one of the site's saved SQL queries" });
     return out;
   }
 
@@ -78,8 +105,7 @@ export function ReportForm({ reports, report, readOnly, onSaved }: ReportFormPro
     setBusy("preview");
     show("", []);
     try {
-      const source = sqlQueryId !== null ? { sqlQueryId, columns: [], jql: null } : definition();
-      setPreview(await reports.preview({ site, ...source, ...kept, limit: PREVIEW_ROWS }));
+      setPreview(await reports.preview({ site, ...source(), ...kept, limit: PREVIEW_ROWS }));
     } catch (e) {
       setPreview(null);
       show("The preview was refused:", problemsOf(e));
@@ -93,18 +119,25 @@ export function ReportForm({ reports, report, readOnly, onSaved }: ReportFormPro
     setNotice(null);
     const before = missing(true);
     if (before.length > 0) return show("The report was not saved:", before);
-    setBusy("save");
     show("", []);
-    try {
-      if (report) {
-        // The whole definition goes back: what a change leaves out, the server resets.
-        const patch: ReportPatch = sqlQueryId !== null ? { name: name.trim(), visibility, sqlQueryId } : { name: name.trim(), visibility, ...definition(), ...kept };
+    const draft = { name: name.trim(), visibility, source: source() };
+    if (report) {
+      const patch = changesOf(report, draft);
+      if (Object.keys(patch).length === 0) return setNotice("Nothing to save: it is as saved.");
+      setBusy("save");
+      try {
         onSaved(await reports.updateReport(report.id, patch), false);
         setNotice("Report saved.");
-      } else {
-        const fields: NewReport = { name: name.trim(), site, visibility, ...definition() };
-        onSaved(await reports.createReport(fields), true);
+      } catch (e) {
+        show("The report was not saved:", problemsOf(e));
+      } finally {
+        setBusy(null);
       }
+      return;
+    }
+    setBusy("save");
+    try {
+      onSaved(await reports.createReport({ name: draft.name, site, visibility, ...draft.source }), true);
     } catch (e) {
       show("The report was not saved:", problemsOf(e));
     } finally {
@@ -125,7 +158,7 @@ export function ReportForm({ reports, report, readOnly, onSaved }: ReportFormPro
           </div>
           <div className="field">
             <label htmlFor="report-site">Site</label>
-            <select id="report-site" value={site} onChange={(e) => setSite(e.target.value)} disabled={readOnly || report !== null} aria-invalid={at("site") ? true : undefined} aria-describedby="report-site-hint report-site-problem">
+            <select id="report-site" value={site} onChange={(e) => chooseSite(e.target.value)} disabled={readOnly || report !== null} aria-invalid={at("site") ? true : undefined} aria-describedby="report-site-hint report-site-problem">
               <option value="">Choose a site…</option>
               {sites?.map((s) => (
                 <option key={s.key} value={s.contextPath}>
@@ -149,25 +182,44 @@ export function ReportForm({ reports, report, readOnly, onSaved }: ReportFormPro
             </select>
           </div>
         </div>
-        {sqlQueryId !== null ? (
-          <p className="hint">This report runs the saved SQL query {sqlQueryId} of its site: the query says its columns, filter and order.</p>
+        <SourceChoice
+          mode={mode}
+          onMode={(next) => {
+            setMode(next);
+            setPreview(null);
+          }}
+          disabled={readOnly}
+        />
+        {mode === "sql" ? (
+          <SqlQueryFields
+            siteKey={siteKey}
+            queryId={queryId}
+            onQueryId={(id) => {
+              setQueryId(id);
+              setPreview(null);
+            }}
+            queries={queries}
+            problem={at("sqlQueryId") ?? queriesError}
+            readOnly={readOnly}
+          />
         ) : (
           <EntityFields
             entity={entity}
-            onEntity={setEntity}
+            onEntity={chooseEntity}
             columns={columns}
             onColumns={setColumns}
             jql={jqlShown ? jql : null}
             onJql={setJql}
-            tables={tables}
-            found={found}
+            entities={entities}
+            entitiesError={entitiesError}
+            noSite={site === ""}
             at={at}
             readOnly={readOnly}
           />
         )}
         {kept.filter.length + kept.sort.length > 0 && (
           <p className="hint">
-            It also has {kept.filter.length} filter condition(s) and {kept.sort.length} sort column(s) set through the API; they are kept.
+            It also has {kept.filter.length} filter condition(s) and {kept.sort.length} sort column(s) set through the API: they stay while the entity does.
           </p>
         )}
         <div className="actions">

@@ -61,7 +61,7 @@ export function ReportPage({ reportId, scheduleId }: { reportId?: number; schedu
             {isNew ? "New report" : (report?.name ?? `Report ${reportId}`)}
             {report && <VisibilityBadge visibility={report.visibility} />}
           </h1>
-          {isNew && <p className="muted">Pick a site, an entity and its columns; preview the rows, then save and schedule it.</p>}
+          {isNew && <p className="muted">Pick a site and what it reads — an entity and its columns, or a saved SQL query; preview the rows, then save and schedule it.</p>}
           {report && (
             <p className="muted">
               By {report.owner} · <span className="mono">{report.site ?? "–"}</span> · <span className="mono">{sourceOf(report)}</span>

@@ -104,6 +104,7 @@ export function ReportSchedules({ reports, report, scheduleId }: ReportSchedules
         <ScheduleEditor
           reports={reports}
           reportId={report.id}
+          site={report.site}
           schedule={null}
           onSaved={(s) => {
             changed(s);
@@ -119,6 +120,7 @@ export function ReportSchedules({ reports, report, scheduleId }: ReportSchedules
           key={selected.id}
           reports={reports}
           reportName={report.name}
+          site={report.site}
           schedule={selected}
           justSaved={justSaved === selected.id}
           onChanged={changed}

@@ -62,7 +62,7 @@ export function ReportsPage() {
           Loading reports…
         </p>
       )}
-      {entries && entries.length === 0 && <EmptyState title="No reports yet.">Make one with “New report”: pick a site, an entity and its columns.</EmptyState>}
+      {entries && entries.length === 0 && <EmptyState title="No reports yet.">Make one with “New report”: pick a site, then an entity and its columns or a saved SQL query.</EmptyState>}
       {queued && (
         <p className="notice" role="status">
           Run {queued.run.runId} queued.{" "}

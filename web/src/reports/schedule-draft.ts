@@ -72,7 +72,7 @@ export function draftOf(s: ReportSchedule): ScheduleDraft {
     onlyWhenChanged: s.onlyWhenChanged,
     addonPermissions: s.addonPermissions,
     retentionDays: s.retentionDays === undefined ? "" : String(s.retentionDays),
-    deliveries: s.deliveries.map(deliveryDraft),
+    deliveries: s.deliveries.map((d) => deliveryDraft(d)),
   };
 }
 
@@ -100,7 +100,7 @@ export function fieldsOf(draft: ScheduleDraft): { fields: ScheduleFields; proble
       repeat = { type: draft.repeatType };
   }
   if (draft.deliveries.length === 0) problems.push({ field: "deliveries", message: "add at least one delivery" });
-  const deliveries = draft.deliveries.map((d, i) => deliveryOf(d, `deliveries.${i}`, i, whole, problems));
+  const deliveries = draft.deliveries.map((d, i) => deliveryOf(d, `deliveries.${i}`, whole, problems));
   const fields: ScheduleFields = {
     format: draft.format,
     repeat,

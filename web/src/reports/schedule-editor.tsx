@@ -7,6 +7,7 @@ import { useId, useState } from "react";
 import type { FormEvent } from "react";
 import { REPORT_FORMATS } from "../api/reports.js";
 import type { ReportFormat, ReportSchedule, ReportsApi } from "../api/reports.js";
+import { AddonPermissionsField } from "./addon-permissions-field.js";
 import { problemAt, problemsOf, type Problem } from "./api-problems.js";
 import { CheckField } from "./check-field.js";
 import { DeliveriesEditor } from "./deliveries-editor.js";
@@ -18,13 +19,15 @@ import { TextField } from "./text-field.js";
 export interface ScheduleEditorProps {
   reports: ReportsApi;
   reportId: number;
+  /** The report's site (its context path): whether add-on permissions are allowed there. */
+  site: string | null;
   /** null: a new schedule. */
   schedule: ReportSchedule | null;
   onSaved: (schedule: ReportSchedule) => void;
   onCancel: () => void;
 }
 
-export function ScheduleEditor({ reports, reportId, schedule, onSaved, onCancel }: ScheduleEditorProps) {
+export function ScheduleEditor({ reports, reportId, site, schedule, onSaved, onCancel }: ScheduleEditorProps) {
   const p = `schedule${useId().replace(/:/g, "")}`;
   const [draft, setDraft] = useState<ScheduleDraft>(() => (schedule ? draftOf(schedule) : newDraft()));
   const [problems, setProblems] = useState<Problem[]>([]);
@@ -71,13 +74,7 @@ export function ScheduleEditor({ reports, reportId, schedule, onSaved, onCancel 
           <div className="form-grid">
             <CheckField id={`${p}-skip-empty`} label="Skip when empty" checked={draft.skipEmpty} onChange={(skipEmpty) => change({ skipEmpty })} hint="Deliver nothing when the report has no rows." />
             <CheckField id={`${p}-only-changed`} label="Only when changed" checked={draft.onlyWhenChanged} onChange={(onlyWhenChanged) => change({ onlyWhenChanged })} hint="Deliver only when the rows changed since the last delivery." />
-            <CheckField
-              id={`${p}-addon`}
-              label="With add-on permissions"
-              checked={draft.addonPermissions}
-              onChange={(addonPermissions) => change({ addonPermissions })}
-              hint="Every row, not only yours — when an administrator allows it for the site."
-            />
+            <AddonPermissionsField id={`${p}-addon`} reports={reports} site={site} checked={draft.addonPermissions} onChange={(addonPermissions) => change({ addonPermissions })} />
           </div>
         </fieldset>
         <RepeatFields p={p} draft={draft} onChange={change} problems={problems} />

@@ -14,6 +14,8 @@ import { ScheduleEditor } from "./schedule-editor.js";
 export interface SchedulePanelProps {
   reports: ReportsApi;
   reportName: string;
+  /** The report's site (its context path). */
+  site: string | null;
   schedule: ReportSchedule;
   /** Just made: say so, and take the focus. */
   justSaved: boolean;
@@ -23,7 +25,7 @@ export interface SchedulePanelProps {
   onDeleted: () => void;
 }
 
-export function SchedulePanel({ reports, reportName, schedule, justSaved, onChanged, onRunsChanged, onDeleted }: SchedulePanelProps) {
+export function SchedulePanel({ reports, reportName, site, schedule, justSaved, onChanged, onRunsChanged, onDeleted }: SchedulePanelProps) {
   const heading = useRef<HTMLHeadingElement>(null);
   const [notice, setNotice] = useState<string | null>(justSaved ? "Schedule saved." : null);
   const [error, setError] = useState<string | null>(null);
@@ -31,7 +33,7 @@ export function SchedulePanel({ reports, reportName, schedule, justSaved, onChan
   const [deleting, setDeleting] = useState(false);
   const [generation, setGeneration] = useState(0);
   const titleId = `schedule-${schedule.id}-title`;
-  const label = `schedule ${schedule.id} of ${reportName}`;
+  const label = `schedule ${schedule.id} of ${schedule.reportName ?? reportName}`;
 
   useEffect(() => {
     if (justSaved) heading.current?.focus();
@@ -91,6 +93,7 @@ export function SchedulePanel({ reports, reportName, schedule, justSaved, onChan
         <ScheduleEditor
           reports={reports}
           reportId={schedule.reportId}
+          site={site}
           schedule={schedule}
           onSaved={(s) => {
             onChanged(s);
