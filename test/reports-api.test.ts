@@ -131,7 +131,7 @@ describe("reports API: bad input and permissions", () => {
     const saved = (await call("POST", "/jira/rest/sql/v1/queries", { name: "q", sql: "SELECT key FROM issues" }, ann)).json;
     const sql = await call("PUT", `/rest/reports/v1/reports/${r.id}`, { sqlQueryId: saved.id }, ann);
     assert.equal(sql.status, 200, JSON.stringify(sql.json));
-    assert.deepEqual([sql.json.entity, sql.json.sqlQueryId, sql.json.columns, sql.json.jql], [undefined, saved.id, [], null]);
+    assert.deepEqual([sql.json.entity, sql.json.sqlQueryId, sql.json.sqlQueryName, sql.json.columns, sql.json.jql], [undefined, saved.id, "q", [], null]);
     const renamed = await call("PUT", `/rest/reports/v1/reports/${r.id}`, { name: "renamed" }, ann);
     assert.deepEqual([renamed.status, renamed.json.name, renamed.json.sqlQueryId], [200, "renamed", saved.id]);
     const back = await call("PUT", `/rest/reports/v1/reports/${r.id}`, { entity: "sprints" }, ann);
@@ -173,9 +173,15 @@ describe("reports API: bad input and permissions", () => {
     assert.deepEqual(((await t.ctx.store.schedules.get(s.id))!.params as Json).deliveries[1].headers, { Authorization: "Bearer s3cret" });
     const orphan = await call("PUT", `/rest/reports/v1/schedules/${s.id}`, { ...fields, deliveries: [{ type: "webhook", url: "https://example.org/in", headers: { Authorization: "<set>" } }] }, ann);
     assert.equal(orphan.status, 400);
-    assert.match(messages(orphan.json), /deliveries\.0\.headers: <set> stands for a stored secret, but this delivery has none stored/);
+    assert.match(messages(orphan.json), /deliveries\.0\.headers\.Authorization: <set> stands for a stored secret, but this delivery has none stored/);
     const restored = await call("PUT", `/rest/reports/v1/schedules/${s.id}`, { ...fields }, ann);
     assert.equal(restored.status, 200, JSON.stringify(restored.json));
+    // A stored secret stays with its target: pointed elsewhere, the delivery needs the value again.
+    const elsewhere = await call("PUT", `/rest/reports/v1/schedules/${s.id}`, { ...fields, deliveries: [{ ...restored.json.deliveries[0], url: "https://attacker.example.net/in" }] }, ann);
+    assert.equal(elsewhere.status, 400);
+    assert.match(messages(elsewhere.json), /deliveries\.0\.headers\.Authorization: <set> stands for a stored secret, but the delivery now goes elsewhere/);
+    const samePlace = await call("PUT", `/rest/reports/v1/schedules/${s.id}`, { ...fields, deliveries: [{ ...restored.json.deliveries[0], url: "https://example.org/other/{{rows}}" }] }, ann);
+    assert.equal(samePlace.status, 200, JSON.stringify(samePlace.json));
     assert.ok(put.json.nextRuns.every((r: string) => r.includes("T09:30:00")));
     // The generic schedules API shows report schedules with secrets hidden and does not make them.
     const generic = await call("GET", "/rest/admin/v1/schedules?kind=report");

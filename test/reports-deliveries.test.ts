@@ -253,6 +253,12 @@ describe("scheduled reports: deliveries to real receivers", () => {
     assert.ok(notice.to.includes("fhassan@example.com"), JSON.stringify(notice.to));
     assert.match(notice.text, /Paused after 5 failed runs/);
 
+    // The webhook moves down the list (a new delivery before it): a resend still goes through it, by its id.
+    const { id: _i, reportId: _r, reportName: _n, owner: _o, paused: _p, pausedReason: _pr, pausedTime: _pt, failures: _f, nextRunTime: _nr, nextRuns: _ns, lastRun: _l, ...fields } = paused;
+    const reordered = await call("PUT", `/rest/reports/v1/schedules/${s.id}`, { ...fields, deliveries: [{ type: "api" }, paused.deliveries[0]] }, auth);
+    assert.equal(reordered.status, 200, JSON.stringify(reordered.json));
+    assert.equal(reordered.json.paused, true, "a change keeps the schedule paused");
+
     // Every failed run kept its file; a resend delivers those same bytes.
     const first = runs[0];
     const kept = await keptFile(first.runId);

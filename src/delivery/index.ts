@@ -65,10 +65,12 @@ export function withStoredSecrets(next: readonly DeliverySettings[], previous: r
   const deliveries = next.map((d, i) => {
     const before = d.id !== undefined ? previous.find((p) => p.id === d.id) : previous[i]?.id === undefined ? previous[i] : undefined;
     const kept = keepSecrets({ ...d, id: d.id ?? newDeliveryId() }, before);
+    const moved = before !== undefined && before.type === d.type && !(deliveryKind(d.type).sameTarget?.(d, before) ?? true);
+    const why = moved ? "the delivery now goes elsewhere, and a stored secret only stays with its target" : "this delivery has none stored";
     for (const field of deliveryKind(d.type).secrets ?? []) {
       const value = (kept as Record<string, unknown>)[field];
-      const unresolved = value === SECRET_SET || (typeof value === "object" && value !== null && Object.values(value).includes(SECRET_SET));
-      if (unresolved) problems.push({ key: "sluice.report.delivery.invalid", message: `deliveries.${i}.${field}: ${SECRET_SET} stands for a stored secret, but this delivery has none stored; send the value` });
+      const names = value === SECRET_SET ? [field] : typeof value === "object" && value !== null ? Object.entries(value).filter(([, v]) => v === SECRET_SET).map(([k]) => `${field}.${k}`) : [];
+      for (const name of names) problems.push({ key: "sluice.report.delivery.invalid", message: `deliveries.${i}.${name}: ${SECRET_SET} stands for a stored secret, but ${why}; send the value` });
     }
     return kept;
   });
@@ -87,6 +89,7 @@ function newDeliveryId(): string {
 /** New settings where a secret sent back as `SECRET_SET` keeps its stored value (same delivery and type). */
 export function keepSecrets(next: DeliverySettings, previous: DeliverySettings | undefined): DeliverySettings {
   if (!previous || previous.type !== next.type) return next;
+  if (!(deliveryKind(next.type).sameTarget?.(next, previous) ?? true)) return next;
   const out: Record<string, unknown> = { ...next };
   const before = previous as Record<string, unknown>;
   for (const field of deliveryKind(next.type).secrets ?? []) {

@@ -68,6 +68,11 @@ export interface DeliveryKind<C extends { type: string } = { type: string }> {
   readonly schema: z.ZodType<C>;
   /** Settings fields that are secrets: never shown back, kept when a change sends the placeholder. */
   readonly secrets?: readonly string[];
+  /**
+   * Whether two settings send to the same place (URL origin, host, port and user): a stored secret is
+   * kept for a changed delivery only then, so that nobody points a saved credential elsewhere unseen.
+   */
+  sameTarget?(a: C, b: C): boolean;
   /** Checks the schema cannot make (a key that parses, an allowed target); problems name `field`. */
   check?(settings: C, field: string, config: DeliveryConfig): Promise<Problem[]>;
   send(settings: C, ctx: DeliveryContext): Promise<DeliveryResult>;

@@ -112,7 +112,7 @@ class ReportRun {
       contentHash: null,
       skipped: null,
       keepUntil: null,
-      deliveries: params.deliveries.map((d, index) => ({ index, type: d.type, status: "PENDING", attempts: 0, error: null, detail: null, at: null })),
+      deliveries: params.deliveries.map((d, index) => ({ index, id: d.id, type: d.type, status: "PENDING", attempts: 0, error: null, detail: null, at: null })),
     };
     this.show("building the file");
     const { source, plan } = await openReportSource(this.deps, site, report.definition, { viewer, ownerId, currentUser, now, signal: this.ctx.signal });
@@ -206,7 +206,7 @@ class ReportRun {
   /** One delivery, with its attempts: the same file each time, waiting longer before each next. */
   private async deliver(settings: DeliverySettings, index: number, ctx: DeliveryContext): Promise<DeliveryRecord> {
     const { attempts, backoffMs } = this.deps.config.delivery;
-    const record: DeliveryRecord = { index, type: settings.type, status: "PENDING", attempts: 0, error: null, detail: null, at: null };
+    const record: DeliveryRecord = { index, id: settings.id, type: settings.type, status: "PENDING", attempts: 0, error: null, detail: null, at: null };
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (this.ctx.signal.aborted) break;
       record.attempts = attempt;
@@ -276,10 +276,11 @@ class ReportRun {
       throw new SluiceError("sluice.report.run.not.found", `Run ${of.runId} is not a run of schedule ${schedule.id}.`);
     }
     const params = schedule.params as unknown as ReportScheduleParams;
-    const settings = params.deliveries[of.index];
     const before = kept.deliveries[of.index];
+    // The schedule's delivery of that record: by its id wherever it moved (older records: by place and type).
+    const settings = before?.id !== undefined ? params.deliveries.find((d) => d.id === before.id) : params.deliveries[of.index];
     if (!settings || !before || settings.type !== before.type) {
-      throw new SluiceError("sluice.report.delivery.invalid", `Run ${of.runId} has no delivery ${of.index} that the schedule still has.`);
+      throw new SluiceError("sluice.report.delivery.invalid", `Run ${of.runId}'s ${before?.type ?? ""} delivery ${of.index} is no longer one of the schedule's: it cannot be re-sent.`);
     }
     const fileInfo = kept.file;
     if (!fileInfo || !(await stat(fileInfo.path).catch(() => undefined))) {
@@ -307,6 +308,11 @@ class ReportRun {
         ? { status: "COMPLETED" as const, errors: [], warnings: [...latest.warnings, { key: "sluice.report.delivery.resent", message: `Delivered by re-send (run ${this.ctx.job.id}) after: ${latest.errors.map((e) => e.message).join("; ")}` }] }
         : {}),
     });
+    // A rescued run that is the schedule's newest ends the row of failures.
+    if (delivered) {
+      const newest = (await store.jobs.list({ kind: REPORT_KIND, scheduleId: schedule.id }, 0, 5)).jobs.find((j) => !(j.result as { resendOf?: unknown } | null)?.resendOf && j.id !== this.ctx.job.id);
+      if (newest?.id === of.runId) await store.schedules.update(schedule.id, { failures: 0 }, Date.now());
+    }
     if (record.status !== "SENT") throw new SluiceError("sluice.report.delivery.failed", `The ${settings.type} delivery failed again: ${record.error}`);
     return { result: this.result, summary: { resendOf: of.runId, delivery: settings.type } };
   }

@@ -58,6 +58,8 @@ export type DeliveryStatus = "SENT" | "FAILED" | "PENDING";
 
 export interface DeliveryRecord {
   index: number;
+  /** The schedule's delivery (its id), so that a re-send goes through it wherever it moved. */
+  id?: string;
   type: DeliverySettings["type"];
   status: DeliveryStatus;
   attempts: number;

@@ -67,6 +67,7 @@ export const sftpDelivery: DeliveryKind<SftpSettings> = {
   type: "sftp",
   schema: sftpSettings,
   secrets: ["privateKey", "passphrase", "password"],
+  sameTarget: (a, b) => a.host.toLowerCase() === b.host.toLowerCase() && a.port === b.port && a.user === b.user,
   async check(settings, field, config) {
     const problems: Problem[] = [];
     const refused = await hostRefusal(settings.host, config.allowedPrivateHosts);

@@ -38,7 +38,12 @@ export const webhookSettings = z
   .strict();
 export type WebhookSettings = z.infer<typeof webhookSettings>;
 
-/** Stops waiting for a silent receiver. */
+/** The scheme, host and port of a URL template. */
+function originOf(url: string): string {
+  return new URL(url.replace(/\{\{[^}]*\}\}/g, "x")).origin;
+}
+
+/** Connects to the address the guard checked, whatever a new lookup would say. */
 function pinned(address: string): LookupFunction {
   return (_host, options, callback) => {
     const family = isIP(address);
@@ -51,6 +56,7 @@ export const webhookDelivery: DeliveryKind<WebhookSettings> = {
   type: "webhook",
   schema: webhookSettings,
   secrets: ["headers"],
+  sameTarget: (a, b) => originOf(a.url) === originOf(b.url),
   async check(settings, field, config) {
     const problems: Problem[] = [];
     const unknown = unknownPlaceholders(settings.url);

@@ -78,12 +78,13 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
       handler(input, (request as FastifyRequest & { account?: Account }).account!, reply, request),
     );
 
-  const reportView = (r: SavedReport, s: Site | undefined, account: Account) => ({
+  const reportView = async (r: SavedReport, s: Site | undefined, account: Account) => ({
     id: r.id,
     name: r.name,
     site: s?.contextPath ?? null,
     product: s?.product ?? null,
     ...r.definition,
+    sqlQueryName: r.definition.sqlQueryId ? ((await ctx.store.savedSql.query(r.definition.sqlQueryId))?.name ?? null) : null,
     visibility: r.visibility,
     owner: r.ownerName,
     editable: canChangeReport(account, r),
@@ -120,7 +121,7 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
     const byId = await sitesById();
     const sites = query.site !== undefined ? [await siteAt(ctx.store, query.site)] : [...byId.values()];
     const out = [];
-    for (const s of sites) for (const r of await reports.reports(s, account)) out.push(reportView(r, s, account));
+    for (const s of sites) for (const r of await reports.reports(s, account)) out.push(await reportView(r, s, account));
     return { values: out };
   });
 
@@ -128,7 +129,7 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
     const s = await siteAt(ctx.store, body.site);
     const { name, visibility, site: _site, ...definition } = body;
     const created = await reports.create(s, account, { name: name.trim(), visibility, definition });
-    return reply.code(201).send(reportView(created, s, account));
+    return reply.code(201).send(await reportView(created, s, account));
   });
 
   route("POST", "/preview", { summary: "The first rows of a report's definition, as you see them", body: previewBody, bodyName: "preview" }, async ({ body }, account) => {
@@ -178,7 +179,7 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
   const copyBody = z.object({ name: text(200).optional() }).strict();
   route("POST", "/reports/:id/copy", { summary: "Save as: a private copy of a report you can see, owned by you", params: idParams, body: copyBody, bodyName: "copy" }, async ({ params, body }, account, reply) => {
     const copy = await reports.copy(account, params.id, body?.name?.trim());
-    return reply.code(201).send(reportView(copy, await ctx.store.sites.byId(copy.siteId), account));
+    return reply.code(201).send(await reportView(copy, await ctx.store.sites.byId(copy.siteId), account));
   });
 
   const entitiesQuery = z.object({ site }).strict();
@@ -281,7 +282,7 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
     for (const s of byId.values()) {
       for (const r of await reports.reports(s, account)) {
         const own = schedules.filter((x) => x.params.reportId === r.id);
-        out.push({ report: reportView(r, s, account), schedules: await Promise.all(own.map(scheduleView)) });
+        out.push({ report: await reportView(r, s, account), schedules: await Promise.all(own.map(scheduleView)) });
       }
     }
     return { values: out };
