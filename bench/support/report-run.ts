@@ -98,8 +98,6 @@ export async function scheduledReport(config: Config, format: ReportFormatName):
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const result = job.result as unknown as ReportRunResult | null;
-  // The file sweep the context starts after each report run is not awaited by ctx.close(): let it end.
-  await sleep(250);
   await ctx.reports.delete(owner, report.id);
   await ctx.close();
   print({

@@ -2,7 +2,7 @@
  * A record writer whose format's work runs on a thread of its own: the caller reads rows and hands them
  * over; converting and encoding them (XLSX's cells and styles, Parquet's columns) happens off the thread
  * that answers the API. Same `RecordWriter` contract as the writer it runs (backpressure: at most two
- * batches in flight), same file. Used by report runs for the typed formats (`src/reports/report-file.ts`).
+ * batches in flight), same file. Used by report runs for XLSX and JSON (`src/reports/report-file.ts`).
  */
 import { Worker } from "node:worker_threads";
 import { isErrorCode, SluiceError } from "../../core/errors.js";
@@ -13,7 +13,8 @@ const IN_FLIGHT = 2;
 
 export async function openThreadedWriter(format: OutputFormat, target: WriterTarget, layout: RecordLayout, options: { yieldCpu: boolean }): Promise<RecordWriter> {
   const data: WriterThreadData = { format, target, layout, yieldCpu: options.yieldCpu };
-  const worker = new Worker(new URL("./writer-thread.js", import.meta.url), { workerData: data });
+  // A small young generation keeps the thread's heap (and the process's peak RSS) low, as the export's lanes do.
+  const worker = new Worker(new URL("./writer-thread.js", import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
   let failure: Error | undefined;
   let rows = 0;
   let nextId = 0;
