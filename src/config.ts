@@ -155,6 +155,21 @@ export const configSchema = z
       .strict()
       .default({ pauseAfterFailures: 5, retentionDays: 7 }),
     delivery: deliverySchema.default(deliverySchema.parse({})),
+    backup: z
+      .object({
+        /** The built-in storage: where backups are kept unless their policy names a storage (default `<home>/backups`). */
+        directory: z.string().optional(),
+        /** Days a backup is kept before it is EXPIRED and deleted. */
+        retentionDays: intish(1, 3650).default(14),
+        /** At most one complete backup per policy in this many days (0: no limit). */
+        cadenceDays: intish(0, 365).default(7),
+        /** The environment variable holding the 32-byte key (base64 or hex) that encrypts backups at rest. */
+        encryptionKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name").optional(),
+        /** Regions a storage may be created in (`POST …/storages/regions`). */
+        regions: z.array(z.string().min(1).max(64)).default(["local", "us-east-1", "eu-central-1", "eu-west-1", "ap-southeast-2"]),
+      })
+      .strict()
+      .default({ retentionDays: 14, cadenceDays: 7, regions: ["local", "us-east-1", "eu-central-1", "eu-west-1", "ap-southeast-2"] }),
     schedulerIntervalSeconds: intish(1, 3600).default(15),
     shutdownGraceSeconds: intish(1, 600).default(10),
     demo: z

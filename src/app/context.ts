@@ -24,6 +24,9 @@ import { SiteCounts } from "../sites/site-counts.js";
 import { reportKind } from "../reports/report-kind.js";
 import { ReportService } from "../reports/report-service.js";
 import { SqlService } from "../sql/sql-service.js";
+import { backupKind } from "../backup/backup-kind.js";
+import { BackupService } from "../backup/backup-service.js";
+import { BackupStorages } from "../backup/storages.js";
 import { reportScheduleTarget } from "../reports/report-schedule.js";
 import { sweepFiles } from "../reports/report-files.js";
 import { REPORT_KIND } from "../reports/schedule-model.js";
@@ -44,6 +47,8 @@ export interface AppContext {
   reports: ReportService;
   /** SQL over sites' data (the API, the CLI, reports of saved queries). */
   sql: SqlService;
+  /** The organisation's storages, backup policies and backups. */
+  backups: BackupService;
   /** Row counts per site for the console, kept a few seconds (`sites/site-counts.ts`). */
   siteCounts: SiteCounts;
   scheduler: Scheduler;
@@ -71,6 +76,7 @@ export function createRunner(config: Config, store: Store, sources: readonly Sou
   runner.register(exportKind({ config, store, sources }));
   runner.register(syncKind({ store, env: () => config.env ?? {}, secretsDir: secretsFolder(config.home), logger }));
   runner.register(reportKind({ config, store, access, sql: new SqlService(store, access, config, sources), logger }));
+  runner.register(backupKind({ store, storages: new BackupStorages(config, store), config }));
   return runner;
 }
 
@@ -116,6 +122,7 @@ export async function createContext(config: Config, options: { logger?: Logger }
     access,
     reports: new ReportService({ store, access, runner, config }),
     sql: new SqlService(store, access, config, sources),
+    backups: new BackupService({ store, runner, storages: new BackupStorages(config, store), config }),
     siteCounts,
     scheduler,
     async close() {

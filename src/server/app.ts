@@ -21,6 +21,7 @@ import { jobRoutes } from "./routes/jobs.js";
 import { optOutRoutes } from "./routes/optout.js";
 import { isPublicPath, pingRoutes } from "./routes/ping.js";
 import { reportRoutes } from "./routes/reports.js";
+import { backupRoutes } from "./routes/backup.js";
 import { configScheduleRoutes } from "./routes/config-schedule.js";
 import { scheduleRoutes } from "./routes/schedules.js";
 import { sourcesRoutes } from "./routes/sources.js";
@@ -117,6 +118,7 @@ export async function buildApp(ctx: AppContext, extras: readonly ExtraRoutes[] =
   sqlRoutes(app, ctx, ctx.sql);
   savedSqlRoutes(app, ctx);
   reportRoutes(app, ctx);
+  backupRoutes(app, ctx, ctx.backups);
   await app.register(sourcesRoutes, { store: ctx.store, syncs: ctx.syncs });
   for (const extra of extras) await extra(app, ctx);
   return app;

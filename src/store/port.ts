@@ -273,6 +273,47 @@ export interface ReportsRepo {
   secret(name: string): Promise<Buffer>;
 }
 
+/** An external storage of an organisation (issue 16): where backups are exported and imported. */
+export interface BackupStorage {
+  id: string;
+  orgId: string;
+  name: string;
+  /** `s3` or `filesystem`. */
+  type: string;
+  region: string;
+  prefix: string;
+  /** How to reach it (`src/storage/index.ts` `storageSpec`); credentials only as environment variable names. */
+  spec: Record<string, unknown>;
+  createdAt: number;
+}
+
+/** A backup policy: what to back up of one site, and where. */
+export interface BackupPolicy {
+  id: string;
+  orgId: string;
+  siteId: number;
+  product: Product;
+  /** null: the built-in storage. */
+  storageId: string | null;
+  includeAttachments: boolean;
+  includePersonalSpaces: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type BackupPolicyPatch = Partial<Pick<BackupPolicy, "storageId" | "includeAttachments" | "includePersonalSpaces">>;
+
+/** Storages and backup policies (backups, exports, imports and restores are jobs of their own kinds). */
+export interface BackupsRepo {
+  addStorage(storage: Omit<BackupStorage, "createdAt">, now: number): Promise<BackupStorage>;
+  storage(id: string): Promise<BackupStorage | undefined>;
+  storages(orgId: string): Promise<BackupStorage[]>;
+  addPolicy(policy: Omit<BackupPolicy, "createdAt" | "updatedAt">, now: number): Promise<BackupPolicy>;
+  policy(id: string): Promise<BackupPolicy | undefined>;
+  policies(orgId: string): Promise<BackupPolicy[]>;
+  updatePolicy(id: string, patch: BackupPolicyPatch, now: number): Promise<BackupPolicy | undefined>;
+}
+
 /**
  * A consistent read of one site's data, for the length of an export (or backup). Queries are checked
  * (`checkQuery`) and compiled by `src/query/`; rows stream in batches with backpressure.
@@ -374,6 +415,7 @@ export interface Store {
   readonly schedules: SchedulesRepo;
   readonly savedSql: SavedSqlRepo;
   readonly reports: ReportsRepo;
+  readonly backups: BackupsRepo;
   readonly data: DataRepo;
   close(): Promise<void>;
 }

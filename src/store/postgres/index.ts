@@ -9,6 +9,7 @@ import { postgresAccounts } from "./accounts.js";
 import { postgresData } from "./data.js";
 import { postgresJobs } from "./jobs.js";
 import { migrate } from "./schema.js";
+import { postgresBackups } from "./backups.js";
 import { postgresReports } from "./reports.js";
 import { postgresSavedSql } from "./saved-sql.js";
 import { postgresSchedules } from "./schedules.js";
@@ -68,6 +69,7 @@ export async function openPostgresStore(url: string, options: { sqlConnections?:
     schedules: postgresSchedules(pool),
     savedSql: postgresSavedSql(pool),
     reports: postgresReports(pool),
+    backups: postgresBackups(pool),
     data: postgresData(pool),
     async close() {
       if (closed) return;

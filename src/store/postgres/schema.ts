@@ -226,6 +226,32 @@ const MIGRATIONS: readonly Migration[] = [
     value BYTEA NOT NULL
   );
   `,
+  // Version 7: backup storages and policies (src/backup/); backups and restores are jobs.
+  `
+  CREATE TABLE backup_storages (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    region TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX backup_storages_by_org ON backup_storages(org_id);
+  CREATE TABLE backup_policies (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    site_id BIGINT NOT NULL REFERENCES sites(id),
+    product TEXT NOT NULL,
+    storage_id TEXT REFERENCES backup_storages(id),
+    include_attachments BOOLEAN NOT NULL,
+    include_personal_spaces BOOLEAN NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+  CREATE INDEX backup_policies_by_org ON backup_policies(org_id);
+  `,
 ];
 
 /** Advisory lock keys (two-int form, so they never meet a single-bigint lock another tool takes). */

@@ -7,6 +7,7 @@ import { sqliteAccounts } from "./accounts.js";
 import { sqliteData } from "./data.js";
 import { sqliteJobs } from "./jobs.js";
 import { migrate } from "./schema.js";
+import { sqliteBackups } from "./backups.js";
 import { sqliteReports } from "./reports.js";
 import { sqliteSavedSql } from "./saved-sql.js";
 import { sqliteSchedules } from "./schedules.js";
@@ -47,6 +48,7 @@ export function openSqliteStore(file: string, options: { sqlThreads?: number } =
     schedules: gate.guard(sqliteSchedules(db), ["get", "byName", "list", "due"]),
     savedSql: gate.guard(sqliteSavedSql(db), ["query", "queries", "dashboard", "dashboards"]),
     reports: gate.guard(sqliteReports(db), ["get", "list"]),
+    backups: gate.guard(sqliteBackups(db), ["storage", "storages", "policy", "policies"]),
     data: gate.guard(sqliteData(db, file, gate, reader), ["keys", "count", "distinct", "browsable", "snapshot"]),
     sql,
     async close() {

@@ -203,6 +203,32 @@ const MIGRATIONS: readonly Migration[] = [
     value BLOB NOT NULL
   );
   `,
+  // Version 6: backup storages and policies (src/backup/); backups and restores are jobs.
+  `
+  CREATE TABLE backup_storages (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    region TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX backup_storages_by_org ON backup_storages(org_id);
+  CREATE TABLE backup_policies (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    site_id INTEGER NOT NULL REFERENCES sites(id),
+    product TEXT NOT NULL,
+    storage_id TEXT REFERENCES backup_storages(id),
+    include_attachments INTEGER NOT NULL,
+    include_personal_spaces INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX backup_policies_by_org ON backup_policies(org_id);
+  `,
 ];
 
 const SQLITE_TYPES: Record<ColumnType, string> = {

@@ -1,0 +1,216 @@
+/**
+ * The organisation's backups (spec §2): discovery, storages, policies, backups and their verification.
+ * A backup is a `backup` job (`backup-kind.ts`); its status in the API's words is derived from the job
+ * (`IN_PROGRESS` while queued or running, `COMPLETE`/`INCOMPLETE` from its result, `EXPIRED` once its
+ * retention ended and its archive was deleted, `FAILED`). At most one complete backup per policy per
+ * `backup.cadenceDays` (409). The clock is injected (tests expire backups without waiting 14 days).
+ */
+import { randomUUID } from "node:crypto";
+import type { Config } from "../config.js";
+import type { Product } from "../core/entities/registry.js";
+import { SluiceError } from "../core/errors.js";
+import type { Job } from "../core/job.js";
+import type { JobRunner } from "../jobs/runner.js";
+import { storageSpec } from "../storage/index.js";
+import type { BackupPolicy, BackupPolicyPatch, BackupStorage, Organisation, Site, Store } from "../store/port.js";
+import { verifyArchive } from "./archive/index.js";
+import { BACKUP_KIND, type BackupParams, type BackupResult } from "./backup-kind.js";
+import type { BackupStorages } from "./storages.js";
+
+export type BackupStatus = "IN_PROGRESS" | "COMPLETE" | "INCOMPLETE" | "EXPIRED" | "FAILED";
+
+const DAY = 86_400_000;
+
+export const PRODUCT_NAMES: Record<Product, string> = { jira: "JIRA", confluence: "CONFLUENCE", bitbucket: "BITBUCKET" };
+
+export function productOf(name: string): Product | undefined {
+  return (Object.entries(PRODUCT_NAMES).find(([, v]) => v === name.toUpperCase())?.[0] as Product | undefined) ?? undefined;
+}
+
+export function backupStatus(job: Job): BackupStatus {
+  if (job.status === "QUEUED" || job.status === "STARTED" || job.status === "CANCELLATION_REQUESTED") return "IN_PROGRESS";
+  if (job.status !== "COMPLETED") return "FAILED";
+  const result = job.result as unknown as BackupResult | null;
+  if (!result) return "FAILED";
+  return result.expiredAt !== undefined ? "EXPIRED" : result.status;
+}
+
+export interface StorageInput {
+  storageName: string;
+  storageRegion: string;
+  storagePrefix: string;
+  storageType: "s3" | "filesystem";
+  endpoint?: string;
+  forcePathStyle?: boolean;
+  accessKeyIdEnv?: string;
+  secretAccessKeyEnv?: string;
+  path?: string;
+}
+
+export class BackupService {
+  constructor(
+    private readonly deps: { store: Store; runner: JobRunner; storages: BackupStorages; config: Config },
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private get store(): Store {
+    return this.deps.store;
+  }
+
+  async orgs(): Promise<Organisation[]> {
+    return this.store.sites.listOrganisations();
+  }
+
+  async org(orgId: string): Promise<Organisation> {
+    const org = (await this.orgs()).find((o) => o.orgId === orgId);
+    if (!org) throw new SluiceError("sluice.org.not.found", `There is no organisation ${orgId.slice(0, 80)}.`);
+    return org;
+  }
+
+  async sites(orgId: string): Promise<Site[]> {
+    await this.org(orgId);
+    return (await this.store.sites.list()).filter((s) => s.orgId === orgId);
+  }
+
+  async site(orgId: string, cloudId: string): Promise<Site> {
+    const site = (await this.sites(orgId)).find((s) => s.cloudId === cloudId);
+    if (!site) throw new SluiceError("sluice.site.not.found", `Organisation ${orgId} has no site with cloudId ${cloudId.slice(0, 80)}.`);
+    return site;
+  }
+
+  regions(): string[] {
+    return this.deps.config.backup.regions;
+  }
+
+  // ---- storages
+
+  async createStorage(orgId: string, input: StorageInput): Promise<BackupStorage> {
+    await this.org(orgId);
+    if (!this.regions().includes(input.storageRegion)) {
+      throw invalid(`storageRegion: '${input.storageRegion.slice(0, 64)}' is not a region of this server; use one of ${this.regions().join(", ")} (POST …/storages/regions).`);
+    }
+    const raw =
+      input.storageType === "s3"
+        ? { type: "s3", region: input.storageRegion === "local" ? "us-east-1" : input.storageRegion, bucket: input.storageName, prefix: input.storagePrefix, endpoint: input.endpoint, forcePathStyle: input.forcePathStyle, accessKeyIdEnv: input.accessKeyIdEnv, secretAccessKeyEnv: input.secretAccessKeyEnv }
+        : { type: "filesystem", path: input.path };
+    const parsed = storageSpec.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
+    if (!parsed.success) throw invalid(parsed.error.issues.map((i) => `${i.path.join(".") || "storage"}: ${i.message}`).join("; "));
+    const storage = { id: randomUUID(), orgId, name: input.storageName, type: input.storageType, region: input.storageRegion, prefix: input.storagePrefix, spec: parsed.data as Record<string, unknown> };
+    // Reachable with its credentials now, or refused now (not at the first backup).
+    const { openBlobStore } = await import("../storage/index.js");
+    await openBlobStore(parsed.data, this.deps.config.env).check();
+    return this.store.backups.addStorage(storage, this.now());
+  }
+
+  async storages(orgId: string): Promise<BackupStorage[]> {
+    await this.org(orgId);
+    return this.store.backups.storages(orgId);
+  }
+
+  async storage(orgId: string, id: string): Promise<BackupStorage> {
+    const storage = await this.store.backups.storage(id);
+    if (!storage || storage.orgId !== orgId) throw new SluiceError("sluice.storage.not.found", `Organisation ${orgId} has no storage ${id.slice(0, 80)}.`);
+    return storage;
+  }
+
+  // ---- policies
+
+  async createPolicy(orgId: string, cloudId: string, input: { product: Product; storageId?: string | null; includeAttachments: boolean; includePersonalSpaces?: boolean }): Promise<BackupPolicy> {
+    const site = await this.site(orgId, cloudId);
+    if (site.product !== input.product) throw invalid(`product: site ${cloudId} is ${PRODUCT_NAMES[site.product]}, not ${PRODUCT_NAMES[input.product]}.`);
+    if (input.storageId) await this.storage(orgId, input.storageId);
+    return this.store.backups.addPolicy(
+      { id: randomUUID(), orgId, siteId: site.id, product: site.product, storageId: input.storageId ?? null, includeAttachments: input.includeAttachments, includePersonalSpaces: input.includePersonalSpaces ?? false },
+      this.now(),
+    );
+  }
+
+  async policies(orgId: string): Promise<BackupPolicy[]> {
+    await this.org(orgId);
+    return this.store.backups.policies(orgId);
+  }
+
+  async policy(orgId: string, id: string): Promise<BackupPolicy> {
+    const policy = await this.store.backups.policy(id);
+    if (!policy || policy.orgId !== orgId) throw new SluiceError("sluice.backup.not.found", `Organisation ${orgId} has no backup policy ${id.slice(0, 80)}.`);
+    return policy;
+  }
+
+  async updatePolicy(orgId: string, id: string, patch: BackupPolicyPatch): Promise<BackupPolicy> {
+    await this.policy(orgId, id);
+    if (patch.storageId) await this.storage(orgId, patch.storageId);
+    return (await this.store.backups.updatePolicy(id, patch, this.now()))!;
+  }
+
+  // ---- backups
+
+  /** Starts a backup of a policy's site (queued for a free node); 409 within the cadence of the last complete one. */
+  async startBackup(orgId: string, input: { policyId: string; cloudId: string }): Promise<Job> {
+    const policy = await this.policy(orgId, input.policyId);
+    const site = await this.site(orgId, input.cloudId);
+    if (site.id !== policy.siteId) throw invalid(`cloudId: policy ${policy.id} backs up another site.`);
+    const cadence = this.deps.config.backup.cadenceDays;
+    if (cadence > 0) {
+      const last = (await this.backups(orgId, policy.id)).find((b) => backupStatus(b) === "COMPLETE");
+      const at = last?.completedTime ?? null;
+      if (last && at !== null && this.now() - at < cadence * DAY) {
+        throw new SluiceError(
+          "sluice.backup.too.soon",
+          `Policy ${policy.id} had a complete backup (${last.id}) on ${new Date(at).toISOString()}: the next may run from ${new Date(at + cadence * DAY).toISOString()} (one per ${cadence} days).`,
+        );
+      }
+    }
+    const { job } = await this.deps.runner.enqueue<BackupParams>(BACKUP_KIND, { siteId: site.id, params: { policyId: policy.id }, trigger: "api" });
+    void this.deps.runner.dispatch();
+    return job;
+  }
+
+  /** A policy's backups, newest first (expiring those past their retention first). */
+  async backups(orgId: string, policyId: string): Promise<Job[]> {
+    const policy = await this.policy(orgId, policyId);
+    await this.expire();
+    const { jobs } = await this.store.jobs.list({ kind: BACKUP_KIND, siteId: policy.siteId }, 0, 1000);
+    return jobs.filter((j) => (j.params as unknown as BackupParams).policyId === policyId).map((j) => this.deps.runner.live(j));
+  }
+
+  async backup(orgId: string, id: string): Promise<{ job: Job; policy: BackupPolicy }> {
+    await this.expire();
+    const job = /^\d{1,15}$/.test(id) ? await this.store.jobs.get(Number(id)) : undefined;
+    const policy = job?.kind === BACKUP_KIND ? await this.store.backups.policy((job.params as unknown as BackupParams).policyId) : undefined;
+    if (!job || !policy || policy.orgId !== orgId) throw new SluiceError("sluice.backup.not.found", `Organisation ${orgId} has no backup ${id.slice(0, 80)}.`);
+    return { job: this.deps.runner.live(job), policy };
+  }
+
+  /** Backups past their retention become EXPIRED and their archives are deleted. */
+  async expire(): Promise<number> {
+    const cutoff = this.now() - this.deps.config.backup.retentionDays * DAY;
+    const { jobs } = await this.store.jobs.list({ kind: BACKUP_KIND, statuses: ["COMPLETED"] }, 0, 10_000);
+    let expired = 0;
+    for (const job of jobs) {
+      const result = job.result as unknown as BackupResult | null;
+      if (!result || result.expiredAt !== undefined || (job.completedTime ?? job.createdAt) > cutoff) continue;
+      const blobs = await this.deps.storages.open(result.storageId).catch(() => undefined);
+      await blobs?.deletePrefix(`${result.prefix}/`).catch(() => undefined);
+      const next = { ...result, expiredAt: this.now() };
+      if (await this.store.jobs.transition(job.id, ["COMPLETED"], { result: next })) expired++;
+    }
+    return expired;
+  }
+
+  /** Re-reads every part (or a sample) of a backup against its checksums and records the result. */
+  async verify(orgId: string, id: string, sample?: number): Promise<BackupResult["verified"]> {
+    const { job } = await this.backup(orgId, id);
+    const status = backupStatus(job);
+    if (status !== "COMPLETE" && status !== "INCOMPLETE") throw new SluiceError("sluice.backup.invalid", `Backup ${id} is ${status}: only a COMPLETE or INCOMPLETE backup has an archive to verify.`);
+    const result = job.result as unknown as BackupResult;
+    const blobs = await this.deps.storages.open(result.storageId);
+    const checked = await verifyArchive(blobs, result.prefix, { ...(sample !== undefined ? { sample } : {}), keys: this.deps.storages.keys() });
+    const verified = { at: this.now(), ok: checked.ok, checkedParts: checked.checkedParts, failures: checked.failures };
+    await this.store.jobs.transition(job.id, ["COMPLETED"], { result: { ...result, verified } });
+    return verified;
+  }
+}
+
+function invalid(message: string): SluiceError {
+  return new SluiceError("sluice.backup.invalid", message, { problems: [{ key: "sluice.backup.invalid", message }] });
+}

@@ -1,0 +1,160 @@
+/**
+ * The organisation's backup API under `/rest/backup/v1` (spec §2): discovery (orgs, sites), storage
+ * regions, storages, policies, backups and their verification. Administrators only (the default of
+ * every contract route). Exports, imports and restores are the next part of issue 16.
+ */
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { AppContext } from "../../app/context.js";
+import type { Job } from "../../core/job.js";
+import { backupStatus, PRODUCT_NAMES, productOf, type BackupService } from "../../backup/backup-service.js";
+import type { BackupResult } from "../../backup/backup-kind.js";
+import type { BackupPolicy, BackupStorage, Site } from "../../store/port.js";
+import { siteBaseUrl } from "../../export/export-paths.js";
+import { contractRoute } from "../contract-route.js";
+
+const tags = ["Backup & restore"];
+const code = "sluice.backup.invalid" as const;
+const idText = z.string().min(1).max(100).regex(/^[A-Za-z0-9._:-]+$/, "an id");
+const org = z.object({ orgId: idText });
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const product = z.enum(["JIRA", "CONFLUENCE", "BITBUCKET"]);
+
+export function storageView(s: BackupStorage) {
+  return { storageId: s.id, storageName: s.name, storageRegion: s.region, storagePrefix: s.prefix, storageType: s.type, createdTime: iso(s.createdAt) };
+}
+
+function policyView(p: BackupPolicy, sites: Map<number, Site>) {
+  return {
+    policyId: p.id,
+    cloudId: sites.get(p.siteId)?.cloudId ?? null,
+    product: PRODUCT_NAMES[p.product],
+    storageId: p.storageId,
+    includeAttachments: p.includeAttachments,
+    includePersonalSpaces: p.includePersonalSpaces,
+    createdTime: iso(p.createdAt),
+    updatedTime: iso(p.updatedAt),
+  };
+}
+
+function backupView(job: Job, policy: BackupPolicy, sites: Map<number, Site>) {
+  const result = job.result as unknown as BackupResult | null;
+  return {
+    backupId: String(job.id),
+    policyId: policy.id,
+    cloudId: sites.get(policy.siteId)?.cloudId ?? null,
+    product: PRODUCT_NAMES[policy.product],
+    status: backupStatus(job),
+    createdTime: iso(job.createdAt),
+    completedTime: iso(job.completedTime),
+    expiredTime: iso(result?.expiredAt ?? null),
+    size: result?.bytes ?? null,
+    counts: result?.counts ?? null,
+    missing: result?.missing ?? [],
+    verified: result?.verified ? { ...result.verified, at: iso(result.verified.at) } : null,
+    progress: job.progress ? { label: job.progress.label, done: job.progress.done, total: job.progress.total } : null,
+    error: job.errors[0] ?? null,
+  };
+}
+
+export function backupRoutes(app: FastifyInstance, ctx: AppContext, backups: BackupService): void {
+  const sitesById = async () => new Map((await ctx.store.sites.list()).map((s) => [s.id, s]));
+  const base = "/rest/backup/v1/orgs";
+
+  contractRoute(app, "GET", "/rest/backup/v1/orgs", { tags, summary: "The organisations this token may administer" }, async () => ({
+    values: (await backups.orgs()).map((o) => ({ orgId: o.orgId, name: o.name })),
+  }));
+
+  contractRoute(app, "GET", `${base}/:orgId/sites`, { tags, summary: "The organisation's sites", params: org }, async ({ params }) => ({
+    values: (await backups.sites(params.orgId)).map((s) => ({ cloudId: s.cloudId, product: PRODUCT_NAMES[s.product], contextPath: s.contextPath, baseUrl: siteBaseUrl(ctx.config, s), plan: s.plan, region: s.region })),
+  }));
+
+  contractRoute(app, "POST", `${base}/:orgId/storages/regions`, { tags, summary: "Regions where a storage may be created", params: org }, async ({ params }) => {
+    await backups.org(params.orgId);
+    return { regions: backups.regions() };
+  });
+
+  const storageBody = z
+    .object({
+      storageName: z.string().min(1).max(200).describe("the bucket (s3) or a name (filesystem)"),
+      storageRegion: z.string().min(1).max(64),
+      storagePrefix: z.string().max(500).default(""),
+      storageType: z.enum(["s3", "filesystem"]),
+      endpoint: z.string().url().max(500).optional().describe("an S3-compatible endpoint (default: AWS)"),
+      forcePathStyle: z.boolean().optional(),
+      accessKeyIdEnv: z.string().max(100).optional().describe("the environment variable holding the access key id"),
+      secretAccessKeyEnv: z.string().max(100).optional().describe("the environment variable holding the secret access key"),
+      path: z.string().max(1000).optional().describe("filesystem: an absolute directory"),
+      cloudId: z.string().max(100).optional(),
+    })
+    .strict();
+  contractRoute(app, "POST", `${base}/:orgId/storages`, { tags, summary: "Create a storage (checked reachable with its credentials)", params: org, body: storageBody, bodyName: "storage", code }, async ({ params, body }, _request, reply) => {
+    const { cloudId: _cloudId, ...input } = body;
+    return reply.code(201).send(storageView(await backups.createStorage(params.orgId, input)));
+  });
+
+  const storageQuery = z.object({ cloudId: z.string().max(100).optional(), product: product.optional() }).strict();
+  contractRoute(app, "GET", `${base}/:orgId/storages`, { tags, summary: "The organisation's storages", params: org, query: storageQuery }, async ({ params, query }) => {
+    const storages = await backups.storages(params.orgId);
+    if (query.cloudId === undefined && query.product === undefined) return { values: storages.map(storageView) };
+    // The storages a site's (or a product's) policies use.
+    const sites = await sitesById();
+    const used = new Set(
+      (await backups.policies(params.orgId))
+        .filter((p) => (query.cloudId === undefined || sites.get(p.siteId)?.cloudId === query.cloudId) && (query.product === undefined || PRODUCT_NAMES[p.product] === query.product))
+        .map((p) => p.storageId),
+    );
+    return { values: storages.filter((s) => used.has(s.id)).map(storageView) };
+  });
+
+  const storageParams = org.extend({ storageId: idText });
+  contractRoute(app, "GET", `${base}/:orgId/storages/:storageId`, { tags, summary: "One storage", params: storageParams }, async ({ params }) => storageView(await backups.storage(params.orgId, params.storageId)));
+
+  const policyBody = z
+    .object({ product, storageId: idText.nullable().optional(), includeAttachments: z.boolean(), includePersonalSpaces: z.boolean().optional() })
+    .strict();
+  const cloudParams = org.extend({ cloudId: idText });
+  contractRoute(app, "POST", `${base}/:orgId/cloud/:cloudId/policies`, { tags, summary: "Create a backup policy for a site", params: cloudParams, body: policyBody, bodyName: "policy", code }, async ({ params, body }, _request, reply) => {
+    const policy = await backups.createPolicy(params.orgId, params.cloudId, { ...body, product: productOf(body.product)! });
+    return reply.code(201).send(policyView(policy, await sitesById()));
+  });
+
+  contractRoute(app, "GET", `${base}/:orgId/policies`, { tags, summary: "The organisation's backup policies", params: org }, async ({ params }) => {
+    const sites = await sitesById();
+    return { values: (await backups.policies(params.orgId)).map((p) => policyView(p, sites)) };
+  });
+
+  const policyParams = org.extend({ policyId: idText });
+  contractRoute(app, "GET", `${base}/:orgId/policies/:policyId`, { tags, summary: "One backup policy", params: policyParams }, async ({ params }) =>
+    policyView(await backups.policy(params.orgId, params.policyId), await sitesById()),
+  );
+
+  const policyPatch = z.object({ storageId: idText.nullable().optional(), includeAttachments: z.boolean().optional(), includePersonalSpaces: z.boolean().optional() }).strict();
+  contractRoute(app, "PUT", `${base}/:orgId/policies/:policyId`, { tags, summary: "Change a backup policy (fields sent only)", params: policyParams, body: policyPatch, bodyName: "policy", code }, async ({ params, body }) =>
+    policyView(await backups.updatePolicy(params.orgId, params.policyId, body), await sitesById()),
+  );
+
+  const backupBody = z.object({ policyId: idText, cloudId: idText }).strict();
+  contractRoute(app, "POST", `${base}/:orgId/backups`, { tags, summary: "Start a backup of a policy's site (202; 409 within the cadence)", params: org, body: backupBody, bodyName: "backup", code }, async ({ params, body }, _request, reply) => {
+    const job = await backups.startBackup(params.orgId, body);
+    const { policy } = await backups.backup(params.orgId, String(job.id));
+    return reply.code(202).send(backupView(job, policy, await sitesById()));
+  });
+
+  contractRoute(app, "GET", `${base}/:orgId/policies/:policyId/backups`, { tags, summary: "A policy's backups, newest first", params: policyParams }, async ({ params }) => {
+    const policy = await backups.policy(params.orgId, params.policyId);
+    const sites = await sitesById();
+    return { values: (await backups.backups(params.orgId, params.policyId)).map((j) => backupView(j, policy, sites)) };
+  });
+
+  const backupParams = org.extend({ backupId: idText });
+  contractRoute(app, "GET", `${base}/:orgId/backups/:backupId`, { tags, summary: "One backup: status, size, counts, last verification", params: backupParams }, async ({ params }) => {
+    const { job, policy } = await backups.backup(params.orgId, params.backupId);
+    return backupView(job, policy, await sitesById());
+  });
+
+  const verifyBody = z.object({ sample: z.number().int().min(1).max(100_000).optional().describe("re-read this many parts at random instead of all") }).strict();
+  contractRoute(app, "POST", `${base}/:orgId/backups/:backupId/verify`, { tags, summary: "Re-read a backup's parts against their checksums; the result is recorded", params: backupParams, body: verifyBody, bodyName: "verify", code }, async ({ params, body }) =>
+    backups.verify(params.orgId, params.backupId, body?.sample),
+  );
+}
