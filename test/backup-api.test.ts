@@ -4,7 +4,7 @@
  * store's), the 7-day cadence answered 409, `verify` finding a flipped byte and naming the part, and
  * EXPIRED after the retention (clock injected) with the archive deleted. S3 storages against a real
  * S3-compatible server (s3rver) on 127.0.0.1: created when reachable, refused naming the storage when
- * the credentials are wrong.
+ * the credentials are wrong; a backup exported to it, deleted locally and imported back verifies.
  */
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
@@ -137,6 +137,44 @@ for (const kind of STORE_KINDS) {
       assert.equal(done.status, "COMPLETE", JSON.stringify(done));
       const verify = await call("POST", `/rest/backup/v1/orgs/${orgId}/backups/${started.json.backupId}/verify`, {});
       assert.equal(verify.json.ok, true);
+
+      // Export a backup of the built-in storage to S3, delete the local copy, import it back.
+      const wiki = (await call("GET", `/rest/backup/v1/orgs/${orgId}/sites`)).json.values.find((s: Json) => s.product === "CONFLUENCE");
+      const local = await call("POST", `/rest/backup/v1/orgs/${orgId}/cloud/${wiki.cloudId}/policies`, { product: "CONFLUENCE", includeAttachments: false });
+      const b = await finished((await call("POST", `/rest/backup/v1/orgs/${orgId}/backups`, { policyId: local.json.policyId, cloudId: wiki.cloudId })).json.backupId);
+      assert.equal(b.status, "COMPLETE");
+      const item = [{ product: "CONFLUENCE", cloudId: wiki.cloudId, backupId: b.backupId }];
+      const noStorage = await call("POST", `/rest/backup/v1/orgs/${orgId}/exports`, item);
+      assert.equal(noStorage.status, 400);
+      assert.match(noStorage.json.errors[0].message, /has no external storage; connect one/);
+      assert.equal((await call("PUT", `/rest/backup/v1/orgs/${orgId}/policies/${local.json.policyId}`, { storageId: good.json.storageId })).status, 200);
+      assert.equal((await call("POST", `/rest/backup/v1/orgs/${orgId}/imports`, item)).status, 400, "nothing exported yet");
+      const exported = await call("POST", `/rest/backup/v1/orgs/${orgId}/exports`, item);
+      assert.equal(exported.status, 202, JSON.stringify(exported.json));
+      const transferDone = async (path: string) => {
+        const until = Date.now() + 30_000;
+        for (;;) {
+          await t.ctx.runner.dispatch();
+          const { json } = await call("GET", path);
+          if (json.status !== "IN_PROGRESS") return json;
+          if (Date.now() > until) throw new Error(`${path} still in progress`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      const e = await transferDone(`/rest/backup/v1/orgs/${orgId}/cloud/${wiki.cloudId}/exports/${exported.json.values[0].exportId}`);
+      assert.equal(e.status, "COMPLETE", JSON.stringify(e));
+      assert.equal((await call("GET", `/rest/backup/v1/orgs/${orgId}/exports?product=CONFLUENCE`)).json.values.length, 1);
+      const storages = new BackupStorages(t.ctx.config, t.ctx.store);
+      const remote = await storages.open(good.json.storageId);
+      assert.ok(await remote.head(`backups/${b.backupId}/manifest.json`));
+      await (await storages.open(null)).deletePrefix(`backups/${b.backupId}/`);
+      const gone = await call("POST", `/rest/backup/v1/orgs/${orgId}/backups/${b.backupId}/verify`, {});
+      assert.equal(gone.json.ok, false);
+      const imported = await call("POST", `/rest/backup/v1/orgs/${orgId}/imports`, item);
+      const i = await transferDone(`/rest/backup/v1/orgs/${orgId}/cloud/${wiki.cloudId}/imports/${imported.json.values[0].importId}`);
+      assert.equal(i.status, "COMPLETE", JSON.stringify(i));
+      const back = await call("POST", `/rest/backup/v1/orgs/${orgId}/backups/${b.backupId}/verify`, {});
+      assert.deepEqual([back.json.ok, back.json.failures], [true, []]);
     });
 
     test("bad input: a policy of another product, unknown policies, sites and backups are 4xx with a key", async () => {

@@ -25,6 +25,7 @@ import { reportKind } from "../reports/report-kind.js";
 import { ReportService } from "../reports/report-service.js";
 import { SqlService } from "../sql/sql-service.js";
 import { backupKind } from "../backup/backup-kind.js";
+import { transferKind } from "../backup/transfer-kind.js";
 import { BackupService } from "../backup/backup-service.js";
 import { BackupStorages } from "../backup/storages.js";
 import { reportScheduleTarget } from "../reports/report-schedule.js";
@@ -77,6 +78,7 @@ export function createRunner(config: Config, store: Store, sources: readonly Sou
   runner.register(syncKind({ store, env: () => config.env ?? {}, secretsDir: secretsFolder(config.home), logger }));
   runner.register(reportKind({ config, store, access, sql: new SqlService(store, access, config, sources), logger }));
   runner.register(backupKind({ store, storages: new BackupStorages(config, store), config }));
+  runner.register(transferKind({ store, storages: new BackupStorages(config, store) }));
   return runner;
 }
 

@@ -16,6 +16,7 @@ import type { BackupPolicy, BackupPolicyPatch, BackupStorage, Organisation, Site
 import { verifyArchive } from "./archive/index.js";
 import { BACKUP_KIND, type BackupParams, type BackupResult } from "./backup-kind.js";
 import type { BackupStorages } from "./storages.js";
+import { TRANSFER_KIND, type TransferParams } from "./transfer-kind.js";
 
 export type BackupStatus = "IN_PROGRESS" | "COMPLETE" | "INCOMPLETE" | "EXPIRED" | "FAILED";
 
@@ -197,6 +198,49 @@ export class BackupService {
     return expired;
   }
 
+  // ---- exports and imports
+
+  /**
+   * Copies backups to their policy's external storage (export) or back from it into the built-in
+   * storage (import): one `backup-transfer` job each, every item checked before any starts.
+   */
+  async startTransfers(orgId: string, direction: "export" | "import", items: readonly TransferItem[]): Promise<Job[]> {
+    const checked: { siteId: number; params: TransferParams }[] = [];
+    for (const [i, item] of items.entries()) {
+      const { job, policy } = await this.backup(orgId, item.backupId);
+      const site = await this.site(orgId, item.cloudId);
+      const where = `items.${i}`;
+      if (site.id !== policy.siteId || site.product !== item.product) throw invalid(`${where}: backup ${item.backupId} is not a ${PRODUCT_NAMES[item.product]} backup of site ${item.cloudId}.`);
+      const status = backupStatus(job);
+      if (status !== "COMPLETE" && status !== "INCOMPLETE") throw invalid(`${where}: backup ${item.backupId} is ${status}; only COMPLETE and INCOMPLETE backups are copied.`);
+      if (!policy.storageId) throw invalid(`${where}: policy ${policy.id} has no external storage; connect one (PUT …/policies/${policy.id} {storageId}) first.`);
+      const result = job.result as unknown as BackupResult & { copies?: string[] };
+      if (direction === "import" && !(result.copies ?? []).includes(policy.storageId) && result.storageId !== policy.storageId) {
+        throw invalid(`${where}: backup ${item.backupId} was never exported to storage ${policy.storageId}; nothing to import.`);
+      }
+      checked.push({ siteId: site.id, params: { backupId: job.id, direction, storageId: policy.storageId } });
+    }
+    const jobs: Job[] = [];
+    for (const c of checked) jobs.push((await this.deps.runner.enqueue<TransferParams>(TRANSFER_KIND, { siteId: c.siteId, params: c.params, trigger: "api" })).job);
+    void this.deps.runner.dispatch();
+    return jobs;
+  }
+
+  async transfers(orgId: string, direction: "export" | "import", product?: Product): Promise<Job[]> {
+    const sites = new Map((await this.sites(orgId)).map((s) => [s.id, s]));
+    const { jobs } = await this.store.jobs.list({ kind: TRANSFER_KIND }, 0, 1000);
+    return jobs.filter((j) => (j.params as unknown as TransferParams).direction === direction && j.siteId !== null && sites.has(j.siteId) && (product === undefined || sites.get(j.siteId)!.product === product)).map((j) => this.deps.runner.live(j));
+  }
+
+  async transfer(orgId: string, cloudId: string, direction: "export" | "import", id: string): Promise<Job> {
+    const site = await this.site(orgId, cloudId);
+    const job = /^\d{1,15}$/.test(id) ? await this.store.jobs.get(Number(id)) : undefined;
+    if (!job || job.kind !== TRANSFER_KIND || job.siteId !== site.id || (job.params as unknown as TransferParams).direction !== direction) {
+      throw new SluiceError("sluice.backup.not.found", `Site ${cloudId} has no ${direction} ${id.slice(0, 80)}.`);
+    }
+    return this.deps.runner.live(job);
+  }
+
   /** Re-reads every part (or a sample) of a backup against its checksums and records the result. */
   async verify(orgId: string, id: string, sample?: number): Promise<BackupResult["verified"]> {
     const { job } = await this.backup(orgId, id);
@@ -209,6 +253,18 @@ export class BackupService {
     await this.store.jobs.transition(job.id, ["COMPLETED"], { result: { ...result, verified } });
     return verified;
   }
+}
+
+/** An export or import of backups (spec: `POST /orgs/{orgId}/exports|imports`). */
+export interface TransferItem {
+  product: Product;
+  cloudId: string;
+  backupId: string;
+}
+
+export function transferStatus(job: Job): "IN_PROGRESS" | "COMPLETE" | "FAILED" {
+  if (job.status === "QUEUED" || job.status === "STARTED" || job.status === "CANCELLATION_REQUESTED") return "IN_PROGRESS";
+  return job.status === "COMPLETED" ? "COMPLETE" : "FAILED";
 }
 
 function invalid(message: string): SluiceError {

@@ -1,13 +1,14 @@
 /**
  * The organisation's backup API under `/rest/backup/v1` (spec §2): discovery (orgs, sites), storage
  * regions, storages, policies, backups and their verification. Administrators only (the default of
- * every contract route). Exports, imports and restores are the next part of issue 16.
+ * every contract route), exports to and imports from external storages. Restores are the next part of
+ * issue 16.
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
 import type { Job } from "../../core/job.js";
-import { backupStatus, PRODUCT_NAMES, productOf, type BackupService } from "../../backup/backup-service.js";
+import { backupStatus, PRODUCT_NAMES, productOf, transferStatus, type BackupService } from "../../backup/backup-service.js";
 import type { BackupResult } from "../../backup/backup-kind.js";
 import type { BackupPolicy, BackupStorage, Site } from "../../store/port.js";
 import { siteBaseUrl } from "../../export/export-paths.js";
@@ -152,6 +153,33 @@ export function backupRoutes(app: FastifyInstance, ctx: AppContext, backups: Bac
     const { job, policy } = await backups.backup(params.orgId, params.backupId);
     return backupView(job, policy, await sitesById());
   });
+
+  // ---- exports and imports
+  const transferItems = z.array(z.object({ product, cloudId: idText, backupId: idText }).strict()).min(1).max(50);
+  const transferView = (job: Job) => {
+    const p = job.params as unknown as { backupId: number; storageId: string };
+    const r = job.result as unknown as { parts: number; bytes: number } | null;
+    return { id: String(job.id), backupId: String(p.backupId), storageId: p.storageId, status: transferStatus(job), parts: r?.parts ?? null, size: r?.bytes ?? null, createdTime: iso(job.createdAt), completedTime: iso(job.completedTime), error: job.errors[0] ?? null };
+  };
+  const productQuery = z.object({ product: product.optional() }).strict();
+  for (const [direction, plural, what] of [
+    ["export", "exports", "Copy backups to their policy's external storage (202)"],
+    ["import", "imports", "Copy exported backups back from the external storage into the built-in one (202)"],
+  ] as const) {
+    const idName = direction === "export" ? "exportId" : "importId";
+    contractRoute(app, "POST", `${base}/:orgId/${plural}`, { tags, summary: what, params: org, body: transferItems, bodyName: plural, code }, async ({ params, body }, _request, reply) => {
+      const jobs = await backups.startTransfers(params.orgId, direction, body.map((b) => ({ ...b, product: productOf(b.product)! })));
+      return reply.code(202).send({ values: jobs.map((j) => ({ [idName]: String(j.id), ...transferView(j) })) });
+    });
+    contractRoute(app, "GET", `${base}/:orgId/${plural}`, { tags, summary: `The organisation's ${plural}`, params: org, query: productQuery }, async ({ params, query }) => ({
+      values: (await backups.transfers(params.orgId, direction, query.product ? productOf(query.product) : undefined)).map((j) => ({ [idName]: String(j.id), ...transferView(j) })),
+    }));
+    const one = org.extend({ cloudId: idText, id: idText });
+    contractRoute(app, "GET", `${base}/:orgId/cloud/:cloudId/${plural}/:id`, { tags, summary: `One ${direction}`, params: one }, async ({ params }) => {
+      const job = await backups.transfer(params.orgId, params.cloudId, direction, params.id);
+      return { [idName]: String(job.id), ...transferView(job) };
+    });
+  }
 
   const verifyBody = z.object({ sample: z.number().int().min(1).max(100_000).optional().describe("re-read this many parts at random instead of all") }).strict();
   contractRoute(app, "POST", `${base}/:orgId/backups/:backupId/verify`, { tags, summary: "Re-read a backup's parts against their checksums; the result is recorded", params: backupParams, body: verifyBody, bodyName: "verify", code }, async ({ params, body }) =>
