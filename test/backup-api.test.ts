@@ -125,6 +125,9 @@ for (const kind of STORE_KINDS) {
       });
       assert.equal(missingEnv.status, 400);
       assert.match(missingEnv.json.errors[0].message, /NOT_SET/);
+      const system = await call("POST", `/rest/backup/v1/orgs/${orgId}/storages`, { storageName: "etc", storageRegion: "local", storageType: "filesystem", path: "/etc" });
+      assert.equal(system.status, 400);
+      assert.match(system.json.errors[0].message, /^path: /);
       const badRegion = await call("POST", `/rest/backup/v1/orgs/${orgId}/storages`, { storageName: "b", storageRegion: "mars-1", storageType: "s3" });
       assert.equal(badRegion.status, 400);
 

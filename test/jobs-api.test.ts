@@ -100,7 +100,7 @@ for (const kind of STORE_KINDS) {
     it("answers bad job requests with 4xx, a key and the field", async () => {
       const cases: [string, number, string, RegExp][] = [
         ["/rest/admin/v1/jobs?status=DONE", 400, "sluice.request.invalid", /status: 'DONE' is not a job status; use QUEUED, STARTED/],
-        ["/rest/admin/v1/jobs?kind=backup", 400, "sluice.job.kind.unknown", /kind: 'backup' is not a job kind; use export, sync/],
+        ["/rest/admin/v1/jobs?kind=holiday", 400, "sluice.job.kind.unknown", /kind: 'holiday' is not a job kind; use export, sync, report, backup, backup-transfer/],
         ["/rest/admin/v1/jobs?site=nowhere", 404, "sluice.site.not.found", /no site is mounted at \/nowhere/],
         ["/rest/admin/v1/jobs?limit=0", 400, "sluice.request.invalid", /limit/],
         ["/rest/admin/v1/jobs?colour=red", 400, "sluice.request.invalid", /colour/],

@@ -11,6 +11,7 @@ import type { Product } from "../core/entities/registry.js";
 import { SluiceError } from "../core/errors.js";
 import type { Job } from "../core/job.js";
 import type { JobRunner } from "../jobs/runner.js";
+import { confineUserFolder, UserPathError } from "../files/user-paths.js";
 import { storageSpec } from "../storage/index.js";
 import type { BackupPolicy, BackupPolicyPatch, BackupStorage, Organisation, Site, Store } from "../store/port.js";
 import { verifyArchive } from "./archive/index.js";
@@ -90,10 +91,20 @@ export class BackupService {
     if (!this.regions().includes(input.storageRegion)) {
       throw invalid(`storageRegion: '${input.storageRegion.slice(0, 64)}' is not a region of this server; use one of ${this.regions().join(", ")} (POST …/storages/regions).`);
     }
-    const raw =
+    const raw: Record<string, unknown> =
       input.storageType === "s3"
         ? { type: "s3", region: input.storageRegion === "local" ? "us-east-1" : input.storageRegion, bucket: input.storageName, prefix: input.storagePrefix, endpoint: input.endpoint, forcePathStyle: input.forcePathStyle, accessKeyIdEnv: input.accessKeyIdEnv, secretAccessKeyEnv: input.secretAccessKeyEnv }
         : { type: "filesystem", path: input.path };
+    if (input.storageType === "filesystem") {
+      // A folder from a person: confined like an export path (never a system folder; inside the allowed roots).
+      if (!input.path) throw invalid("path: a filesystem storage needs an absolute directory.");
+      try {
+        raw.path = await confineUserFolder(input.path, [], { allowedRoots: this.deps.config.allowedExportPathRoots });
+      } catch (error) {
+        if (error instanceof UserPathError) throw invalid(`path: ${error.message}`);
+        throw error;
+      }
+    }
     const parsed = storageSpec.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
     if (!parsed.success) throw invalid(parsed.error.issues.map((i) => `${i.path.join(".") || "storage"}: ${i.message}`).join("; "));
     const storage = { id: randomUUID(), orgId, name: input.storageName, type: input.storageType, region: input.storageRegion, prefix: input.storagePrefix, spec: parsed.data as Record<string, unknown> };

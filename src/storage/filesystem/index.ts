@@ -33,6 +33,8 @@ export class FilesystemBlobStore implements BlobStore {
     let bytes = 0;
     const count = new Transform({
       transform(chunk: Buffer, _enc, done) {
+        // A body that keeps flowing after an abort stops here, at its next chunk.
+        if (signal?.aborted) return done(signal.reason as Error);
         hash.update(chunk);
         bytes += chunk.length;
         done(null, chunk);
