@@ -157,7 +157,7 @@ export class BackupService {
   // ---- backups
 
   /** Starts a backup of a policy's site (queued for a free node); 409 within the cadence of the last complete one. */
-  async startBackup(orgId: string, input: { policyId: string; cloudId: string }): Promise<Job> {
+  async startBackup(orgId: string, input: { policyId: string; cloudId: string }, options: { here?: boolean } = {}): Promise<Job> {
     const policy = await this.policy(orgId, input.policyId);
     const site = await this.site(orgId, input.cloudId);
     if (site.id !== policy.siteId) throw invalid(`cloudId: policy ${policy.id} backs up another site.`);
@@ -171,6 +171,12 @@ export class BackupService {
           `Policy ${policy.id} had a complete backup (${last.id}) on ${new Date(at).toISOString()}: the next may run from ${new Date(at + cadence * DAY).toISOString()} (one per ${cadence} days).`,
         );
       }
+    }
+    if (options.here) {
+      // The command line runs it in its own process (it takes no queued work).
+      const started = await this.deps.runner.start<BackupParams>(BACKUP_KIND, { siteId: site.id, params: { policyId: policy.id }, trigger: "cli" });
+      if (started.outcome === "busy") throw new SluiceError("sluice.job.busy", `A backup of ${site.contextPath} is running already (job ${started.job.id}).`);
+      return started.job;
     }
     const { job } = await this.deps.runner.enqueue<BackupParams>(BACKUP_KIND, { siteId: site.id, params: { policyId: policy.id }, trigger: "api" });
     void this.deps.runner.dispatch();

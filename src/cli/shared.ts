@@ -1,4 +1,5 @@
 /** What every CLI command shares: global options → config → context; plain error output. */
+import { isActive, type Job } from "../core/job.js";
 import type { Command } from "commander";
 import { createContext, openStore, type AppContext } from "../app/context.js";
 import { loadConfig, type Config } from "../config.js";
@@ -75,4 +76,12 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
       throw error;
     }
   };
+}
+
+/** Waits for a job started in this process to end; returns it as it ended. */
+export async function runHere(ctx: AppContext, jobId: number): Promise<Job> {
+  await ctx.runner.waitFor(jobId);
+  const job = await ctx.store.jobs.get(jobId);
+  if (!job || isActive(job.status)) throw new Error(`job ${jobId} did not run in this process`);
+  return job;
 }

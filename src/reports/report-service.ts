@@ -217,6 +217,13 @@ export class ReportService {
     return job;
   }
 
+  /** A run started at once in this process (the command line, which takes no queued work). */
+  async runHere(s: ReportSchedule, trigger: "cli"): Promise<Job> {
+    const started = await this.deps.runner.start(REPORT_KIND, { siteId: s.record.siteId, params: { scheduleId: s.record.id, reportId: s.params.reportId, manual: true }, trigger, scheduleId: s.record.id });
+    if (started.outcome === "busy") throw new SluiceError("sluice.job.busy", `Schedule ${s.record.id} is running already (job ${started.job.id}).`);
+    return started.job;
+  }
+
   /** Re-sends a run's kept file through one of its deliveries (a job: it shows in the jobs view). */
   async resend(account: Account, runId: number, index: number): Promise<Job> {
     let run = await this.run(account, runId);

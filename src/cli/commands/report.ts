@@ -8,7 +8,7 @@ import { Command } from "commander";
 import type { Account } from "../../store/port.js";
 import { runStatus, runView } from "../../reports/run-view.js";
 import type { ReportRunResult } from "../../reports/schedule-model.js";
-import { action, commandContext, usage } from "../shared.js";
+import { action, commandContext, runHere, usage } from "../shared.js";
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -74,10 +74,8 @@ export function reportCommand(): Command {
         const ctx = await commandContext(cmd);
         try {
           const s = await ctx.reports.schedule(CLI, scheduleId(id));
-          const job = await ctx.reports.enqueue(s, { scheduleId: s.record.id, reportId: s.params.reportId, manual: true }, "cli");
-          await ctx.runner.dispatch();
-          await ctx.runner.waitFor(job.id);
-          const done = runView((await ctx.store.jobs.get(job.id))!);
+          const job = await ctx.reports.runHere(s, "cli");
+          const done = runView(await runHere(ctx, job.id));
           const result = (await ctx.store.jobs.get(job.id))!.result as ReportRunResult | null;
           print(`run ${done.runId}: ${done.status}, ${done.rows.toLocaleString("en")} rows, ${done.bytes.toLocaleString("en")} bytes${done.skipped ? ` (skipped: ${done.skipped})` : ""}${result?.file ? `, ${result.file.name}` : ""}`);
           for (const d of done.deliveries) print(`  ${d.type}: ${d.status} after ${d.attempts} attempt(s)${d.error ? ` - ${d.error}` : d.detail ? ` - ${d.detail}` : ""}`);
