@@ -43,7 +43,7 @@ describe("sluice report and sluice backup", () => {
     assert.match(list, /^SCHEDULE\s+REPORT\s+SITE\s+OWNER\s+FORMAT\s+NEXT RUN\s+LAST RUN\s+STATE/);
     assert.match(list, new RegExp(`\\n${scheduleId}\\s+Open bugs\\s+/jira\\s+fhassan\\s+csv\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\s+-\\s+active`));
     const ran = (await sluice("report", "run", String(scheduleId))).stdout;
-    assert.match(ran, /^run \d+: SUCCEEDED, \d+ rows, [\d,]+ bytes, bugs\.csv\n  api: SENT after 1 attempt\(s\)/);
+    assert.match(ran, /^run \d+: SUCCEEDED, \d+ rows, [\d,]+ bytes, bugs\.csv\n {2}api: SENT after 1 attempt\(s\)/);
     assert.match((await sluice("report", "pause", String(scheduleId))).stdout, /is paused \(Paused by the command line\)/);
     assert.match((await sluice("report", "list", "--json")).stdout, /"state": "paused: Paused by the command line"/);
     assert.match((await sluice("report", "resume", String(scheduleId))).stdout, /is active; next run \d{4}-/);
@@ -54,7 +54,7 @@ describe("sluice report and sluice backup", () => {
   it("backup run backs a site up and prints the counts; list shows the policy and the backup", async () => {
     const ran = (await sluice("backup", "run", "--site", "wiki")).stdout;
     assert.match(ran, /^backup \d+ of \/wiki: COMPLETE, [\d.]+ MB in \d+ parts\n/);
-    assert.match(ran, /\n  pages: [\d,]+ rows/);
+    assert.match(ran, /\n {2}pages: [\d,]+ rows/);
     const list = (await sluice("backup", "list", "--site", "wiki")).stdout;
     assert.match(list, /^policy [0-9a-f-]{36}\s+\/wiki\s+storage built-in\n\s+\d+\s+COMPLETE\s+/);
     await assert.rejects(sluice("backup", "run", "--site", "wiki"), (e: { code?: number; stderr?: string }) => e.code === 2 && /one per 7 days/.test(e.stderr ?? ""));

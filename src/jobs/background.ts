@@ -40,8 +40,8 @@ function lower(id: number, wait: boolean): boolean {
 /**
  * Linux's idle classes on top of nice 19, set with util-linux's `chrt` and `ionice` (where they are
  * missing, nice 19 stays): SCHED_IDLE for the CPU, so a waking request thread takes the core at once
- * where a nice-19 thread still finishes its slice, and the idle I/O class. `wait`: a worker thread sets
- * its own before it starts working; a child process is set without holding up the caller's thread.
+ * where a nice-19 thread still finishes its slice, and the idle I/O class. `wait`: set before this
+ * thread goes on (a worker thread before it starts working; a child before it can be reaped).
  */
 function idleClasses(id: number, wait: boolean): void {
   const commands = [
@@ -60,7 +60,13 @@ export function yieldThisThread(): boolean {
   return tid !== undefined && lower(tid, true);
 }
 
-/** Lowers the CPU priority of a child process (git) right after it started. */
+/**
+ * Lowers the CPU priority of a child process (git) right after it started. The idle classes are set
+ * synchronously: until this thread returns to its event loop the child cannot be reaped, so its PID
+ * cannot have been reused by another process's thread (set asynchronously, a quick git's PID was
+ * reused by a thread elsewhere, which then ran in the idle class: an export lane of another process
+ * starved while holding SQLite's write lock).
+ */
 export function yieldProcess(pid: number | undefined): boolean {
-  return pid !== undefined && lower(pid, false);
+  return pid !== undefined && lower(pid, true);
 }
