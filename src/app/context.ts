@@ -68,7 +68,19 @@ export function createSources(store: Store, config?: Config): Source[] {
 }
 
 /** The job runner of this node, with every kind registered. */
-export function createRunner(config: Config, store: Store, sources: readonly Source[], logger: Logger, access = new AccessService(store)): JobRunner {
+/** What the kinds share with the services of the context (one instance each). */
+export interface RunnerServices {
+  access: AccessService;
+  sql: SqlService;
+  storages: BackupStorages;
+}
+
+export function runnerServices(config: Config, store: Store, sources: readonly Source[]): RunnerServices {
+  const access = new AccessService(store);
+  return { access, sql: new SqlService(store, access, config, sources), storages: new BackupStorages(config, store) };
+}
+
+export function createRunner(config: Config, store: Store, sources: readonly Source[], logger: Logger, services = runnerServices(config, store, sources)): JobRunner {
   const runner = new JobRunner({
     store,
     config: { nodeId: config.nodeId, jobLeaseSeconds: config.jobLeaseSeconds, concurrency: config.jobs.concurrency, pollMs: config.jobs.pollSeconds * 1000 },
@@ -76,9 +88,9 @@ export function createRunner(config: Config, store: Store, sources: readonly Sou
   });
   runner.register(exportKind({ config, store, sources }));
   runner.register(syncKind({ store, env: () => config.env ?? {}, secretsDir: secretsFolder(config.home), logger }));
-  runner.register(reportKind({ config, store, access, sql: new SqlService(store, access, config, sources), logger }));
-  runner.register(backupKind({ store, storages: new BackupStorages(config, store), config }));
-  runner.register(transferKind({ store, storages: new BackupStorages(config, store) }));
+  runner.register(reportKind({ config, store, access: services.access, sql: services.sql, logger }));
+  runner.register(backupKind({ store, storages: services.storages, config }));
+  runner.register(transferKind({ store, storages: services.storages }));
   return runner;
 }
 
@@ -86,8 +98,9 @@ export async function createContext(config: Config, options: { logger?: Logger }
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = await openStore(config);
   const sources = createSources(store, config);
-  const access = new AccessService(store);
-  const runner = createRunner(config, store, sources, logger, access);
+  const services = runnerServices(config, store, sources);
+  const { access } = services;
+  const runner = createRunner(config, store, sources, logger, services);
   const exports = new ExportService({ config, store, sources, logger, runner });
   const syncs = new SyncService({ store, runner });
   const siteCounts = new SiteCounts(store);
@@ -123,8 +136,8 @@ export async function createContext(config: Config, options: { logger?: Logger }
     syncs,
     access,
     reports: new ReportService({ store, access, runner, config }),
-    sql: new SqlService(store, access, config, sources),
-    backups: new BackupService({ store, runner, storages: new BackupStorages(config, store), config }),
+    sql: services.sql,
+    backups: new BackupService({ store, runner, storages: services.storages, config }),
     siteCounts,
     scheduler,
     async close() {

@@ -31,6 +31,8 @@ export interface BackupResult {
   bytes: number;
   parts: number;
   missing: string[];
+  /** External storages holding a copy (exports). */
+  copies?: string[];
   /** Set when the backup was expired and its archive deleted. */
   expiredAt?: number;
   /** The last `verify` of the archive. */

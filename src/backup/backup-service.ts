@@ -231,7 +231,7 @@ export class BackupService {
       const status = backupStatus(job);
       if (status !== "COMPLETE" && status !== "INCOMPLETE") throw invalid(`${where}: backup ${item.backupId} is ${status}; only COMPLETE and INCOMPLETE backups are copied.`);
       if (!policy.storageId) throw invalid(`${where}: policy ${policy.id} has no external storage; connect one (PUT …/policies/${policy.id} {storageId}) first.`);
-      const result = job.result as unknown as BackupResult & { copies?: string[] };
+      const result = job.result as unknown as BackupResult;
       if (direction === "import" && !(result.copies ?? []).includes(policy.storageId) && result.storageId !== policy.storageId) {
         throw invalid(`${where}: backup ${item.backupId} was never exported to storage ${policy.storageId}; nothing to import.`);
       }

@@ -69,7 +69,7 @@ export function transferKind(deps: { store: Store; storages: BackupStorages }): 
       const copied = await copyArchive(from, to, result.prefix, ctx.signal);
       // The backup now has a copy there (export), or its archive back in the built-in storage (import).
       const latest = (await store.jobs.get(p.backupId))!;
-      const now = latest.result as unknown as BackupResult & { copies?: string[] };
+      const now = latest.result as unknown as BackupResult;
       const next = p.direction === "export" ? { ...now, copies: [...new Set([...(now.copies ?? []), p.storageId])] } : { ...now, storageId: null };
       await store.jobs.transition(p.backupId, [latest.status], { result: next });
       return { result: { direction: p.direction, backupId: p.backupId, storageId: p.storageId, ...copied }, summary: copied };

@@ -3,7 +3,7 @@
  * checked before anything runs.
  * Every problem is reported at once, each naming its field and what is allowed, under one error code.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { invalid, type ErrorCode } from "./errors.js";
 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string, code: ErrorCode = "sluice.request.invalid"): z.infer<S> {
@@ -14,4 +14,13 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: 
     message: `${i.path.length > 0 ? i.path.join(".") : what}: ${i.message}`,
   }));
   throw invalid(problems, `Invalid ${what}`, code);
+}
+
+/** Text a store keeps as given (names): not blank, no NUL (PostgreSQL refuses it), at most `max` characters. */
+export function plainText(max: number) {
+  return z
+    .string()
+    .max(max, `at most ${max} characters`)
+    .refine((s) => !s.includes("\u0000"), "must not hold a NUL character (\\u0000)")
+    .refine((s) => s.trim() !== "", "must not be blank");
 }

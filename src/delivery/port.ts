@@ -47,6 +47,8 @@ export interface DeliveryContext {
   runId: number;
   placeholders: Placeholders;
   config: DeliveryConfig;
+  /** The environment the configuration names secrets in (`delivery.smtp.passwordEnv`). */
+  env: Readonly<Record<string, string | undefined>>;
   /** Sluice's version, for `user-agent`. */
   version: string;
   signal: AbortSignal;

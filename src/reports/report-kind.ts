@@ -191,6 +191,7 @@ class ReportRun {
       runId: this.ctx.job.id,
       placeholders,
       config: config.delivery,
+      env: config.env,
       version: VERSION,
       signal: this.ctx.signal,
       logger: this.ctx.logger,

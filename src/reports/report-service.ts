@@ -12,7 +12,7 @@ import type { Config } from "../config.js";
 import { SluiceError, type Problem } from "../core/errors.js";
 import type { Job } from "../core/job.js";
 import { nextRun } from "../core/recurrence.js";
-import { reportDefinition, sqlSourceOf, type ReportDefinition } from "../core/report.js";
+import { sqlSourceOf, type ReportDefinition } from "../core/report.js";
 import type { Visibility } from "../core/saved-sql.js";
 import { checkDeliveries, withIds, withStoredSecrets } from "../delivery/index.js";
 import { unknownPlaceholders } from "../delivery/placeholders.js";
@@ -275,9 +275,4 @@ export class ReportService {
 
 export function asReportSchedule(record: ScheduleRecord): ReportSchedule {
   return { record, params: record.params as unknown as ReportScheduleParams };
-}
-
-/** A definition from the API (defaults filled), for callers that have the raw body. */
-export function parseDefinition(raw: unknown): ReportDefinition {
-  return reportDefinition.parse(raw);
 }

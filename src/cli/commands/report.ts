@@ -7,7 +7,7 @@
 import { Command } from "commander";
 import type { Account } from "../../store/port.js";
 import { runStatus, runView } from "../../reports/run-view.js";
-import type { ReportRunResult } from "../../reports/schedule-model.js";
+import { REPORT_KIND, type ReportRunResult } from "../../reports/schedule-model.js";
 import { action, commandContext, runHere, usage } from "../shared.js";
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -41,7 +41,7 @@ export function reportCommand(): Command {
           const out: Record<string, unknown>[] = [];
           for (const s of await ctx.reports.schedules(CLI)) {
             const r = await ctx.store.reports.get(s.params.reportId);
-            const last = (await ctx.store.jobs.list({ kind: "report", scheduleId: s.record.id }, 0, 1)).jobs[0];
+            const last = (await ctx.store.jobs.list({ kind: REPORT_KIND, scheduleId: s.record.id }, 0, 1)).jobs[0];
             const next = ctx.reports.nextRuns(s, 1)[0];
             const state = s.params.paused ? `paused: ${s.params.paused.reason}` : s.record.failures > 0 ? `${s.record.failures} failed in a row` : "active";
             const item = {

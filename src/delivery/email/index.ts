@@ -74,7 +74,7 @@ export const emailDelivery: DeliveryKind<EmailSettings> = {
     const values = { ...ctx.placeholders, link };
     let text = fill(settings.body, values);
     if (link && !settings.body.includes("{{link}}")) text += `\nThe file is larger than the attachment limit; download it here (the link expires): ${link}\n`;
-    await sendMail(ctx.config, process.env, { to, subject: fill(settings.subject, values), text, attachments: link ? [] : [attachment] });
+    await sendMail(ctx.config, ctx.env, { to, subject: fill(settings.subject, values), text, attachments: link ? [] : [attachment] });
     return { detail: `${link ? "link" : settings.zip ? "zip" : "attachment"} to ${to.join(", ")}` };
   },
 };

@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
 import { requireSysadmin } from "../auth.js";
-import { parseWith } from "../../core/contract.js";
+import { parseWith, plainText } from "../../core/contract.js";
 import { SluiceError } from "../../core/errors.js";
 import { patchedDefinition, refineDefinition, reportDefinition, reportFields, reportPatchFields } from "../../core/report.js";
 import { VISIBILITIES } from "../../core/saved-sql.js";
@@ -24,18 +24,13 @@ import { openReportSource, siteUserId } from "../../reports/report-source.js";
 import { canChangeReport, canDeleteReport, type ReportSchedule } from "../../reports/report-service.js";
 import { viewParams } from "../../reports/report-schedule.js";
 import { runStatus, runView } from "../../reports/run-view.js";
-import { scheduleFields, type ReportRunResult } from "../../reports/schedule-model.js";
+import { REPORT_KIND, scheduleFields, type ReportRunResult } from "../../reports/schedule-model.js";
 import { siteAt } from "../../sites/site-service.js";
 import { entitiesForExport, exportColumns, productSchemas } from "../../core/entities/registry.js";
 import type { Account, SavedReport, Site } from "../../store/port.js";
 import { contractRoute, type Contract, type Input } from "../contract-route.js";
 
-const text = (max: number) =>
-  z
-    .string()
-    .max(max, `at most ${max} characters`)
-    .refine((s) => !s.includes("\u0000"), "must not hold a NUL character (\\u0000)")
-    .refine((s) => s.trim() !== "", "must not be blank");
+const text = plainText;
 
 const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const idParams = z.object({ id });
@@ -95,9 +90,7 @@ export function reportRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   const scheduleView = async (s: ReportSchedule) => {
     const zone = s.params.zoneId;
-    const lastJob = s.record.lastJobId === null ? undefined : await ctx.store.jobs.get(s.record.lastJobId);
-    const last = await ctx.store.jobs.list({ kind: "report", scheduleId: s.record.id }, 0, 1);
-    const lastRun = last.jobs[0] ?? lastJob;
+    const lastRun = (await ctx.store.jobs.list({ kind: REPORT_KIND, scheduleId: s.record.id }, 0, 1)).jobs[0];
     const report = await ctx.store.reports.get(s.params.reportId);
     return {
       id: s.record.id,

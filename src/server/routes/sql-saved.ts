@@ -6,19 +6,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
+import { plainText } from "../../core/contract.js";
 import { chartSpec, dashboardItems, VISIBILITIES } from "../../core/saved-sql.js";
 import { siteAt } from "../../sites/site-service.js";
 import { canChange, canDelete, SavedSqlService, type DashboardWithQueries } from "../../sql/saved/saved-sql-service.js";
 import type { Account, Dashboard, SavedQuery, Site } from "../../store/port.js";
 import { contractRoute, type Input } from "../contract-route.js";
 
-/** Text the store keeps as given: not blank, no NUL (PostgreSQL refuses it), bounded. */
-const text = (max: number) =>
-  z
-    .string()
-    .max(max, `at most ${max} characters`)
-    .refine((s) => !s.includes("\u0000"), "must not hold a NUL character (\\u0000)")
-    .refine((s) => s.trim() !== "", "must not be blank");
+const text = plainText;
 
 const name = text(200);
 const sql = text(100_000);
