@@ -13,6 +13,7 @@ import { siteBaseUrl } from "../export/export-paths.js";
 import type { JobKind } from "../jobs/kind.js";
 import type { Store } from "../store/port.js";
 import { ArchiveWriter } from "./archive/index.js";
+import { ScopeCollector, SCOPE_SOURCES } from "./scopes.js";
 import type { BackupStorages } from "./storages.js";
 
 export const BACKUP_KIND = "backup";
@@ -66,6 +67,7 @@ export function backupKind(deps: { store: Store; storages: BackupStorages; confi
       });
       const snapshot = await store.data.snapshot(site.id);
       let done = 0;
+      const scopes = new ScopeCollector(SCOPE_SOURCES[site.product]);
       try {
         const total = (await Promise.all(entities.map((e) => snapshot.count(e)))).reduce((a, b) => a + b, 0);
         for (const def of entities) {
@@ -75,13 +77,14 @@ export function backupKind(deps: { store: Store; storages: BackupStorages; confi
           const counted = (async function* () {
             for await (const batch of rows) {
               done += batch.length;
+              if (def.name === scopes.source.entity) scopes.add(columns, batch);
               ctx.progress({ label: def.name, done, total, unit: "rows", rate: 0, etaSeconds: null });
               yield batch;
             }
           })();
           await writer.writeRows(`${def.name}.ndjson.gz`, def.name, columns, counted);
         }
-        const manifest = await writer.finish({});
+        const manifest = await writer.finish({ scopes: scopes.scopes() });
         const bytes = manifest.parts.reduce((sum, p) => sum + p.bytes, 0);
         const result: BackupResult = {
           status: manifest.incomplete ? "INCOMPLETE" : "COMPLETE",

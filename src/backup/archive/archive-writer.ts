@@ -23,6 +23,7 @@ import {
   archiveWhere,
   isPartName,
   type ArchiveManifest,
+  type ArchiveScope,
   type ArchivePart,
   type ArchiveSite,
   type BlobPart,
@@ -45,6 +46,8 @@ export interface ArchiveWriterOptions {
 export interface FinishOptions {
   /** What the backup should hold but could not (attachments missing on disk): makes it INCOMPLETE. */
   incomplete?: { missing: string[] };
+  /** The spaces, projects or repositories the rows belong to. */
+  scopes?: readonly ArchiveScope[];
 }
 
 /** Counts bytes (and hashes them) as they pass. */
@@ -135,6 +138,7 @@ export class ArchiveWriter {
       encryption: key ? { algorithm: ENCRYPTION_ALGORITHM, keyId: key.id, keyCheck: keyCheck(key.key) } : null,
       parts: this.parts,
       counts,
+      ...(options.scopes ? { scopes: [...options.scopes] } : {}),
       incomplete: options.incomplete ? { missing: [...options.incomplete.missing] } : null,
     });
     await this.store.put(this.prefix + MANIFEST_NAME, Readable.from([Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, "utf8")], { objectMode: false }));

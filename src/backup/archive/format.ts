@@ -79,6 +79,16 @@ const blobPartSchema = z.object({
   kind: z.enum(["blob", "git"]),
 });
 
+/** A container the backup holds (a space, a project, a repository): what a restore checks for conflicts and offers to pick. */
+export const archiveScopeSchema = z.object({
+  type: z.enum(["SPACE", "PROJECT", "REPOSITORY"]),
+  /** The scope key rows carry (`scope_key`): space key, project key, repository id. */
+  key: z.string().min(1).max(500),
+  name: z.string().max(1000),
+  /** What makes two of them the same container on two sites, when not the key (a repository's `PROJECT/slug`). */
+  identity: z.string().max(1000).optional(),
+});
+
 export const archivePartSchema = z.discriminatedUnion("kind", [rowsPartSchema, blobPartSchema]);
 
 export const archiveManifestSchema = z
@@ -93,6 +103,8 @@ export const archiveManifestSchema = z
     parts: z.array(archivePartSchema),
     /** Rows per entity, over every rows part of that entity. */
     counts: z.record(z.string(), count),
+    /** The spaces, projects or repositories the rows belong to (absent in archives written before it was kept). */
+    scopes: z.array(archiveScopeSchema).optional(),
     /** Set when something the backup should hold was not there (attachments missing on disk). */
     incomplete: z.object({ missing: z.array(z.string()) }).nullable(),
   })
@@ -110,6 +122,7 @@ export const archiveManifestSchema = z
   });
 
 export type ArchiveSite = z.infer<typeof archiveSiteSchema>;
+export type ArchiveScope = z.infer<typeof archiveScopeSchema>;
 export type ArchiveEncryption = z.infer<typeof encryptionSchema>;
 export type RowsPart = z.infer<typeof rowsPartSchema>;
 export type BlobPart = z.infer<typeof blobPartSchema>;

@@ -14,6 +14,7 @@ export {
   type ArchiveEncryption,
   type ArchiveManifest,
   type ArchivePart,
+  type ArchiveScope,
   type ArchiveSite,
   type BlobPart,
   type PartKind,

@@ -39,6 +39,12 @@ export interface Column {
   readonly schemas?: readonly number[];
   /** Stored and used as a key, never written to the export file. */
   readonly hidden?: boolean;
+  /**
+   * The entity (of the same product) whose single-column key this column holds: an issue's `parent_id`
+   * holds an `issues` id. A restore that gives rows new ids (`src/backup/restore/`) rewrites these with
+   * them, and a restore of one item takes the rows that refer to it.
+   */
+  readonly ref?: string;
 }
 
 /** What an opt-out removes: a space, a project or a repository, and everything inside it. */
