@@ -27,7 +27,7 @@ export interface BootstrapResult {
   bootstrapTokenUsed: boolean;
 }
 
-/** Seeds demo sites into an empty store; `onProgress` reports rows per entity. */
+/** Seeds demo sites (rows, and attachments' bytes) into an empty store; `onProgress` reports rows per entity. */
 export async function seedDemo(
   ctx: AppContext,
   options: { scale: number; seed: number; now?: number },
@@ -38,8 +38,9 @@ export async function seedDemo(
     const site = (await ctx.store.sites.byKey(key)) ?? (await createSite(ctx.store, spec, "loading"));
     await ctx.store.sites.setState(site.id, "loading");
     await ctx.store.data.clearSite(site.id);
+    await ctx.attachments.deleteSite(site.id);
     const now = options.now ?? Date.now();
-    await generateDemo(ctx.store, site, { scale: options.scale, seed: options.seed, now }, (name, rows) => onProgress?.(key, name, rows));
+    await generateDemo(ctx.store, site, { scale: options.scale, seed: options.seed, now }, (name, rows) => onProgress?.(key, name, rows), ctx.attachments);
     if (site.product === "bitbucket") await addDemoGitRepository(ctx.store, site, join(ctx.config.home, "git"), options.seed, now);
     await ctx.store.sites.setState(site.id, "ready");
   }

@@ -4,6 +4,7 @@
  * a context and pass it down; nothing is a module singleton.
  */
 import { AccessService } from "../access/access-service.js";
+import { openAttachmentBlobs, type AttachmentBlobs } from "../attachments/index.js";
 import type { Config } from "../config.js";
 import { sqlitePath } from "../config.js";
 import { exportKind } from "../export/export-kind.js";
@@ -50,6 +51,8 @@ export interface AppContext {
   sql: SqlService;
   /** The organisation's storages, backup policies and backups. */
   backups: BackupService;
+  /** The bytes of attachments (`<home>/attachments`), beside their rows in the store. */
+  attachments: AttachmentBlobs;
   /** Row counts per site for the console, kept a few seconds (`sites/site-counts.ts`). */
   siteCounts: SiteCounts;
   scheduler: Scheduler;
@@ -73,11 +76,12 @@ export interface RunnerServices {
   access: AccessService;
   sql: SqlService;
   storages: BackupStorages;
+  attachments: AttachmentBlobs;
 }
 
 export function runnerServices(config: Config, store: Store, sources: readonly Source[]): RunnerServices {
   const access = new AccessService(store);
-  return { access, sql: new SqlService(store, access, config, sources), storages: new BackupStorages(config, store) };
+  return { access, sql: new SqlService(store, access, config, sources), storages: new BackupStorages(config, store), attachments: openAttachmentBlobs(config) };
 }
 
 export function createRunner(config: Config, store: Store, sources: readonly Source[], logger: Logger, services = runnerServices(config, store, sources)): JobRunner {
@@ -89,7 +93,7 @@ export function createRunner(config: Config, store: Store, sources: readonly Sou
   runner.register(exportKind({ config, store, sources }));
   runner.register(syncKind({ store, env: () => config.env ?? {}, secretsDir: secretsFolder(config.home), logger }));
   runner.register(reportKind({ config, store, access: services.access, sql: services.sql, logger }));
-  runner.register(backupKind({ store, storages: services.storages, config }));
+  runner.register(backupKind({ store, storages: services.storages, attachments: services.attachments, config }));
   runner.register(transferKind({ store, storages: services.storages }));
   return runner;
 }
@@ -138,6 +142,7 @@ export async function createContext(config: Config, options: { logger?: Logger }
     reports: new ReportService({ store, access, runner, config }),
     sql: services.sql,
     backups: new BackupService({ store, runner, storages: services.storages, config }),
+    attachments: services.attachments,
     siteCounts,
     scheduler,
     async close() {

@@ -103,3 +103,28 @@ export const confluenceEntities: readonly EntityDef[] = [
     ],
   },
 ];
+
+/**
+ * Files attached to pages and blog posts: the row here, the bytes in the attachment store
+ * (`src/attachments/`, keyed by site and `attachment_id`). Kept and backed up with their bytes, never
+ * an export file (no schema version has them).
+ */
+export const confluenceAttachments: EntityDef = {
+  product: "confluence",
+  kind: "attachment",
+  name: "attachments",
+  schemas: [],
+  key: ["attachment_id"],
+  cursor: "created_date",
+  scope: "SPACE",
+  columns: [
+    { name: "attachment_id", type: "integer" },
+    { name: "page_id", type: "integer", ref: "pages" },
+    { name: "filename", type: "string" },
+    { name: "media_type", type: "string" },
+    { name: "size", type: "integer" },
+    { name: "sha256", type: "string" },
+    { name: "author_id", type: "string" },
+    { name: "created_date", type: "datetime" },
+  ],
+};

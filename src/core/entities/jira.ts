@@ -153,3 +153,28 @@ export const jiraEntities: readonly EntityDef[] = [
     ],
   },
 ];
+
+/**
+ * Files attached to issues: the row here, the bytes in the attachment store (`src/attachments/`, keyed
+ * by site and `attachment_id`). Kept and backed up with their bytes, never an export file (no schema
+ * version has them).
+ */
+export const jiraAttachments: EntityDef = {
+  product: "jira",
+  kind: "attachment",
+  name: "attachments",
+  schemas: [],
+  key: ["attachment_id"],
+  cursor: "created_date",
+  scope: "PROJECT",
+  columns: [
+    { name: "attachment_id", type: "integer" },
+    { name: "issue_id", type: "integer", ref: "issues" },
+    { name: "filename", type: "string" },
+    { name: "media_type", type: "string" },
+    { name: "size", type: "integer" },
+    { name: "sha256", type: "string" },
+    { name: "author_id", type: "string" },
+    { name: "created_date", type: "datetime" },
+  ],
+};

@@ -1,10 +1,10 @@
 /**
- * The entity registry: the single source of truth for every exported entity. Store DDL, CSV headers,
- * API schemas and (later) backup parts and SQL tables are all derived from these declarations.
+ * The entity registry: the single source of truth for every entity. Store DDL, CSV headers, API
+ * schemas, backup parts and SQL tables are all derived from these declarations.
  */
 import { bitbucketEntities } from "./bitbucket.js";
-import { confluenceEntities } from "./confluence.js";
-import { jiraEntities } from "./jira.js";
+import { confluenceAttachments, confluenceEntities } from "./confluence.js";
+import { jiraAttachments, jiraEntities } from "./jira.js";
 import type { Column, EntityDef, Product, ProductSchemas, ScopeKind } from "./types.js";
 
 export * from "./types.js";
@@ -37,8 +37,14 @@ function accessEntities(product: Product): EntityDef[] {
 
 export const ACCESS_ENTITIES: readonly EntityDef[] = (["jira", "confluence", "bitbucket"] as const).flatMap(accessEntities);
 
-/** Every table the registry declares: data entities, then access entities. */
-export const ALL_ENTITIES: readonly EntityDef[] = [...ENTITIES, ...ACCESS_ENTITIES];
+/**
+ * Files attached to Jira issues and Confluence pages (kind `attachment`): one entity per product that
+ * has them, its bytes kept beside the store (`src/attachments/`). Backed up, never an export file.
+ */
+export const ATTACHMENT_ENTITIES: readonly EntityDef[] = [jiraAttachments, confluenceAttachments];
+
+/** Every table the registry declares: data entities, then access entities, then attachments. */
+export const ALL_ENTITIES: readonly EntityDef[] = [...ENTITIES, ...ACCESS_ENTITIES, ...ATTACHMENT_ENTITIES];
 
 const SCHEMAS: Record<Product, ProductSchemas> = {
   jira: {
@@ -74,6 +80,11 @@ export function schemaStatus(product: Product, version: number): "ACTIVE" | "DEP
 /** The access entities of a product (`groups`, `group_members`, `grants`). */
 export function accessEntitiesOf(product: Product): EntityDef[] {
   return ACCESS_ENTITIES.filter((e) => e.product === product);
+}
+
+/** The attachments entity of a product (`attachments`), or undefined when the product has none (Bitbucket). */
+export function attachmentEntityOf(product: Product): EntityDef | undefined {
+  return ATTACHMENT_ENTITIES.find((e) => e.product === product);
 }
 
 /** Data entities of a product, in file order. */

@@ -1,6 +1,7 @@
 /**
  * The vocabulary of the entity registry. An entity is one export file (and one store table):
- * its columns in contract order, key, fromDate cursor, opt-out scope and schema versions.
+ * its columns in contract order, key, fromDate cursor, opt-out scope and schema versions. Entities of a
+ * `kind` (access, attachment) are a store table only.
  */
 export type Product = "jira" | "confluence" | "bitbucket";
 
@@ -70,8 +71,12 @@ export interface EntityDef {
   readonly toggle?: EntityToggle;
   /** Rows of this entity count as `exportedEntities` in the job statistics. */
   readonly primary?: boolean;
-  /** `access`: who may see what (groups, memberships, grants) — kept and backed up, never an export file. */
-  readonly kind?: "access";
+  /**
+   * Kept and backed up, never an export file, an SQL table or a report's entity:
+   * - `access`: who may see what (groups, memberships, grants);
+   * - `attachment`: files attached to issues or pages (the row here, the bytes in `src/attachments/`).
+   */
+  readonly kind?: "access" | "attachment";
 }
 
 export interface ProductSchemas {

@@ -1,9 +1,10 @@
 /**
  * Demo Confluence: users, global and personal spaces (a few archived), then pages and blog posts
- * (confluence-pages.ts), comments and analytics events (confluence-activity.ts). Authors, spaces and
- * pages are Zipf-skewed.
+ * (confluence-pages.ts), their attachments (attachments.ts), comments and analytics events
+ * (confluence-activity.ts). Authors, spaces and pages are Zipf-skewed.
  */
 import { writeAccess } from "./access.js";
+import { DemoAttachments } from "./attachments.js";
 import { writeComments, writeEvents } from "./confluence-activity.js";
 import { GLOBAL_SPACES, PAGE_ID_BASE, SPACE_ID_BASE, SPACES_PERIOD, type Space } from "./confluence-catalog.js";
 import { writePages } from "./confluence-pages.js";
@@ -71,6 +72,10 @@ export async function generateConfluence(ctx: DemoContext): Promise<void> {
   const authors = new Zipf(users.length, 1.1);
   const spaces = await writeSpaces(ctx, users, authors);
   const pages = await writePages(ctx, users, authors, spaces);
+  const attachments = new DemoAttachments(ctx, "page_id", users);
+  for (let p = 0; p < pages.count; p++) {
+    await attachments.attach({ id: PAGE_ID_BASE + p, scopeKey: (spaces[pages.space[p] as number] as Space).key, created: ctx.time.start + (pages.created[p] as number) });
+  }
   await writeComments(ctx, users, authors, spaces, pages);
   await writeEvents(ctx, users, spaces, pages);
   await writeAccess(

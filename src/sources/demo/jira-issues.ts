@@ -9,6 +9,7 @@ import {
   RESOLUTIONS, RESOLUTION_WEIGHTS, STORY_POINTS, TEAMS, VERSIONS, WORKFLOW,
   type IssueType, type Priority, type Project, type Status,
 } from "./jira-catalog.js";
+import type { DemoAttachments } from "./attachments.js";
 import type { DemoContext } from "./options.js";
 import type { User } from "./people.js";
 import type { Rng } from "./random.js";
@@ -82,8 +83,17 @@ function pickSome(rng: Rng, items: readonly string[], chance: number, max: numbe
   return [...out];
 }
 
-/** Writes the issues and what hangs off each; returns the project index of every issue (for links). */
-export async function writeIssues(ctx: DemoContext, rng: Rng, users: readonly User[], projects: readonly Project[]): Promise<Uint32Array> {
+/**
+ * Writes the issues and what hangs off each (attachments from their own stream); returns the project
+ * index of every issue (for links).
+ */
+export async function writeIssues(
+  ctx: DemoContext,
+  rng: Rng,
+  users: readonly User[],
+  projects: readonly Project[],
+  attachments: DemoAttachments,
+): Promise<Uint32Array> {
   const { time, text } = ctx;
   const count = ctx.count("issues", 600, 0);
   const authors = new Zipf(users.length, 1.1);
@@ -226,6 +236,7 @@ export async function writeIssues(ctx: DemoContext, rng: Rng, users: readonly Us
     if (rng.chance(0.6)) await field("customfield_10020", "Team", "custom", rng.pick(TEAMS));
     if (sprints.length > 0) await field("customfield_10021", "Sprint", "custom", JSON.stringify(sprints));
     if (rng.chance(0.15)) await field("customfield_10030", "Customer notes", "custom", text.paragraph(rng));
+    await attachments.attach({ id, scopeKey: project.key, created });
   }
   return projectOf;
 }

@@ -1,12 +1,13 @@
 /**
- * Demo Jira: users, projects with keys, boards and sprints, then issues (see jira-issues.ts) and
- * links between issues already written.
+ * Demo Jira: users, projects with keys, boards and sprints, then issues with their attachments (see
+ * jira-issues.ts, attachments.ts) and links between issues already written.
  */
 import { DAY } from "./dates.js";
 import {
   ISSUE_ID_BASE, LINK_TYPES, LINK_TYPE_WEIGHTS, projectSeed, PROJECTS_PERIOD, type Project, type Sprint,
 } from "./jira-catalog.js";
 import { writeAccess } from "./access.js";
+import { DemoAttachments } from "./attachments.js";
 import { writeIssues } from "./jira-issues.js";
 import type { DemoContext } from "./options.js";
 import { makePeople, type User } from "./people.js";
@@ -107,7 +108,7 @@ export async function generateJira(ctx: DemoContext): Promise<void> {
   const users = await writeUsers(ctx);
   const projects = makeProjects(ctx, ctx.rng.fork("jira.projects"));
   await writeSprints(ctx, ctx.rng.fork("jira.sprints"), projects);
-  const projectOf = await writeIssues(ctx, ctx.rng.fork("jira.issues"), users, projects);
+  const projectOf = await writeIssues(ctx, ctx.rng.fork("jira.issues"), users, projects, new DemoAttachments(ctx, "issue_id", users));
   await writeLinks(ctx, ctx.rng.fork("jira.links"), projects, projectOf);
   await writeAccess(ctx, users, projects.map((p) => ({ type: "PROJECT" as const, key: p.key, ...(RESTRICTED_PROJECTS[p.key] ? { team: RESTRICTED_PROJECTS[p.key] } : {}) })));
 }

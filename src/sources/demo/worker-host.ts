@@ -3,18 +3,13 @@
  * order, acknowledging each: generation and SQLite writes then use two cores.
  */
 import { Worker } from "node:worker_threads";
-import type { Site, Store } from "../../store/port.js";
+import type { Site } from "../../store/port.js";
 import type { DemoOptions } from "./options.js";
-import { storeTarget, type ProgressListener } from "./sink.js";
+import type { BatchTarget } from "./sink.js";
 import type { FromWorker, ToWorker, WorkerInput } from "./worker-protocol.js";
 
-export function generateInWorker(
-  store: Store,
-  site: Site,
-  options: DemoOptions,
-  onProgress?: ProgressListener,
-): Promise<Record<string, number>> {
-  const target = storeTarget(store, site.id, site.product, onProgress);
+/** Generates in a worker thread; each batch it posts goes to `target` (the store) on this thread. */
+export function generateInWorker(site: Site, options: DemoOptions, target: BatchTarget): Promise<Record<string, number>> {
   const input: WorkerInput = { site, options };
   const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: input });
   return new Promise((resolve, reject) => {

@@ -115,7 +115,8 @@ export async function prepareSqlAccess(client: pg.ClientBase): Promise<void> {
     const site = "site_id = (SELECT sluice_sql.site_of(current_user))";
     const me = (await client.query<{ u: string }>("SELECT current_user AS u")).rows[0]!;
     for (const def of ALL_ENTITIES) {
-      if (def.kind === "access") continue;
+      // Access and attachment tables are no SQL views' (core/sql-catalog.ts): readers get no grant on them.
+      if (def.kind) continue;
       const table = quoteIdent(tableName(def));
       const using = def.scope
         ? `${site} AND scope_key = ANY ((SELECT sluice_sql.scopes(current_user))::text[])`
