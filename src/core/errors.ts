@@ -25,6 +25,9 @@ export const ERROR_STATUS = {
   "data-pipeline.api.rest.config.export.path.invalid.characters": 400,
   "data-pipeline.api.rest.config.export.path.not.writable": 400,
   "data-pipeline.api.rest.config.export.path.in.use": 400,
+  // Sluice's own: an s3:// export path with no S3 storage of the organisation for its bucket, or one unreachable
+  "data-pipeline.api.rest.config.export.path.storage.not.configured": 400,
+  "data-pipeline.api.rest.config.export.path.storage.unavailable": 400,
   // Schedule and opt-out
   "data-pipeline.api.rest.config.schedule.invalid": 400,
   "data-pipeline.api.rest.config.optout.invalid": 400,

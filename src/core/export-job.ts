@@ -60,6 +60,13 @@ export interface ExportProgress {
   rowsPerSecond: number;
   /** Seconds to the end of the export at the current rate. */
   etaSeconds: number | null;
+  /**
+   * Sluice's own, only while an export to a storage (`s3://…`) uploads its written files: `file`,
+   * `filesDone` and `filesTotal` then count the upload (the manifest last), `etaSeconds` its end.
+   */
+  phase?: "upload";
+  bytesUploaded?: number;
+  bytesToUpload?: number;
 }
 
 export type ExportJob = Job<ExportParams, ExportResult, ExportProgress>;

@@ -25,12 +25,15 @@ import { exportFileName } from "./file-names.js";
 import { TYPED_BATCH_ROWS, writerFactory } from "../writers/index.js";
 import { removeParts } from "./file-parts.js";
 import type { BackgroundMode } from "../jobs/background.js";
+import { isS3Path } from "./s3-path.js";
 
 export interface ExportRun {
   store: Store;
   site: Site;
   instanceUrl: string;
   job: ExportJobRecord;
+  /** Where the files go; default: the job's folder under its root (`jobDirectory`). */
+  directory?: string;
   settings: ExportSettings;
   sources: readonly Source[];
   zone: string;
@@ -50,8 +53,9 @@ export interface ExportOutcome {
 }
 
 
+/** The job's folder: `<root>/<jobId>` (also when the root is a storage's `s3://…`). */
 export function jobDirectory(job: ExportJobRecord): string {
-  return join(job.rootExportPath, String(job.jobId));
+  return isS3Path(job.rootExportPath) ? `${job.rootExportPath}/${job.jobId}` : join(job.rootExportPath, String(job.jobId));
 }
 
 /** The entity files an export of this site writes, in order. */
@@ -70,7 +74,9 @@ async function readersFor(site: Site, sources: readonly Source[]): Promise<Map<s
 
 export async function runExport(run: ExportRun): Promise<ExportOutcome> {
   const { job, site, settings, signal } = run;
-  const directory = jobDirectory(job);
+  // A storage's root is never a folder here: its files are staged by the caller (`export-kind.ts`).
+  if (run.directory === undefined && isS3Path(job.rootExportPath)) throw new Error(`export job ${job.jobId} goes to ${job.rootExportPath}: give the staging folder`);
+  const directory = run.directory ?? jobDirectory(job);
   await mkdir(directory, { recursive: true, mode: 0o700 });
   await checkDiskSpace(directory, settings.minimumUsableDiskSpaceAfterExport);
 

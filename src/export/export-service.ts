@@ -7,7 +7,7 @@
 import { mkdir } from "node:fs/promises";
 import type { Config } from "../config.js";
 import { schemaStatus } from "../core/entities/registry.js";
-import { isSluiceError, jobMessage } from "../core/errors.js";
+import { isSluiceError, jobMessage, SluiceError } from "../core/errors.js";
 import {
   EXPORT_KIND,
   exportLock,
@@ -25,7 +25,9 @@ import type { Source } from "../sources/port.js";
 import type { Site, Store } from "../store/port.js";
 import { checkDiskSpace } from "./disk-space.js";
 import { exportKind } from "./export-kind.js";
-import { rootExportPath } from "./export-paths.js";
+import { rootExportPath, stagingRoot } from "./export-paths.js";
+import { reachExportStorage } from "./export-storage.js";
+import { isS3Path, parseS3Path } from "./s3-path.js";
 import { OPT_OUT_SETTING } from "./opt-outs.js";
 
 export interface StartRequest {
@@ -107,14 +109,19 @@ export class ExportService {
 
     const problems = await this.preValidate(site);
     const fatal: JobMessage[] = [];
+    // An export to a storage is written to a staging folder here, then uploaded: both must be usable.
+    const remote = isS3Path(root) ? parseS3Path(root) : undefined;
+    const local = remote ? stagingRoot(config, site) : root;
     try {
-      await mkdir(root, { recursive: true, mode: 0o700 });
-      await checkDiskSpace(root, config.export.minimumUsableDiskSpaceAfterExport);
+      if (remote && "problem" in remote) throw new SluiceError("export.failed", `The export path ${root.slice(0, 200)} is not usable: ${remote.problem}`);
+      if (remote) (await reachExportStorage(config, store, site, remote)).close();
+      await mkdir(local, { recursive: true, mode: 0o700 });
+      await checkDiskSpace(local, config.export.minimumUsableDiskSpaceAfterExport);
     } catch (error) {
       fatal.push(
         isSluiceError(error)
           ? { key: error.code, message: jobMessage(error.message) }
-          : { key: "export.failed", message: jobMessage(`The export directory ${root} cannot be created: ${(error as Error).message}`) },
+          : { key: "export.failed", message: jobMessage(`The export directory ${local} cannot be created: ${(error as Error).message}`) },
       );
     }
     if (fatal.length > 0 || (problems.length > 0 && !request.forced)) {

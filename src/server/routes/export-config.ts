@@ -4,7 +4,10 @@ import type { FastifyInstance } from "fastify";
 import { productSchemas } from "../../core/entities/registry.js";
 import type { AppContext } from "../../app/context.js";
 import { EXPORT_PATH_SETTING, rootExportPath } from "../../export/export-paths.js";
-import { invalid as problemsOf } from "../../core/errors.js";
+import { invalid as problemsOf, isSluiceError } from "../../core/errors.js";
+import { findExportStorage, openExportStorage } from "../../export/export-storage.js";
+import { isS3Path, parseS3Path, s3Url } from "../../export/s3-path.js";
+import type { Site } from "../../store/port.js";
 import { confineUserFolder, UserPathError } from "../../files/user-paths.js";
 import { siteRoute } from "../site-routes.js";
 
@@ -17,14 +20,21 @@ function invalid(key: string, message: string): never {
 /**
  * Cleans and checks a custom export path; creates `<path>/data-pipeline/export` to prove it is writable.
  * The path is checked by its real path (symlinks resolved: no way out of an allowed root, none into a
- * system folder), each file-system call within seconds; the real path is what is kept.
+ * system folder), each file-system call within seconds; the real path is what is kept. An
+ * `s3://<bucket>[/<prefix>]` path is only parsed here (kept in its canonical spelling); its storage is
+ * checked by `checkExportStorage`.
  */
 export async function validateExportPath(body: unknown, allowedRoots: readonly string[]): Promise<string> {
   const raw = body && typeof body === "object" ? (body as { path?: unknown }).path : undefined;
-  if (typeof raw !== "string" || raw.trim() === "") invalid(`${P}.missing`, 'Send {"path": "/absolute/directory"}.');
+  if (typeof raw !== "string" || raw.trim() === "") invalid(`${P}.missing`, 'Send {"path": "/absolute/directory"} or {"path": "s3://bucket/prefix"}.');
   let path = raw.replace(/[\r\n]/g, "").trim();
   if (/^(["']).*\1$/.test(path)) path = path.slice(1, -1).trim();
   if (path.includes("\0")) invalid(`${P}.invalid.characters`, "The path contains a NUL character.");
+  if (isS3Path(path)) {
+    const location = parseS3Path(path);
+    if ("problem" in location) invalid(`${P}.invalid.characters`, location.problem);
+    return s3Url(location);
+  }
   if (!isAbsolute(path)) invalid(`${P}.should.be.absolute`, `The path '${path.slice(0, 200)}' is relative; give an absolute path such as /var/sluice/exports.`);
   if (path.split(/[\\/]+/).includes("..")) invalid(`${P}.invalid.characters`, "The path must not contain '..' segments.");
   path = normalize(path).replace(/(.)\/+$/, "$1");
@@ -34,6 +44,37 @@ export async function validateExportPath(body: unknown, allowedRoots: readonly s
   } catch (error) {
     if (error instanceof UserPathError) invalid(`${P}.not.writable`, error.message);
     throw error;
+  }
+}
+
+/**
+ * An `s3://` export path needs an S3 storage of the site's organisation with that bucket, reachable
+ * with its credentials now (not at the first export).
+ */
+async function checkExportStorage(ctx: AppContext, site: Site, path: string): Promise<void> {
+  const location = parseS3Path(path);
+  if ("problem" in location) invalid(`${P}.invalid.characters`, location.problem);
+  let storage;
+  try {
+    storage = await findExportStorage(ctx.store, site, location);
+  } catch (error) {
+    if (isSluiceError(error)) invalid(`${P}.storage.not.configured`, error.message);
+    throw error;
+  }
+  let opened;
+  try {
+    opened = openExportStorage(ctx.config, storage, location);
+  } catch (error) {
+    if (isSluiceError(error)) invalid(`${P}.storage.unavailable`, error.message);
+    throw error;
+  }
+  try {
+    await opened.blobs.check();
+  } catch (error) {
+    if (isSluiceError(error)) invalid(`${P}.storage.unavailable`, `${path} is not usable through the ${opened.label}: ${error.message}`);
+    throw error;
+  } finally {
+    opened.close();
   }
 }
 
@@ -51,11 +92,12 @@ export function exportConfigRoutes(app: FastifyInstance, ctx: AppContext): void 
     "PUT",
     "/config/export-path",
     {
-      summary: "Set a custom export path (absolute, writable); files go to <path>/data-pipeline/export",
+      summary: "Set a custom export path (absolute, writable, or s3://<bucket>[/<prefix>] of a configured S3 storage); files go to <path>/data-pipeline/export",
       body: { type: "object", properties: { path: { type: "string" } } },
     },
     async (request, reply, site) => {
       const path = await validateExportPath(request.body, ctx.config.allowedExportPathRoots);
+      if (isS3Path(path)) await checkExportStorage(ctx, site, path);
       for (const other of await ctx.store.sites.list()) {
         if (other.id !== site.id && (await ctx.store.settings.get<string>(other.id, EXPORT_PATH_SETTING)) === path) {
           invalid(`${P}.in.use`, `The path ${path} is already the export path of site ${other.contextPath}; job folders would collide. Choose another.`);
