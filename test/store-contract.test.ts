@@ -753,7 +753,7 @@ describe("store contract: postgres schema", () => {
         const versions = await client.query("SELECT version FROM schema_migrations ORDER BY version");
         assert.deepEqual(
           versions.rows.map((r: { version: number }) => r.version),
-          [1, 2, 3, 4, 5, 6, 7],
+          [1, 2, 3, 4, 5, 6, 7, 8],
         );
         await client.query('ALTER TABLE jira_issues DROP COLUMN "security_level"');
       } finally {

@@ -29,6 +29,8 @@ import { backupKind } from "../backup/backup-kind.js";
 import { transferKind } from "../backup/transfer-kind.js";
 import { BackupService } from "../backup/backup-service.js";
 import { BackupStorages } from "../backup/storages.js";
+import { restoreKind } from "../backup/restore/restore-kind.js";
+import { RestoreService } from "../backup/restore/restore-service.js";
 import { reportScheduleTarget } from "../reports/report-schedule.js";
 import { sweepFiles } from "../reports/report-files.js";
 import { REPORT_KIND } from "../reports/schedule-model.js";
@@ -51,6 +53,8 @@ export interface AppContext {
   sql: SqlService;
   /** The organisation's storages, backup policies and backups. */
   backups: BackupService;
+  /** Restores of backups into sites: validation, consents, the post-operation report. */
+  restores: RestoreService;
   /** The bytes of attachments (`<home>/attachments`), beside their rows in the store. */
   attachments: AttachmentBlobs;
   /** Row counts per site for the console, kept a few seconds (`sites/site-counts.ts`). */
@@ -95,6 +99,7 @@ export function createRunner(config: Config, store: Store, sources: readonly Sou
   runner.register(reportKind({ config, store, access: services.access, sql: services.sql, logger }));
   runner.register(backupKind({ store, storages: services.storages, attachments: services.attachments, config }));
   runner.register(transferKind({ store, storages: services.storages }));
+  runner.register(restoreKind({ store, storages: services.storages, attachments: services.attachments, home: config.home }));
   return runner;
 }
 
@@ -108,6 +113,7 @@ export async function createContext(config: Config, options: { logger?: Logger }
   const exports = new ExportService({ config, store, sources, logger, runner });
   const syncs = new SyncService({ store, runner });
   const siteCounts = new SiteCounts(store);
+  const backups = new BackupService({ store, runner, storages: services.storages, config });
   // A sync changes a site's rows: its counts are counted again at the next look.
   runner.onJobEnd((job) => {
     if (job.kind === SYNC_KIND && job.siteId !== null) siteCounts.forget(job.siteId);
@@ -141,7 +147,8 @@ export async function createContext(config: Config, options: { logger?: Logger }
     access,
     reports: new ReportService({ store, access, runner, config }),
     sql: services.sql,
-    backups: new BackupService({ store, runner, storages: services.storages, config }),
+    backups,
+    restores: new RestoreService({ store, runner, storages: services.storages, backups }),
     attachments: services.attachments,
     siteCounts,
     scheduler,

@@ -132,7 +132,7 @@ export class BackupService {
     if (site.product !== input.product) throw invalid(`product: site ${cloudId} is ${PRODUCT_NAMES[site.product]}, not ${PRODUCT_NAMES[input.product]}.`);
     if (input.storageId) await this.storage(orgId, input.storageId);
     return this.store.backups.addPolicy(
-      { id: randomUUID(), orgId, siteId: site.id, product: site.product, storageId: input.storageId ?? null, includeAttachments: input.includeAttachments, includePersonalSpaces: input.includePersonalSpaces ?? false },
+      { id: randomUUID(), orgId, siteId: site.id, product: site.product, storageId: input.storageId ?? null, includeAttachments: input.includeAttachments, includePersonalSpaces: input.includePersonalSpaces ?? false, retention: null },
       this.now(),
     );
   }

@@ -111,6 +111,13 @@ export const ERROR_STATUS = {
   "sluice.backup.too.large": 413,
   "sluice.backup.failed": 500,
   "sluice.org.not.found": 404,
+  "sluice.restore.invalid": 400,
+  "sluice.restore.not.found": 404,
+  "sluice.restore.not.restorable": 409,
+  "sluice.restore.same.site": 400,
+  "sluice.restore.wrong.product": 400,
+  "sluice.restore.consent.missing": 409,
+  "sluice.restore.failed": 500,
   // Sluice's own
   "sluice.request.invalid": 400,
   "sluice.request.body.invalid": 400,

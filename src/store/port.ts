@@ -297,11 +297,51 @@ export interface BackupPolicy {
   storageId: string | null;
   includeAttachments: boolean;
   includePersonalSpaces: boolean;
+  /** How long its backups are kept; null: `backup.retentionDays` from config. */
+  retention: BackupRetention | null;
   createdAt: number;
   updatedAt: number;
 }
 
-export type BackupPolicyPatch = Partial<Pick<BackupPolicy, "storageId" | "includeAttachments" | "includePersonalSpaces">>;
+/** Keep a backup while it is within `days`, or one of the newest `keepLast`, or the newest of one of the last `daily` days, `weekly` weeks or `monthly` months. */
+export interface BackupRetention {
+  days?: number;
+  keepLast?: number;
+  daily?: number;
+  weekly?: number;
+  monthly?: number;
+}
+
+export type BackupPolicyPatch = Partial<Pick<BackupPolicy, "storageId" | "includeAttachments" | "includePersonalSpaces" | "retention">>;
+
+/** A failing validation check of a restore, with the consent that lets it go on (the seed's codes). */
+export interface RestoreCheck {
+  code: string;
+  consent: string;
+  message: string;
+  /** What the check is about: the conflicting spaces, the groups to merge… */
+  items: string[];
+}
+
+/** A request to restore a backup into a site; its job (once every check has its consent) does the work. */
+export interface BackupRestore {
+  id: string;
+  orgId: string;
+  /** The destination site. */
+  siteId: number;
+  backupId: number;
+  product: Product;
+  request: Record<string, unknown>;
+  checks: RestoreCheck[];
+  consents: string[];
+  /** `AWAITING_CONSENT` until every check has its consent, then `STARTED` with its job. */
+  status: string;
+  jobId: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type BackupRestorePatch = Partial<Pick<BackupRestore, "checks" | "consents" | "status" | "jobId">>;
 
 /** Storages and backup policies (backups, exports, imports and restores are jobs of their own kinds). */
 export interface BackupsRepo {
@@ -312,6 +352,11 @@ export interface BackupsRepo {
   policy(id: string): Promise<BackupPolicy | undefined>;
   policies(orgId: string): Promise<BackupPolicy[]>;
   updatePolicy(id: string, patch: BackupPolicyPatch, now: number): Promise<BackupPolicy | undefined>;
+  addRestore(restore: Omit<BackupRestore, "createdAt" | "updatedAt">, now: number): Promise<BackupRestore>;
+  restore(id: string): Promise<BackupRestore | undefined>;
+  /** The organisation's restores, newest first. */
+  restores(orgId: string): Promise<BackupRestore[]>;
+  updateRestore(id: string, patch: BackupRestorePatch, now: number): Promise<BackupRestore | undefined>;
 }
 
 /**
@@ -379,6 +424,12 @@ export interface DataRepo {
    */
   shareSnapshot?(siteId: number): Promise<SharedSnapshot>;
   clearSite(siteId: number): Promise<void>;
+  /**
+   * Moves every row of `defs` from `fromSiteId` (a restore's staging area) to `toSiteId` in one
+   * transaction — all or nothing; a row whose key the destination has already stays as it was there
+   * (merged groups and memberships). Returns the rows added per entity name.
+   */
+  promote(fromSiteId: number, toSiteId: number, defs: readonly EntityDef[]): Promise<Record<string, number>>;
 }
 
 /** A PostgreSQL login role that sees one site's schema of views as one site user (`sluice sql grant`). */

@@ -70,7 +70,7 @@ export const bitbucketEntities: readonly EntityDef[] = [
     scope: "REPOSITORY",
     primary: true,
     columns: [
-      { name: "pull_request_id", type: "string" },
+      { name: "pull_request_id", type: "string", ref: "repositories" },
       { name: "instance_url", type: "instance" },
       { name: "url", type: "url" },
       { name: "scoped_id", type: "integer" },
@@ -98,7 +98,7 @@ export const bitbucketEntities: readonly EntityDef[] = [
     toggle: "exportPullRequestActivities",
     columns: [
       { name: "activity_id", type: "integer", hidden: true },
-      { name: "pull_request_id", type: "string" },
+      { name: "pull_request_id", type: "string", ref: "repositories" },
       { name: "author_id", type: "string" },
       { name: "created_date", type: "datetime" },
       { name: "action", type: "string" },

@@ -42,7 +42,8 @@ export interface Column {
   readonly hidden?: boolean;
   /**
    * The entity (of the same product) whose single-column key this column holds: an issue's `parent_id`
-   * holds an `issues` id. A restore that gives rows new ids (`src/backup/restore/`) rewrites these with
+   * holds an `issues` id; a `json` column a list of them (`sprint_ids`); a text column an id that starts
+   * with one (`<repository id>-<n>`, a pull request's). A restore that gives rows new ids (`src/backup/restore/`) rewrites these with
    * them, and a restore of one item takes the rows that refer to it.
    */
   readonly ref?: string;

@@ -1,8 +1,8 @@
 /**
  * The organisation's backup API under `/rest/backup/v1` (spec §2): discovery (orgs, sites), storage
  * regions, storages, policies, backups and their verification. Administrators only (the default of
- * every contract route), exports to and imports from external storages. Restores are the next part of
- * issue 16.
+ * every contract route), exports to and imports from external storages, restores with their checks,
+ * consents and post-operation reports.
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
@@ -13,6 +13,9 @@ import type { BackupResult } from "../../backup/backup-kind.js";
 import type { BackupPolicy, BackupStorage, Site } from "../../store/port.js";
 import { siteBaseUrl } from "../../export/export-paths.js";
 import { contractRoute } from "../contract-route.js";
+import type { RestoreState } from "../../backup/restore/restore-service.js";
+import type { RestoreReport } from "../../backup/restore/restore-kind.js";
+import { consented } from "../../backup/restore/restore-checks.js";
 
 const tags = ["Backup & restore"];
 const code = "sluice.backup.invalid" as const;
@@ -55,6 +58,33 @@ function backupView(job: Job, policy: BackupPolicy, sites: Map<number, Site>) {
     verified: result?.verified ? { ...result.verified, at: iso(result.verified.at) } : null,
     progress: job.progress ? { label: job.progress.label, done: job.progress.done, total: job.progress.total } : null,
     error: job.errors[0] ?? null,
+  };
+}
+
+export function restoreView(state: RestoreState) {
+  const { restore, job, site } = state;
+  const request = restore.request as { includeAttachments: boolean; includeUsersAndGroups: boolean; scopes?: string[]; items?: { entity: string; id: number }[]; dryRun?: boolean };
+  const report = state.status === "COMPLETE" ? (job?.result as unknown as RestoreReport) : null;
+  return {
+    restoreId: restore.id,
+    migrationId: restore.id,
+    cloudId: site.cloudId,
+    product: PRODUCT_NAMES[restore.product],
+    backupId: String(restore.backupId),
+    status: state.status,
+    includeAttachments: request.includeAttachments,
+    includeUsersAndGroups: request.includeUsersAndGroups,
+    scopes: request.scopes ?? null,
+    items: request.items ?? null,
+    dryRun: request.dryRun === true,
+    checks: restore.checks.map((c) => ({ ...c, consented: consented(c, restore.consents) })),
+    consents: restore.consents,
+    jobId: job ? String(job.id) : null,
+    progress: job?.progress ? { label: job.progress.label, done: job.progress.done, total: job.progress.total } : null,
+    createdTime: iso(restore.createdAt),
+    completedTime: iso(job?.completedTime ?? null),
+    error: job?.errors[0] ?? null,
+    rows: report ? Object.values(report.restored).reduce((a, l) => a + l.rows, 0) : null,
   };
 }
 
@@ -185,4 +215,48 @@ export function backupRoutes(app: FastifyInstance, ctx: AppContext, backups: Bac
   contractRoute(app, "POST", `${base}/:orgId/backups/:backupId/verify`, { tags, summary: "Re-read a backup's parts against their checksums; the result is recorded", params: backupParams, body: verifyBody, bodyName: "verify", code }, async ({ params, body }) =>
     backups.verify(params.orgId, params.backupId, body?.sample),
   );
+
+  // ---- restores
+  const item = z.object({ type: z.enum(["PAGE", "ISSUE"]), id: z.number().int().positive() }).strict();
+  const restoreBody = z
+    .object({
+      backupId: idText,
+      product,
+      includeAttachments: z.boolean().default(false).describe("true only if the backup holds attachments"),
+      includeUsersAndGroups: z.boolean().default(true).describe("false: users, groups and memberships are not restored"),
+      scopes: z.array(z.string().min(1).max(500)).min(1).max(10_000).optional().describe("only these spaces, projects or repositories (keys, or PROJECT/slug)"),
+      items: z.array(item).min(1).max(1000).optional().describe("only these pages or issues, with their comments, attachments, fields and history"),
+      dryRun: z.boolean().optional().describe("list what would be written; write nothing"),
+    })
+    .strict()
+    .refine((b) => !(b.scopes && b.items), { message: "choose scopes or items, not both", path: ["items"] });
+  const restoreCode = "sluice.restore.invalid" as const;
+  contractRoute(app, "POST", `${base}/:orgId/cloud/:cloudId/restores`, { tags, summary: "Request a restore into a site: validated first; it waits for consents to failing checks (202)", params: cloudParams, body: restoreBody, bodyName: "restore", code: restoreCode }, async ({ params, body }, _request, reply) => {
+    const { items, ...rest } = body;
+    const state = await ctx.restores.create(params.orgId, params.cloudId, {
+      ...rest,
+      product: productOf(body.product)!,
+      ...(items ? { items: items.map((i) => ({ entity: i.type === "PAGE" ? "pages" : "issues", id: i.id })) } : {}),
+    });
+    return reply.code(202).send(restoreView(state));
+  });
+
+  const revalidateBody = z.object({ restoreId: idText, consent: z.array(z.string().min(1).max(100)).max(20) }).strict();
+  contractRoute(app, "POST", `${base}/:orgId/cloud/:cloudId/restores/revalidate`, { tags, summary: "Consent to a restore's failing checks; it starts once each has its consent", params: cloudParams, body: revalidateBody, bodyName: "revalidate", code: restoreCode }, async ({ params, body }, _request, reply) =>
+    reply.code(202).send(restoreView(await ctx.restores.revalidate(params.orgId, params.cloudId, body))),
+  );
+
+  const restoreQuery = z.object({ cloudId: z.string().max(100).optional(), product: product.optional() }).strict();
+  contractRoute(app, "GET", `${base}/:orgId/restores`, { tags, summary: "The organisation's restores, newest first", params: org, query: restoreQuery }, async ({ params, query }) => ({
+    values: (await ctx.restores.list(params.orgId, { ...(query.cloudId ? { cloudId: query.cloudId } : {}), ...(query.product ? { product: productOf(query.product)! } : {}) })).map(restoreView),
+  }));
+
+  const restoreParams = org.extend({ restoreId: idText });
+  contractRoute(app, "GET", `${base}/:orgId/restores/:restoreId`, { tags, summary: "One restore: status, checks, consents, progress", params: restoreParams }, async ({ params }) => restoreView(await ctx.restores.get(params.orgId, params.restoreId)));
+
+  const reportParams = cloudParams.extend({ migrationId: idText });
+  contractRoute(app, "GET", `${base}/:orgId/cloud/:cloudId/migration/:migrationId/postOpReport`, { tags, summary: "What a restore restored, skipped and merged", params: reportParams }, async ({ params }) => {
+    const { state, report } = await ctx.restores.report(params.orgId, params.cloudId, params.migrationId);
+    return { ...restoreView(state), report };
+  });
 }

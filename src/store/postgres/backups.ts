@@ -1,6 +1,6 @@
 /** Backup storages and policies on PostgreSQL, shared by every node. */
 import type pg from "pg";
-import { POLICY_COLUMNS, policyPatchColumns, policyValues, STORAGE_COLUMNS, storageValues, toPolicy, toStorage, type PolicyRow, type StorageRow } from "../backup-rows.js";
+import { POLICY_COLUMNS, policyPatchColumns, policyValues, RESTORE_COLUMNS, restorePatchColumns, restoreValues, STORAGE_COLUMNS, storageValues, toPolicy, toRestore, toStorage, type PolicyRow, type RestoreRow, type StorageRow } from "../backup-rows.js";
 import type { BackupsRepo } from "../port.js";
 
 const bool = (b: boolean) => b;
@@ -14,6 +14,10 @@ export function postgresBackups(pool: pg.Pool): BackupsRepo {
   const policy = async (id: string) => {
     const row = (await pool.query<PolicyRow>("SELECT * FROM backup_policies WHERE id = $1", [id])).rows[0];
     return row ? toPolicy(row) : undefined;
+  };
+  const restore = async (id: string) => {
+    const row = (await pool.query<RestoreRow>("SELECT * FROM backup_restores WHERE id = $1", [id])).rows[0];
+    return row ? toRestore(row) : undefined;
   };
   return {
     async addStorage(s, now) {
@@ -32,6 +36,17 @@ export function postgresBackups(pool: pg.Pool): BackupsRepo {
       const set = [...policyPatchColumns(patch, bool), ["updated_at", now] as [string, unknown]];
       await pool.query(`UPDATE backup_policies SET ${set.map(([c], i) => `${c} = $${i + 2}`).join(", ")} WHERE id = $1`, [id, ...set.map(([, v]) => v)]);
       return policy(id);
+    },
+    async addRestore(r, now) {
+      await pool.query(insert("backup_restores", RESTORE_COLUMNS), restoreValues(r, now));
+      return (await restore(r.id))!;
+    },
+    restore,
+    restores: async (orgId) => (await pool.query<RestoreRow>("SELECT * FROM backup_restores WHERE org_id = $1 ORDER BY created_at DESC, id", [orgId])).rows.map(toRestore),
+    async updateRestore(id, patch, now) {
+      const set = restorePatchColumns(patch, now);
+      await pool.query(`UPDATE backup_restores SET ${set.map(([c], i) => `${c} = $${i + 2}`).join(", ")} WHERE id = $1`, [id, ...set.map(([, v]) => v)]);
+      return restore(id);
     },
   };
 }

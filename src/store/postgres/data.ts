@@ -302,6 +302,18 @@ export function postgresData(pool: pg.Pool): DataRepo {
     async snapshot(siteId) {
       return PostgresSnapshot.open(pool, siteId);
     },
+    async promote(fromSiteId, toSiteId, defs) {
+      const added: Record<string, number> = {};
+      await inTransaction(pool, async (client) => {
+        for (const def of defs) {
+          const table = quoteIdent(tableName(def));
+          const cols = storedColumns(def).map((c) => quoteIdent(c.name)).join(", ");
+          added[def.name] = (await client.query(`INSERT INTO ${table} (site_id, ${cols}) SELECT $1, ${cols} FROM ${table} WHERE site_id = $2 ON CONFLICT DO NOTHING`, [toSiteId, fromSiteId])).rowCount ?? 0;
+          await client.query(`DELETE FROM ${table} WHERE site_id = $1`, [fromSiteId]);
+        }
+      });
+      return added;
+    },
     async clearSite(siteId) {
       await inTransaction(pool, async (client) => {
         for (const def of ALL_ENTITIES) await client.query(`DELETE FROM ${quoteIdent(tableName(def))} WHERE site_id = $1`, [siteId]);

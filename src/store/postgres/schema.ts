@@ -252,6 +252,24 @@ const MIGRATIONS: readonly Migration[] = [
   );
   CREATE INDEX backup_policies_by_org ON backup_policies(org_id);
   `,
+  `
+  ALTER TABLE backup_policies ADD COLUMN retention TEXT;
+  CREATE TABLE backup_restores (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL,
+    site_id BIGINT NOT NULL REFERENCES sites(id),
+    backup_id BIGINT NOT NULL,
+    product TEXT NOT NULL,
+    request TEXT NOT NULL,
+    checks TEXT NOT NULL,
+    consents TEXT NOT NULL,
+    status TEXT NOT NULL,
+    job_id BIGINT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+  CREATE INDEX backup_restores_by_org ON backup_restores(org_id, created_at);
+  `,
 ];
 
 /** Advisory lock keys (two-int form, so they never meet a single-bigint lock another tool takes). */

@@ -1,6 +1,6 @@
 /** Backup storages and policies on SQLite. */
 import type Database from "better-sqlite3";
-import { POLICY_COLUMNS, policyPatchColumns, policyValues, STORAGE_COLUMNS, storageValues, toPolicy, toStorage, type PolicyRow, type StorageRow } from "../backup-rows.js";
+import { POLICY_COLUMNS, policyPatchColumns, policyValues, RESTORE_COLUMNS, restorePatchColumns, restoreValues, STORAGE_COLUMNS, storageValues, toPolicy, toRestore, toStorage, type PolicyRow, type RestoreRow, type StorageRow } from "../backup-rows.js";
 import type { BackupsRepo } from "../port.js";
 
 const bool = (b: boolean) => (b ? 1 : 0);
@@ -14,6 +14,10 @@ export function sqliteBackups(db: Database.Database): BackupsRepo {
   const policy = (id: string) => {
     const row = db.prepare("SELECT * FROM backup_policies WHERE id = ?").get(id) as PolicyRow | undefined;
     return row ? toPolicy(row) : undefined;
+  };
+  const restore = (id: string) => {
+    const row = db.prepare("SELECT * FROM backup_restores WHERE id = ?").get(id) as RestoreRow | undefined;
+    return row ? toRestore(row) : undefined;
   };
   return {
     async addStorage(s, now) {
@@ -32,6 +36,17 @@ export function sqliteBackups(db: Database.Database): BackupsRepo {
       const set = [...policyPatchColumns(patch, bool), ["updated_at", now] as [string, unknown]];
       db.prepare(`UPDATE backup_policies SET ${set.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ?`).run(...set.map(([, v]) => v), id);
       return policy(id);
+    },
+    async addRestore(r, now) {
+      db.prepare(insert("backup_restores", RESTORE_COLUMNS)).run(...restoreValues(r, now));
+      return restore(r.id)!;
+    },
+    restore: async (id) => restore(id),
+    restores: async (orgId) => (db.prepare("SELECT * FROM backup_restores WHERE org_id = ? ORDER BY created_at DESC, id").all(orgId) as RestoreRow[]).map(toRestore),
+    async updateRestore(id, patch, now) {
+      const set = restorePatchColumns(patch, now);
+      db.prepare(`UPDATE backup_restores SET ${set.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ?`).run(...set.map(([, v]) => v), id);
+      return restore(id);
     },
   };
 }

@@ -221,6 +221,18 @@ export function sqliteData(db: Database.Database, file: string, gate: WriteGate,
         },
       };
     },
+    async promote(fromSiteId, toSiteId, defs) {
+      const added: Record<string, number> = {};
+      db.transaction(() => {
+        for (const def of defs) {
+          const table = quoteIdent(tableName(def));
+          const cols = storedColumns(def).map((c) => quoteIdent(c.name)).join(", ");
+          added[def.name] = db.prepare(`INSERT INTO ${table} (site_id, ${cols}) SELECT ?, ${cols} FROM ${table} WHERE site_id = ? ON CONFLICT DO NOTHING`).run(toSiteId, fromSiteId).changes;
+          db.prepare(`DELETE FROM ${table} WHERE site_id = ?`).run(fromSiteId);
+        }
+      })();
+      return added;
+    },
     async clearSite(siteId) {
       db.transaction(() => {
         for (const def of ALL_ENTITIES) db.prepare(`DELETE FROM ${quoteIdent(tableName(def))} WHERE site_id = ?`).run(siteId);
