@@ -7,6 +7,7 @@
  * remapped above the destination's own; and the requests that are refused with a key.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -106,11 +107,11 @@ for (const kind of STORE_KINDS) {
       await t?.close();
     });
 
-    for (const [product, key] of [["confluence", "wiki"], ["jira", "jira"]] as const) {
-      test(`${product} round trip: restored into an empty site, the Data pipeline files are identical and so are the attachment bytes`, async () => {
+    for (const [product, key] of [["confluence", "wiki"], ["jira", "jira"], ["bitbucket", "bitbucket"]] as const) {
+      test(`${product} round trip: restored into an empty site, the Data pipeline files are identical and so are the attachment bytes and git history`, async () => {
         const backupId = await backupOf(key);
         const dest = await newSite(product, `copy-${key}`);
-        const created = await call("POST", api(`/cloud/${dest.cloudId}/restores`), { backupId, product: product.toUpperCase(), includeAttachments: true, includeUsersAndGroups: true });
+        const created = await call("POST", api(`/cloud/${dest.cloudId}/restores`), { backupId, product: product.toUpperCase(), includeAttachments: product !== "bitbucket", includeUsersAndGroups: true });
         assert.equal(created.status, 202, JSON.stringify(created.json));
         // The empty destination has none of the backup's groups: they are created only when accepted.
         assert.equal(created.json.status, "AWAITING_CONSENT");
@@ -127,6 +128,23 @@ for (const kind of STORE_KINDS) {
         // Access and attachments: the same rows, and the same bytes for each attachment.
         const [before_, after_] = [await everyRow(await site(key)), await everyRow(dest)];
         assert.deepEqual(after_, before_);
+        const report = await call("GET", api(`/cloud/${dest.cloudId}/migration/${created.json.restoreId}/postOpReport`));
+        assert.equal(report.status, 200);
+        assert.deepEqual(report.json.report.skipped.scopes, []);
+        if (product === "bitbucket") {
+          // Every git-backed repository cloned from its bundle: the same history, every ref.
+          const from = (await t.ctx.store.settings.get<Record<string, { path: string }>>((await site(key)).id, "git.repositories"))!;
+          const to = (await t.ctx.store.settings.get<Record<string, { path: string }>>(dest.id, "git.repositories"))!;
+          assert.deepEqual(Object.keys(to), Object.keys(from));
+          assert.ok(Object.keys(from).length > 0, "the demo has a git repository");
+          for (const id of Object.keys(from)) {
+            assert.notEqual(to[id]!.path, from[id]!.path);
+            assert.equal(git(to[id]!.path, "rev-list", "--all"), git(from[id]!.path, "rev-list", "--all"));
+            assert.equal(git(to[id]!.path, "show-ref"), git(from[id]!.path, "show-ref"));
+          }
+          assert.deepEqual(report.json.report.git.repositories.length, Object.keys(from).length);
+          return;
+        }
         const att = attachmentEntityOf(product)!;
         const rows = await rowsOf(dest, att);
         assert.ok(rows.length > 0, "the demo has attachments");
@@ -136,10 +154,7 @@ for (const kind of STORE_KINDS) {
           const bytes = await streamBytes(await t.ctx.attachments.get(dest.id, row[idAt] as number));
           assert.equal(createHash("sha256").update(bytes).digest("hex"), row[shaAt]);
         }
-        const report = await call("GET", api(`/cloud/${dest.cloudId}/migration/${created.json.restoreId}/postOpReport`));
-        assert.equal(report.status, 200);
         assert.equal(report.json.report.attachments.copied, rows.length);
-        assert.deepEqual(report.json.report.skipped.scopes, []);
       });
     }
 
@@ -293,6 +308,10 @@ for (const kind of STORE_KINDS) {
       backupIds.clear();
     });
   });
+}
+
+function git(path: string, ...args: string[]): string {
+  return execFileSync("git", ["-C", path, ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
 }
 
 async function streamBytes(stream: AsyncIterable<Buffer>): Promise<Buffer> {

@@ -99,7 +99,7 @@ export function createRunner(config: Config, store: Store, sources: readonly Sou
   runner.register(reportKind({ config, store, access: services.access, sql: services.sql, logger }));
   runner.register(backupKind({ store, storages: services.storages, attachments: services.attachments, config }));
   runner.register(transferKind({ store, storages: services.storages }));
-  runner.register(restoreKind({ store, storages: services.storages, attachments: services.attachments, home: config.home }));
+  runner.register(restoreKind({ store, storages: services.storages, attachments: services.attachments, config }));
   return runner;
 }
 

@@ -9,6 +9,7 @@
  * prefix, counts, bytes, missing) is the job's result; a failure keeps nothing half-written as complete
  * (no manifest, parts deleted).
  */
+import { Readable } from "node:stream";
 import type { AttachmentBlobs } from "../attachments/index.js";
 import { accessEntitiesOf, attachmentEntityOf, entitiesOf, productSchemas, storedColumns, type EntityDef } from "../core/entities/registry.js";
 import { isSluiceError, SluiceError } from "../core/errors.js";
@@ -18,7 +19,9 @@ import type { JobKind } from "../jobs/kind.js";
 import type { JobContext } from "../jobs/kind.js";
 import type { Snapshot, Store } from "../store/port.js";
 import { ArchiveWriter } from "./archive/index.js";
+import { bundleStream, gitPartName, hasRefs } from "./git-parts.js";
 import { ScopeCollector, SCOPE_SOURCES } from "./scopes.js";
+import { readSiteSettings, SETTINGS_PART } from "./site-settings.js";
 import type { BackupStorages } from "./storages.js";
 
 export const BACKUP_KIND = "backup";
@@ -101,6 +104,18 @@ export function backupKind(deps: BackupKindDeps): JobKind<BackupParams, BackupRe
           await writer.writeRows(`${def.name}.ndjson.gz`, def.name, columns, counted);
         }
         const missing = attachments && policy.includeAttachments ? await writeAttachmentBytes(ctx, snapshot, attachments, deps.attachments, writer) : [];
+        // The site's settings, and for Bitbucket each git-backed repository as a bundle of every ref.
+        const settings = await readSiteSettings(store, site);
+        await writer.writeBlob(SETTINGS_PART, Readable.from([Buffer.from(JSON.stringify(settings), "utf8")]), { signal: ctx.signal });
+        for (const [id, location] of Object.entries(settings.gitRepositories)) {
+          if (ctx.signal.aborted) throw new SluiceError("sluice.job.cancelled", "The backup was cancelled.");
+          ctx.progress({ label: `git ${location.projectKey}/${location.slug}`, done, total, unit: "rows", rate: 0, etaSeconds: null });
+          if (!(await hasRefs(location.path).catch(() => false))) {
+            missing.push(`${gitPartName(id)} (${location.projectKey}/${location.slug}: no git repository with refs at ${location.path})`);
+            continue;
+          }
+          await writer.writeBlob(gitPartName(id), bundleStream(location.path, ctx.signal), { kind: "git", signal: ctx.signal });
+        }
         const manifest = await writer.finish({ scopes: scopes.scopes(), ...(missing.length > 0 ? { incomplete: { missing } } : {}) });
         const bytes = manifest.parts.reduce((sum, p) => sum + p.bytes, 0);
         const result: BackupResult = {

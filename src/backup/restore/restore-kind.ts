@@ -23,6 +23,9 @@ import type { BackupStorages } from "../storages.js";
 import { gitPartName, restoreBundle } from "../git-parts.js";
 import { GIT_LOCATIONS_KEY, type GitLocations } from "../../sources/git/repository.js";
 import { runChecks } from "./restore-checks.js";
+import type { Config } from "../../config.js";
+import { siteBaseUrl } from "../../export/export-paths.js";
+import { applySiteSettings, SETTINGS_PART, type SiteSettings } from "../site-settings.js";
 import { RowPlan, rowKey, type RestoreItem } from "./row-plan.js";
 
 export const RESTORE_KIND = "restore";
@@ -62,6 +65,8 @@ export interface RestoreReport {
   attachments: { copied: number; bytes: number; missing: string[] };
   /** Git repositories cloned from their bundles (`PROJECT/slug`), Bitbucket. */
   git: { repositories: string[] };
+  /** Site settings brought back, and those kept in the archive only (with why). */
+  settings: { applied: string[]; notApplied: { setting: string; reason: string }[] };
   startedAt: string;
   completedAt: string;
 }
@@ -84,8 +89,8 @@ export interface RestoreDeps {
   store: Store;
   storages: BackupStorages;
   attachments: AttachmentBlobs;
-  /** The server's home: restored git repositories go to `<home>/git/restored/`. */
-  home: string;
+  /** The server's: restored git repositories go to `<home>/git/restored/`. */
+  config: Config;
 }
 
 /** The backup job's archive, opened (the backup must still have one). */
@@ -211,7 +216,7 @@ export function restoreKind(deps: RestoreDeps): JobKind<RestoreParams, RestoreRe
       let done = 0;
       if (!dryRun) await store.backups.updateRestore(restore.id, { status: "STAGING" }, Date.now());
       const copied: number[] = [];
-      const gitFolder = join(deps.home, "git", "restored", `${site.key || "root"}-${ctx.job.id}`);
+      const gitFolder = join(deps.config.home, "git", "restored", `${site.key || "root"}-${ctx.job.id}`);
       const newLocations: GitLocations = {};
       let previousLocations: GitLocations | null | undefined;
       try {
@@ -288,6 +293,20 @@ export function restoreKind(deps: RestoreDeps): JobKind<RestoreParams, RestoreRe
           for (const [name, n] of Object.entries(kept)) restored[name]!.rows -= n;
           await store.backups.updateRestore(restore.id, { status: "DONE" }, Date.now());
         }
+        // Settings of the containers restored (after the switch: they name rows the destination now has).
+        let settingsOutcome: RestoreReport["settings"] = { applied: [], notApplied: [] };
+        if (!items && manifest.parts.some((p) => p.name === SETTINGS_PART)) {
+          const settings = JSON.parse((await streamText(reader.blob(SETTINGS_PART)))) as SiteSettings;
+          if (dryRun) settingsOutcome = { applied: [], notApplied: [{ setting: "all", reason: "a dry run writes nothing" }] };
+          else {
+            settingsOutcome = await applySiteSettings(store, site, settings, {
+              scopes: plan.restoredScopes,
+              mapScope: (k) => plan.mapScope(k),
+              sourceBaseUrl: manifest.site.baseUrl,
+              baseUrl: siteBaseUrl(deps.config, site),
+            });
+          }
+        }
         const report: RestoreReport = {
           restoreId: restore.id,
           dryRun,
@@ -299,6 +318,7 @@ export function restoreKind(deps: RestoreDeps): JobKind<RestoreParams, RestoreRe
           remapped: Object.fromEntries(maxima),
           attachments,
           git: { repositories: git },
+          settings: settingsOutcome,
           startedAt: started,
           completedAt: new Date().toISOString(),
         };
@@ -341,3 +361,9 @@ export async function sweepStaging(store: Store, except?: number): Promise<numbe
 }
 
 export type { BackupRestore };
+
+async function streamText(stream: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c);
+  return Buffer.concat(chunks).toString("utf8");
+}

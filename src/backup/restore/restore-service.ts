@@ -6,7 +6,7 @@
  * does the work (`restore-kind.ts`) and its result is the post-operation report.
  */
 import { randomUUID } from "node:crypto";
-import { entity } from "../../core/entities/registry.js";
+import { attachmentEntityOf, entity } from "../../core/entities/registry.js";
 import { SluiceError } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
 import type { JobRunner } from "../../jobs/runner.js";
@@ -68,7 +68,8 @@ export class RestoreService {
     const manifest = reader.manifest;
     const problems: string[] = [];
     if (input.includeAttachments && !manifest.parts.some((p) => p.name.startsWith("attachments/"))) {
-      problems.push(`includeAttachments: backup ${input.backupId} holds no attachment bytes (its policy did not include attachments).`);
+      const why = attachmentEntityOf(destination.product) ? "its policy did not include attachments" : `${PRODUCT_NAMES[destination.product]} sites have none`;
+      problems.push(`includeAttachments: backup ${input.backupId} holds no attachment bytes (${why}).`);
     }
     if (input.scopes) {
       const known = new Set((manifest.scopes ?? []).flatMap((s) => [s.key, ...(s.identity ? [s.identity] : [])]));

@@ -131,7 +131,10 @@ export class RowPlan {
         if (!input.includeUsersAndGroups && !anyone) return false;
         if (!anyone && asText(at("principal_type")) === "group" && input.deniedGroups.has(asText(at("principal_name")) ?? "")) return false;
         const key = asText(at("scope_key")) ?? "";
-        return asText(at("scope_type")) === "PROJECT" && this.scopeIsId ? this.restoredScopes.has(`project:${key}`) : this.restoredScopes.has(key);
+        const projectOfRepositories = asText(at("scope_type")) === "PROJECT" && this.scopeIsId;
+        // A whole restore keeps every grant but those of the containers skipped (a container may have no rows).
+        if (input.items === null && input.selectScopes === null) return projectOfRepositories || !input.skipScopes.has(key);
+        return projectOfRepositories ? this.restoredScopes.has(`project:${key}`) : this.restoredScopes.has(key);
       }
       if (!ACCESS_PEOPLE.has(def.name) || !input.includeUsersAndGroups) return false;
       return def.name === "users" || !input.deniedGroups.has(asText(at("group_name")) ?? "");
