@@ -1,5 +1,5 @@
 /**
- * `sluice report list|run|pause|resume` and `sluice backup run|list` from the command line (SQLite; the
+ * `sluice report list|run|pause|resume`, `sluice backup run|list` and `sluice restore` from the command line (SQLite; the
  * server's store is closed while the CLI runs, as an administrator would run them on the host).
  */
 import assert from "node:assert/strict";
@@ -8,6 +8,8 @@ import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { startTestApp, type TestApp } from "./support/app.js";
 import { BIN } from "./support/server.js";
+import { entity } from "../src/core/entities/registry.js";
+import { createSite } from "../src/sites/site-service.js";
 
 const run = promisify(execFile);
 
@@ -58,5 +60,25 @@ describe("sluice report and sluice backup", () => {
     const list = (await sluice("backup", "list", "--site", "wiki")).stdout;
     assert.match(list, /^policy [0-9a-f-]{36}\s+\/wiki\s+storage built-in\n\s+\d+\s+COMPLETE\s+/);
     await assert.rejects(sluice("backup", "run", "--site", "wiki"), (e: { code?: number; stderr?: string }) => e.code === 2 && /one per 7 days/.test(e.stderr ?? ""));
+
+    // sluice restore: the failing check printed with its consent and nothing written, then restored with it.
+    const backupId = /^backup (\d+)/.exec(ran)![1]!;
+    await createSite(t.ctx.store, { product: "confluence", contextPath: "/wiki-cli" }, "ready");
+    const waiting = await sluice("restore", "--backup", backupId, "--to", "wiki-cli").then(
+      () => assert.fail("a restore waiting for consent exits 2"),
+      (e: { code?: number; stdout?: string }) => e,
+    );
+    assert.equal(waiting.code, 2);
+    assert.match(waiting.stdout!, /waits for consent; nothing was written:\n {2}CUSTOM_GROUPS: .*\n {4}--consent Accept_Custom_Group_Check or --consent Deny_Custom_Group_Check/);
+    const dest = (await t.ctx.store.sites.byKey("wiki-cli"))!;
+    assert.equal(await t.ctx.store.data.count(dest.id, entity("confluence", "pages")), 0);
+    const dry = (await sluice("restore", "--backup", backupId, "--to", "wiki-cli", "--consent", "Accept_Custom_Group_Check", "--dry-run")).stdout;
+    assert.match(dry, /: DRY RUN, nothing written\n[\s\S]* {2}pages: [\d,]+ rows would be written/);
+    assert.equal(await t.ctx.store.data.count(dest.id, entity("confluence", "pages")), 0);
+    const restored = (await sluice("restore", "--backup", backupId, "--to", "wiki-cli", "--consent", "Accept_Custom_Group_Check")).stdout;
+    assert.match(restored, /into \/wiki-cli: COMPLETE\n[\s\S]* {2}pages: [\d,]+ rows/);
+    const source = (await t.ctx.store.sites.byKey("wiki"))!;
+    assert.equal(await t.ctx.store.data.count(dest.id, entity("confluence", "pages")), await t.ctx.store.data.count(source.id, entity("confluence", "pages")));
+    await assert.rejects(sluice("restore", "--backup", backupId, "--to", "jira"), (e: { code?: number; stderr?: string }) => e.code === 2 && /a backup restores into a site of its own product|is CONFLUENCE|is JIRA/.test(e.stderr ?? ""));
   });
 });

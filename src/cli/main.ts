@@ -10,6 +10,7 @@ import { accessCommand } from "./commands/access.js";
 import { sqlCommand } from "./commands/sql.js";
 import { reportCommand } from "./commands/report.js";
 import { backupCommand } from "./commands/backup.js";
+import { restoreCommand } from "./commands/restore.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { repoCommand } from "./commands/repo.js";
 import { siteCommand } from "./commands/site.js";
@@ -53,6 +54,7 @@ export function program(): Command {
   cli.addCommand(sqlCommand());
   cli.addCommand(reportCommand());
   cli.addCommand(backupCommand());
+  cli.addCommand(restoreCommand());
   cli.addCommand(migrateCommand());
   cli.addCommand(repoCommand({ openStore: () => commandStore(cli) }));
   cli.addCommand(syncCommand({ openStore: () => commandStore(cli), env: () => readConfig(cli).env, secretsDir: () => secretsFolder(readConfig(cli).home) }));

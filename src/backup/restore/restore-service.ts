@@ -27,6 +27,11 @@ export interface RestoreInput extends RestoreRequest {
   product: Product;
 }
 
+export interface StartOptions {
+  /** Run the restore in this process now (the command line), not queued for any node. */
+  here?: boolean;
+}
+
 export interface RestoreState {
   restore: BackupRestore;
   job: Job | undefined;
@@ -45,7 +50,7 @@ export class RestoreService {
   }
 
   /** Validates a restore request and records it; starts it when nothing needs a consent (or it is a dry run). */
-  async create(orgId: string, destCloudId: string, input: RestoreInput): Promise<RestoreState> {
+  async create(orgId: string, destCloudId: string, input: RestoreInput, options: StartOptions = {}): Promise<RestoreState> {
     const { backups } = this.deps;
     const destination = await backups.site(orgId, destCloudId);
     const { job: backup } = await backups.backup(orgId, input.backupId);
@@ -104,12 +109,12 @@ export class RestoreService {
       },
       this.now(),
     );
-    if (checks.length === 0 || input.dryRun) return this.start(restore, destination);
+    if (checks.length === 0 || input.dryRun) return this.start(restore, destination, options);
     return this.state(restore);
   }
 
   /** Records consents; when every check (run again now) has one, the restore starts. */
-  async revalidate(orgId: string, destCloudId: string, input: { restoreId: string; consent: string[] }): Promise<RestoreState> {
+  async revalidate(orgId: string, destCloudId: string, input: { restoreId: string; consent: string[] }, options: StartOptions = {}): Promise<RestoreState> {
     const destination = await this.deps.backups.site(orgId, destCloudId);
     const restore = await this.get(orgId, input.restoreId);
     if (restore.restore.siteId !== destination.id) throw new SluiceError("sluice.restore.not.found", `Site ${destCloudId} has no restore ${input.restoreId.slice(0, 80)}.`);
@@ -126,7 +131,7 @@ export class RestoreService {
     const checks = await this.checks(destination, reader, request);
     const consents = [...new Set([...restore.restore.consents, ...input.consent])];
     const updated = (await this.store.backups.updateRestore(restore.restore.id, { checks, consents }, this.now()))!;
-    if (checks.every((c) => consented(c, consents))) return this.start(updated, destination);
+    if (checks.every((c) => consented(c, consents))) return this.start(updated, destination, options);
     return this.state(updated);
   }
 
@@ -168,9 +173,16 @@ export class RestoreService {
     return outcome.checks;
   }
 
-  private async start(restore: BackupRestore, destination: Site): Promise<RestoreState> {
+  private async start(restore: BackupRestore, destination: Site, options: StartOptions): Promise<RestoreState> {
     await sweepStaging(this.store);
-    const { job } = await this.deps.runner.enqueue<RestoreParams>(RESTORE_KIND, { siteId: destination.id, params: { restoreId: restore.id }, trigger: "api" });
+    const request = { siteId: destination.id, params: { restoreId: restore.id }, trigger: options.here ? "cli" : "api" } as const;
+    let job: Job;
+    if (options.here) {
+      // The command line runs it in its own process (it takes no queued work).
+      const started = await this.deps.runner.start<RestoreParams>(RESTORE_KIND, request);
+      if (started.outcome === "busy") throw new SluiceError("sluice.job.busy", `A restore into ${destination.contextPath} is running already (job ${started.job.id}).`);
+      job = started.job;
+    } else job = (await this.deps.runner.enqueue<RestoreParams>(RESTORE_KIND, request)).job;
     const updated = (await this.store.backups.updateRestore(restore.id, { status: "STARTED", jobId: job.id }, this.now()))!;
     void this.deps.runner.dispatch();
     return this.state(updated);
