@@ -9,10 +9,11 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { BackupService } from "../src/backup/backup-service.js";
+import { BackupStorages } from "../src/backup/storages.js";
 import { attachmentEntityOf, entitiesOf, entity, storedColumns, type EntityDef } from "../src/core/entities/registry.js";
 import { createSite } from "../src/sites/site-service.js";
 import type { Site } from "../src/store/port.js";
@@ -271,6 +272,52 @@ for (const kind of STORE_KINDS) {
       for (const name of ["issue_fields", "issue_history", "worklogs"]) {
         const at = storedColumns(entity("jira", name)).findIndex((c) => c.name === "issue_id");
         assert.ok(afterRows[name]!.every((r) => ids.has((JSON.parse(r) as unknown[])[at])), name);
+      }
+    });
+
+    test("plan, region and trial: a destination on a free plan in another region gets each check with its consent code", async () => {
+      const backupId = await backupOf("wiki");
+      const dest = await createSite(t.ctx.store, { product: "confluence", contextPath: "/wiki-free", plan: "free", region: "eu" }, "ready");
+      const created = await call("POST", api(`/cloud/${dest.cloudId}/restores`), { backupId, product: "CONFLUENCE", includeUsersAndGroups: false });
+      assert.equal(created.status, 202, JSON.stringify(created.json));
+      assert.deepEqual(
+        created.json.checks.map((c: Json) => [c.code, c.consent]),
+        [
+          ["PRODUCT_LICENSE", "Consent_Product_License_Check"],
+          ["TDP_SHARD", "Consent_TDP_Shard_Check"],
+          ["SITE_LICENSE", "Consent_Site_License_Check"],
+        ],
+      );
+      assert.match(created.json.checks[1].message, /taken in region local; the destination is in eu/);
+      const partly = await call("POST", api(`/cloud/${dest.cloudId}/restores/revalidate`), { restoreId: created.json.restoreId, consent: ["Consent_Product_License_Check", "Consent_TDP_Shard_Check"] });
+      assert.equal(partly.json.status, "AWAITING_CONSENT");
+      assert.deepEqual(partly.json.checks.map((c: Json) => c.consented), [true, true, false]);
+      const all = await call("POST", api(`/cloud/${dest.cloudId}/restores/revalidate`), { restoreId: created.json.restoreId, consent: ["Consent_Site_License_Check"] });
+      assert.equal(all.json.status, "IN_PROGRESS");
+      assert.equal((await restoreEnded(created.json.restoreId)).status, "COMPLETE");
+      const again = await call("POST", api(`/cloud/${dest.cloudId}/restores/revalidate`), { restoreId: created.json.restoreId, consent: ["Consent_Site_License_Check"] });
+      assert.equal(again.status, 409, "a started restore takes no more consents");
+    });
+
+    test("a tampered archive: the restore FAILED naming the part, the destination as it was", async () => {
+      const backupId = await backupOf("jira");
+      const dest = await newSite("jira", "jira-tampered");
+      const storages = new BackupStorages(t.ctx.config, t.ctx.store);
+      const part = join(storages.builtInDirectory, "backups", backupId, "worklogs.ndjson.gz");
+      const original = await readFile(part);
+      const bytes = Buffer.from(original);
+      bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+      await writeFile(part, bytes);
+      try {
+        const created = await call("POST", api(`/cloud/${dest.cloudId}/restores`), { backupId, product: "JIRA", includeUsersAndGroups: false });
+        assert.equal(created.status, 202, JSON.stringify(created.json));
+        const done = await restoreEnded(created.json.restoreId);
+        assert.equal(done.status, "FAILED");
+        assert.equal(done.error.key, "sluice.backup.archive.corrupt");
+        assert.match(done.error.message, /worklogs\.ndjson\.gz/);
+        for (const def of entitiesOf("jira")) assert.equal(await t.ctx.store.data.count(dest.id, def), 0, def.name);
+      } finally {
+        await writeFile(part, original);
       }
     });
 
