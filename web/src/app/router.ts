@@ -13,9 +13,17 @@ export type Route =
   | { name: "reports" }
   | { name: "new-report" }
   | { name: "report"; reportId: number; scheduleId?: number }
+  | { name: "backup-policies" }
+  | { name: "backup-storages" }
+  | { name: "backup-policy"; policyId: string }
+  | { name: "restores" }
+  | { name: "new-restore"; backupId?: string }
+  | { name: "restore"; restoreId: string }
   | { name: "not-found"; path: string };
 
 const ID = /^[1-9]\d{0,15}$/;
+/** The backup API's ids: backups are numbers, policies and restores UUIDs. */
+const BACKUP_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 const BASE = import.meta.env.BASE_URL.replace(/\/$/, "");
 
@@ -30,6 +38,7 @@ export function parseRoute(pathname: string): Route {
   }
   if (parts[0] === "sql") return parseSql(parts.slice(1)) ?? { name: "not-found", path: rest };
   if (parts[0] === "reports") return parseReports(parts.slice(1)) ?? { name: "not-found", path: rest };
+  if (parts[0] === "backups") return parseBackups(parts.slice(1)) ?? { name: "not-found", path: rest };
   return { name: "not-found", path: rest };
 }
 
@@ -52,6 +61,20 @@ function parseReports(parts: string[]): Route | undefined {
   if (!ID.test(id)) return undefined;
   if (section === undefined) return { name: "report", reportId: Number(id) };
   if (section === "schedules" && scheduleId !== undefined && ID.test(scheduleId) && parts.length === 3) return { name: "report", reportId: Number(id), scheduleId: Number(scheduleId) };
+  return undefined;
+}
+
+/** `backups`, `backups/storages`, `backups/policies/<id>`, `backups/restores`, `backups/restores/new[/<backup>]`, `backups/restores/<id>`. */
+function parseBackups(parts: string[]): Route | undefined {
+  const [section, id, backupId] = parts;
+  if (section === undefined) return { name: "backup-policies" };
+  if (section === "storages" && parts.length === 1) return { name: "backup-storages" };
+  if (section === "policies" && id !== undefined && BACKUP_ID.test(id) && parts.length === 2) return { name: "backup-policy", policyId: id };
+  if (section !== "restores") return undefined;
+  if (id === undefined) return { name: "restores" };
+  if (id === "new" && backupId === undefined) return { name: "new-restore" };
+  if (id === "new" && BACKUP_ID.test(backupId ?? "") && parts.length === 3) return { name: "new-restore", backupId: backupId ?? "" };
+  if (BACKUP_ID.test(id) && parts.length === 2) return { name: "restore", restoreId: id };
   return undefined;
 }
 
@@ -79,6 +102,18 @@ export function href(route: Route): string {
       return `${BASE}/reports/new`;
     case "report":
       return `${BASE}/reports/${route.reportId}${route.scheduleId !== undefined ? `/schedules/${route.scheduleId}` : ""}`;
+    case "backup-policies":
+      return `${BASE}/backups`;
+    case "backup-storages":
+      return `${BASE}/backups/storages`;
+    case "backup-policy":
+      return `${BASE}/backups/policies/${encodeURIComponent(route.policyId)}`;
+    case "restores":
+      return `${BASE}/backups/restores`;
+    case "new-restore":
+      return `${BASE}/backups/restores/new${route.backupId !== undefined ? `/${encodeURIComponent(route.backupId)}` : ""}`;
+    case "restore":
+      return `${BASE}/backups/restores/${encodeURIComponent(route.restoreId)}`;
     case "not-found":
       return `${BASE}${route.path}`;
   }

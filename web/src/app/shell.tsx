@@ -14,12 +14,19 @@ import { DashboardsPage } from "../sql/dashboards-page.js";
 import { DashboardPage } from "../sql/dashboard-page.js";
 import { ReportsPage } from "../reports/reports-page.js";
 import { ReportPage } from "../reports/report-page.js";
+import { PoliciesPage } from "../backup/policies-page.js";
+import { StoragesPage } from "../backup/storages-page.js";
+import { PolicyBackupsPage } from "../backup/policy-backups-page.js";
+import { RestoresPage } from "../backup/restores-page.js";
+import { RestoreWizard } from "../backup/restore-wizard.js";
+import { RestorePage } from "../backup/restore-page.js";
 
 /** A route, or the notice that a page is for administrators. */
 type Shown = Route | { name: "admin-only" };
 
 const SQL_ROUTES: readonly Shown["name"][] = ["sql-sites", "sql", "dashboards", "dashboard"];
 const REPORT_ROUTES: readonly Shown["name"][] = ["reports", "new-report", "report"];
+const BACKUP_ROUTES: readonly Shown["name"][] = ["backup-policies", "backup-storages", "backup-policy", "restores", "new-restore", "restore"];
 
 /** What a person without admin rights may open: the SQL and report pages (the home page is the SQL one). */
 function forPerson(route: Route): Shown {
@@ -69,6 +76,9 @@ export function Shell() {
               <Link to={{ name: "jobs" }} current={route.name === "jobs"}>
                 Jobs
               </Link>
+              <Link to={{ name: "backup-policies" }} current={BACKUP_ROUTES.includes(route.name)}>
+                Backups
+              </Link>
             </>
           )}
           <Link to={{ name: "sql-sites" }} current={SQL_ROUTES.includes(route.name)}>
@@ -97,6 +107,12 @@ export function Shell() {
         {route.name === "reports" && <ReportsPage />}
         {route.name === "new-report" && <ReportPage />}
         {route.name === "report" && <ReportPage reportId={route.reportId} {...(route.scheduleId !== undefined ? { scheduleId: route.scheduleId } : {})} />}
+        {route.name === "backup-policies" && <PoliciesPage />}
+        {route.name === "backup-storages" && <StoragesPage />}
+        {route.name === "backup-policy" && <PolicyBackupsPage policyId={route.policyId} />}
+        {route.name === "restores" && <RestoresPage />}
+        {route.name === "new-restore" && <RestoreWizard {...(route.backupId !== undefined ? { backupId: route.backupId } : {})} />}
+        {route.name === "restore" && <RestorePage restoreId={route.restoreId} />}
         {route.name === "admin-only" && (
           <>
             <h1 tabIndex={-1}>For administrators</h1>
