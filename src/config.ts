@@ -27,6 +27,9 @@ const byteSize = z.union([
     }),
 ]);
 
+/** A byte size of at least one byte. */
+const positiveSize = byteSize.pipe(z.number().int().min(1, "at least 1 byte"));
+
 const boolish = z.union([z.boolean(), z.enum(["true", "false"]).transform((s) => s === "true")]);
 const intish = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.union([z.number(), z.string().regex(/^\d+$/, "a whole number").transform(Number)]).pipe(z.number().int().min(min).max(max));
@@ -167,9 +170,18 @@ export const configSchema = z
         encryptionKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "an environment variable name").optional(),
         /** Regions a storage may be created in (`POST …/storages/regions`). */
         regions: z.array(z.string().min(1).max(64)).default(["local", "us-east-1", "eu-central-1", "eu-west-1", "ap-southeast-2"]),
+        /** A backup is verified again (every part re-read against its checksum) when its last verification is this many days old; 0: never on schedule. */
+        verifyEveryDays: intish(0, 3650).default(7),
+        /** Parts a scheduled verification re-reads, chosen at random; absent: every part. */
+        verifySample: intish(1, 1_000_000).optional(),
+        /** The largest archive of a product's backup (`5GB`, `500MB`, bytes); a backup that passes it stops, FAILED. Absent: no limit. */
+        maxBytes: z
+          .object({ jira: positiveSize.optional(), confluence: positiveSize.optional(), bitbucket: positiveSize.optional() })
+          .strict()
+          .default({}),
       })
       .strict()
-      .default({ retentionDays: 14, cadenceDays: 7, regions: ["local", "us-east-1", "eu-central-1", "eu-west-1", "ap-southeast-2"] }),
+      .default({ retentionDays: 14, cadenceDays: 7, regions: ["local", "us-east-1", "eu-central-1", "eu-west-1", "ap-southeast-2"], verifyEveryDays: 7, maxBytes: {} }),
     schedulerIntervalSeconds: intish(1, 3600).default(15),
     shutdownGraceSeconds: intish(1, 600).default(10),
     demo: z

@@ -27,6 +27,7 @@ import { ReportService } from "../reports/report-service.js";
 import { SqlService } from "../sql/sql-service.js";
 import { backupKind } from "../backup/backup-kind.js";
 import { transferKind } from "../backup/transfer-kind.js";
+import { verifyKind, verifyScheduleTarget } from "../backup/verify-kind.js";
 import { BackupService } from "../backup/backup-service.js";
 import { BackupStorages } from "../backup/storages.js";
 import { restoreKind } from "../backup/restore/restore-kind.js";
@@ -99,6 +100,7 @@ export function createRunner(config: Config, store: Store, sources: readonly Sou
   runner.register(reportKind({ config, store, access: services.access, sql: services.sql, logger }));
   runner.register(backupKind({ store, storages: services.storages, attachments: services.attachments, config }));
   runner.register(transferKind({ store, storages: services.storages }));
+  runner.register(verifyKind({ store, storages: services.storages, config }));
   runner.register(restoreKind({ store, storages: services.storages, attachments: services.attachments, config }));
   return runner;
 }
@@ -132,7 +134,7 @@ export async function createContext(config: Config, options: { logger?: Logger }
   const scheduler = new Scheduler({
     store,
     runner,
-    targets: [exportScheduleTarget(exports), syncScheduleTarget(runner), reportScheduleTarget(runner)],
+    targets: [exportScheduleTarget(exports), syncScheduleTarget(runner), reportScheduleTarget(runner), verifyScheduleTarget(runner)],
     logger,
     intervalMs: config.schedulerIntervalSeconds * 1000,
   });

@@ -3,7 +3,10 @@
  * A backup is a `backup` job (`backup-kind.ts`); its status in the API's words is derived from the job
  * (`IN_PROGRESS` while queued or running, `COMPLETE`/`INCOMPLETE` from its result, `EXPIRED` once its
  * retention ended and its archive was deleted, `FAILED`). At most one complete backup per policy per
- * `backup.cadenceDays` (409). The clock is injected (tests expire backups without waiting 14 days).
+ * `backup.cadenceDays` (409). Retention is per policy (`retention.ts`, applied by `expiry.ts` when
+ * backups are listed and on the verification schedule, `verify-kind.ts`, which the service puts in the
+ * schedules table when backups are first used). The clock is injected (tests expire backups without
+ * waiting 14 days).
  */
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config.js";
@@ -13,11 +16,12 @@ import type { Job } from "../core/job.js";
 import type { JobRunner } from "../jobs/runner.js";
 import { confineUserFolder, UserPathError } from "../files/user-paths.js";
 import { storageSpec } from "../storage/index.js";
-import type { BackupPolicy, BackupPolicyPatch, BackupStorage, Organisation, Site, Store } from "../store/port.js";
-import { verifyArchive } from "./archive/index.js";
-import { BACKUP_KIND, type BackupParams, type BackupResult } from "./backup-kind.js";
+import type { BackupPolicy, BackupPolicyPatch, BackupRetention, BackupStorage, Organisation, Site, Store } from "../store/port.js";
+import { BACKUP_KIND, type BackupParams, type BackupResult, type BackupVerification } from "./backup-kind.js";
+import { expireBackups } from "./expiry.js";
 import type { BackupStorages } from "./storages.js";
 import { TRANSFER_KIND, type TransferParams } from "./transfer-kind.js";
+import { ensureVerifySchedule, verifyBackup } from "./verify-kind.js";
 
 export type BackupStatus = "IN_PROGRESS" | "COMPLETE" | "INCOMPLETE" | "EXPIRED" | "FAILED";
 
@@ -37,6 +41,12 @@ export function backupStatus(job: Job): BackupStatus {
   return result.expiredAt !== undefined ? "EXPIRED" : result.status;
 }
 
+/** A FAILED backup whose policy's storage could not take it, and whose local copy is still kept. */
+export function keptLocalCopy(job: Job): BackupResult | undefined {
+  const result = job.result as unknown as BackupResult | null;
+  return job.status === "FAILED" && result?.storageFailure !== undefined && result.expiredAt === undefined ? result : undefined;
+}
+
 export interface StorageInput {
   storageName: string;
   storageRegion: string;
@@ -50,6 +60,9 @@ export interface StorageInput {
 }
 
 export class BackupService {
+  /** The verification schedule is in the table (looked for once per process). */
+  private scheduled: Promise<unknown> | undefined;
+
   constructor(
     private readonly deps: { store: Store; runner: JobRunner; storages: BackupStorages; config: Config },
     private readonly now: () => number = Date.now,
@@ -57,6 +70,15 @@ export class BackupService {
 
   private get store(): Store {
     return this.deps.store;
+  }
+
+  /** Puts the verification (and expiry) schedule in the table when backups are first used. */
+  private async schedule(): Promise<void> {
+    this.scheduled ??= ensureVerifySchedule(this.store, this.now()).catch((error: unknown) => {
+      this.scheduled = undefined;
+      throw error;
+    });
+    await this.scheduled;
   }
 
   async orgs(): Promise<Organisation[]> {
@@ -127,12 +149,26 @@ export class BackupService {
 
   // ---- policies
 
-  async createPolicy(orgId: string, cloudId: string, input: { product: Product; storageId?: string | null; includeAttachments: boolean; includePersonalSpaces?: boolean }): Promise<BackupPolicy> {
+  async createPolicy(
+    orgId: string,
+    cloudId: string,
+    input: { product: Product; storageId?: string | null; includeAttachments: boolean; includePersonalSpaces?: boolean; retention?: BackupRetention | null },
+  ): Promise<BackupPolicy> {
     const site = await this.site(orgId, cloudId);
     if (site.product !== input.product) throw invalid(`product: site ${cloudId} is ${PRODUCT_NAMES[site.product]}, not ${PRODUCT_NAMES[input.product]}.`);
     if (input.storageId) await this.storage(orgId, input.storageId);
+    await this.schedule();
     return this.store.backups.addPolicy(
-      { id: randomUUID(), orgId, siteId: site.id, product: site.product, storageId: input.storageId ?? null, includeAttachments: input.includeAttachments, includePersonalSpaces: input.includePersonalSpaces ?? false, retention: null },
+      {
+        id: randomUUID(),
+        orgId,
+        siteId: site.id,
+        product: site.product,
+        storageId: input.storageId ?? null,
+        includeAttachments: input.includeAttachments,
+        includePersonalSpaces: input.includePersonalSpaces ?? false,
+        retention: input.retention ?? null,
+      },
       this.now(),
     );
   }
@@ -151,6 +187,7 @@ export class BackupService {
   async updatePolicy(orgId: string, id: string, patch: BackupPolicyPatch): Promise<BackupPolicy> {
     await this.policy(orgId, id);
     if (patch.storageId) await this.storage(orgId, patch.storageId);
+    await this.schedule();
     return (await this.store.backups.updatePolicy(id, patch, this.now()))!;
   }
 
@@ -161,6 +198,7 @@ export class BackupService {
     const policy = await this.policy(orgId, input.policyId);
     const site = await this.site(orgId, input.cloudId);
     if (site.id !== policy.siteId) throw invalid(`cloudId: policy ${policy.id} backs up another site.`);
+    await this.schedule();
     const cadence = this.deps.config.backup.cadenceDays;
     if (cadence > 0) {
       const last = (await this.backups(orgId, policy.id)).find((b) => backupStatus(b) === "COMPLETE");
@@ -186,6 +224,7 @@ export class BackupService {
   /** A policy's backups, newest first (expiring those past their retention first). */
   async backups(orgId: string, policyId: string): Promise<Job[]> {
     const policy = await this.policy(orgId, policyId);
+    await this.schedule();
     await this.expire();
     const { jobs } = await this.store.jobs.list({ kind: BACKUP_KIND, siteId: policy.siteId }, 0, 1000);
     return jobs.filter((j) => (j.params as unknown as BackupParams).policyId === policyId).map((j) => this.deps.runner.live(j));
@@ -199,20 +238,9 @@ export class BackupService {
     return { job: this.deps.runner.live(job), policy };
   }
 
-  /** Backups past their retention become EXPIRED and their archives are deleted. */
+  /** Backups their policy's retention no longer keeps become EXPIRED and their archives are deleted; how many. */
   async expire(): Promise<number> {
-    const cutoff = this.now() - this.deps.config.backup.retentionDays * DAY;
-    const { jobs } = await this.store.jobs.list({ kind: BACKUP_KIND, statuses: ["COMPLETED"] }, 0, 10_000);
-    let expired = 0;
-    for (const job of jobs) {
-      const result = job.result as unknown as BackupResult | null;
-      if (!result || result.expiredAt !== undefined || (job.completedTime ?? job.createdAt) > cutoff) continue;
-      const blobs = await this.deps.storages.open(result.storageId).catch(() => undefined);
-      await blobs?.deletePrefix(`${result.prefix}/`).catch(() => undefined);
-      const next = { ...result, expiredAt: this.now() };
-      if (await this.store.jobs.transition(job.id, ["COMPLETED"], { result: next })) expired++;
-    }
-    return expired;
+    return (await expireBackups(this.deps, this.now())).expired.length;
   }
 
   // ---- exports and imports
@@ -229,9 +257,13 @@ export class BackupService {
       const where = `items.${i}`;
       if (site.id !== policy.siteId || site.product !== item.product) throw invalid(`${where}: backup ${item.backupId} is not a ${PRODUCT_NAMES[item.product]} backup of site ${item.cloudId}.`);
       const status = backupStatus(job);
-      if (status !== "COMPLETE" && status !== "INCOMPLETE") throw invalid(`${where}: backup ${item.backupId} is ${status}; only COMPLETE and INCOMPLETE backups are copied.`);
+      const kept = direction === "export" && keptLocalCopy(job) !== undefined;
+      if (status !== "COMPLETE" && status !== "INCOMPLETE" && !kept) {
+        throw invalid(`${where}: backup ${item.backupId} is ${status}; only COMPLETE and INCOMPLETE backups (and the local copy a FAILED one kept) are copied.`);
+      }
       if (!policy.storageId) throw invalid(`${where}: policy ${policy.id} has no external storage; connect one (PUT …/policies/${policy.id} {storageId}) first.`);
       const result = job.result as unknown as BackupResult;
+      if (direction === "export" && result.storageId === policy.storageId) throw invalid(`${where}: backup ${item.backupId} is stored in storage ${policy.storageId} already.`);
       if (direction === "import" && !(result.copies ?? []).includes(policy.storageId) && result.storageId !== policy.storageId) {
         throw invalid(`${where}: backup ${item.backupId} was never exported to storage ${policy.storageId}; nothing to import.`);
       }
@@ -259,16 +291,13 @@ export class BackupService {
   }
 
   /** Re-reads every part (or a sample) of a backup against its checksums and records the result. */
-  async verify(orgId: string, id: string, sample?: number): Promise<BackupResult["verified"]> {
+  async verify(orgId: string, id: string, sample?: number): Promise<BackupVerification> {
     const { job } = await this.backup(orgId, id);
     const status = backupStatus(job);
-    if (status !== "COMPLETE" && status !== "INCOMPLETE") throw new SluiceError("sluice.backup.invalid", `Backup ${id} is ${status}: only a COMPLETE or INCOMPLETE backup has an archive to verify.`);
-    const result = job.result as unknown as BackupResult;
-    const blobs = await this.deps.storages.open(result.storageId);
-    const checked = await verifyArchive(blobs, result.prefix, { ...(sample !== undefined ? { sample } : {}), keys: this.deps.storages.keys() });
-    const verified = { at: this.now(), ok: checked.ok, checkedParts: checked.checkedParts, failures: checked.failures };
-    await this.store.jobs.transition(job.id, ["COMPLETED"], { result: { ...result, verified } });
-    return verified;
+    if (status !== "COMPLETE" && status !== "INCOMPLETE" && keptLocalCopy(job) === undefined) {
+      throw new SluiceError("sluice.backup.invalid", `Backup ${id} is ${status}: only a COMPLETE or INCOMPLETE backup (or the local copy a FAILED one kept) has an archive to verify.`);
+    }
+    return verifyBackup(this.deps, job, sample, this.now());
   }
 }
 

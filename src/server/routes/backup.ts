@@ -8,8 +8,9 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AppContext } from "../../app/context.js";
 import type { Job } from "../../core/job.js";
-import { backupStatus, PRODUCT_NAMES, productOf, transferStatus, type BackupService } from "../../backup/backup-service.js";
+import { backupStatus, keptLocalCopy, PRODUCT_NAMES, productOf, transferStatus, type BackupService } from "../../backup/backup-service.js";
 import type { BackupResult } from "../../backup/backup-kind.js";
+import { retentionSchema } from "../../backup/retention.js";
 import type { BackupPolicy, BackupStorage, Site } from "../../store/port.js";
 import { siteBaseUrl } from "../../export/export-paths.js";
 import { contractRoute } from "../contract-route.js";
@@ -36,6 +37,8 @@ function policyView(p: BackupPolicy, sites: Map<number, Site>) {
     storageId: p.storageId,
     includeAttachments: p.includeAttachments,
     includePersonalSpaces: p.includePersonalSpaces,
+    /** null: backups are kept `backup.retentionDays` (the server's default). */
+    retention: p.retention,
     createdTime: iso(p.createdAt),
     updatedTime: iso(p.updatedAt),
   };
@@ -55,6 +58,11 @@ function backupView(job: Job, policy: BackupPolicy, sites: Map<number, Site>) {
     size: result?.bytes ?? null,
     counts: result?.counts ?? null,
     missing: result?.missing ?? [],
+    /** Where the archive is (null: the built-in storage), and the external storages holding an exported copy. */
+    storageId: result && result.expiredAt === undefined ? result.storageId : null,
+    copies: result?.copies ?? [],
+    /** FAILED because its policy's storage could not take it: the archive is kept in the built-in storage. */
+    localCopyKept: keptLocalCopy(job) !== undefined,
     verified: result?.verified ? { ...result.verified, at: iso(result.verified.at) } : null,
     progress: job.progress ? { label: job.progress.label, done: job.progress.done, total: job.progress.total } : null,
     error: job.errors[0] ?? null,
@@ -141,8 +149,9 @@ export function backupRoutes(app: FastifyInstance, ctx: AppContext, backups: Bac
   const storageParams = org.extend({ storageId: idText });
   contractRoute(app, "GET", `${base}/:orgId/storages/:storageId`, { tags, summary: "One storage", params: storageParams }, async ({ params }) => storageView(await backups.storage(params.orgId, params.storageId)));
 
+  const retention = retentionSchema.nullable().optional().describe("how long backups are kept: {days, keepLast, daily, weekly, monthly}, any of them (UTC); null: backup.retentionDays");
   const policyBody = z
-    .object({ product, storageId: idText.nullable().optional(), includeAttachments: z.boolean(), includePersonalSpaces: z.boolean().optional() })
+    .object({ product, storageId: idText.nullable().optional(), includeAttachments: z.boolean(), includePersonalSpaces: z.boolean().optional(), retention })
     .strict();
   const cloudParams = org.extend({ cloudId: idText });
   contractRoute(app, "POST", `${base}/:orgId/cloud/:cloudId/policies`, { tags, summary: "Create a backup policy for a site", params: cloudParams, body: policyBody, bodyName: "policy", code }, async ({ params, body }, _request, reply) => {
@@ -160,7 +169,7 @@ export function backupRoutes(app: FastifyInstance, ctx: AppContext, backups: Bac
     policyView(await backups.policy(params.orgId, params.policyId), await sitesById()),
   );
 
-  const policyPatch = z.object({ storageId: idText.nullable().optional(), includeAttachments: z.boolean().optional(), includePersonalSpaces: z.boolean().optional() }).strict();
+  const policyPatch = z.object({ storageId: idText.nullable().optional(), includeAttachments: z.boolean().optional(), includePersonalSpaces: z.boolean().optional(), retention }).strict();
   contractRoute(app, "PUT", `${base}/:orgId/policies/:policyId`, { tags, summary: "Change a backup policy (fields sent only)", params: policyParams, body: policyPatch, bodyName: "policy", code }, async ({ params, body }) =>
     policyView(await backups.updatePolicy(params.orgId, params.policyId, body), await sitesById()),
   );
