@@ -5,7 +5,7 @@
  * "which scopes may this account browse on this site" (sysadmins: all), and queries given the account's
  * `Viewer` filter their rows by the same rule, inside the store.
  */
-import { BROWSE, type PrincipalType, type Viewer } from "../core/access.js";
+import { ADMINISTER, BROWSE, SITE_SCOPE, type PrincipalType, type Viewer } from "../core/access.js";
 import { entity, type Product } from "../core/entities/registry.js";
 import { SluiceError } from "../core/errors.js";
 import { findScopes } from "../sites/scopes.js";
@@ -88,10 +88,11 @@ export class AccessService {
   }
 
   /**
-   * A scope as a grant stores it, from `SPACE:KEY`, `PROJECT:KEY`, `REPOSITORY:PROJECT/slug` or
-   * `REPOSITORY:<id>`; refuses a kind the product does not have and a scope the site does not have.
+   * A scope as a grant stores it, from `SPACE:KEY`, `PROJECT:KEY`, `REPOSITORY:PROJECT/slug`,
+   * `REPOSITORY:<id>` or `SITE` (the whole site: a grant on it administers the site); refuses a kind the product does not have and a scope the site does not have.
    */
   async resolveScope(site: Site, text: string): Promise<{ type: string; key: string }> {
+    if (/^\s*SITE(:\*)?\s*$/i.test(text)) return { ...SITE_SCOPE };
     const m = /^(SPACE|PROJECT|REPOSITORY):(.{1,255})$/i.exec(text.trim());
     const kinds = GRANT_SCOPES[site.product];
     if (!m) {
@@ -128,8 +129,10 @@ export class AccessService {
   async grant(site: Site, scopeText: string, principal: Principal): Promise<Grant> {
     const scope = await this.resolveScope(site, scopeText);
     const who = await this.resolvePrincipal(site, principal);
-    await this.store.data.upsert(site.id, GRANTS(site.product), [[scope.type, scope.key, who.type, who.name, BROWSE]]);
-    return { scopeType: scope.type, scopeKey: scope.key, principal: who, permission: BROWSE };
+    const permission = scope.type === SITE_SCOPE.type ? ADMINISTER : BROWSE;
+    if (permission === ADMINISTER && who.type === "anyone") throw new SluiceError("sluice.access.invalid", "scope: SITE administers the site; grant it to a user or a group, not to anyone.");
+    await this.store.data.upsert(site.id, GRANTS(site.product), [[scope.type, scope.key, who.type, who.name, permission]]);
+    return { scopeType: scope.type, scopeKey: scope.key, principal: who, permission };
   }
 
   /** Removes a grant; false when there was none. */
@@ -137,6 +140,18 @@ export class AccessService {
     const scope = await this.resolveScope(site, scopeText);
     const name = principal.type === "anyone" ? "" : principal.name;
     return (await this.store.data.deleteByKey(site.id, GRANTS(site.product), [[scope.type, scope.key, principal.type, name]])) > 0;
+  }
+
+  /** Whether an account administers a site: a sysadmin, or the site user granted `SITE` (directly or through a group). */
+  async administers(site: Site, account: Pick<Account, "username" | "sysadmin">): Promise<boolean> {
+    if (account.sysadmin) return true;
+    const grants = await this.store.data.distinct(site.id, GRANTS(site.product), ["principal_type", "principal_name", "permission"], { column: "scope_type", in: [SITE_SCOPE.type] }, 10_000);
+    const admins = grants.filter((g) => g.permission === ADMINISTER);
+    if (admins.some((g) => g.principal_type === "user" && g.principal_name === account.username)) return true;
+    const groups = new Set(admins.filter((g) => g.principal_type === "group").map((g) => String(g.principal_name)));
+    if (groups.size === 0) return false;
+    const memberOf = await this.store.data.distinct(site.id, MEMBERS(site.product), ["group_name"], { column: "user_name", in: [account.username] }, 10_000);
+    return memberOf.some((m) => groups.has(String(m.group_name)));
   }
 
   async createGroup(site: Site, name: string): Promise<void> {

@@ -15,5 +15,12 @@ export const EVERYONE: Viewer = { all: true };
 export const PRINCIPAL_TYPES = ["user", "group", "anyone"] as const;
 export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
 
-/** The one permission Sluice models: to browse (see) a scope and everything in it. */
+/** The permission queries check: to browse (see) a scope and everything in it. */
 export const BROWSE = "BROWSE";
+
+/**
+ * To administer a whole site (its backups and restores): a grant on the scope `SITE` (key `*`). It
+ * browses nothing by itself; a site administrator sees rows through their browse grants like anyone.
+ */
+export const ADMINISTER = "ADMINISTER";
+export const SITE_SCOPE = { type: "SITE", key: "*" } as const;

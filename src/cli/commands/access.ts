@@ -55,7 +55,7 @@ export function accessCommand(): Command {
     );
 
   principal(site(access.command("grant").description("let a user, a group or anyone browse a scope")))
-    .requiredOption("--scope <scope>", "SPACE:KEY, PROJECT:KEY, REPOSITORY:PROJECT/slug or REPOSITORY:<id>")
+    .requiredOption("--scope <scope>", "SPACE:KEY, PROJECT:KEY, REPOSITORY:PROJECT/slug, REPOSITORY:<id>, or SITE (administers the site: its backups and restores)")
     .action(
       action(async (opts: { site: string; scope: string } & WhoOptions, cmd: Command) => {
         const p = who(opts);

@@ -44,7 +44,7 @@ export function accessRoutes(app: FastifyInstance, ctx: AppContext): void {
     return { groups: await ctx.access.groups(site), grants: (await ctx.access.grants(site)).map(view) };
   });
 
-  const grantSummary = "Grant browse on a scope (SPACE:KEY, PROJECT:KEY, REPOSITORY:PROJECT/slug) to a user, a group or anyone";
+  const grantSummary = "Grant browse on a scope (SPACE:KEY, PROJECT:KEY, REPOSITORY:PROJECT/slug) to a user, a group or anyone; SITE makes a user or group the site's administrator (backups and restores)";
   contractRoute(app, "POST", `${base}/grants`, { ...grant, summary: grantSummary }, async ({ params, body }, _request, reply) => {
     const site = await siteOf(params.key);
     return reply.code(201).send(view(await ctx.access.grant(site, body.scope, principalOf(body))));
