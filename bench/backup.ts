@@ -23,7 +23,7 @@
  *
  * Each run: the Sluice backup, the Sluice restore (with the SQLite store file watched: the WAL's peak,
  * the file's growth and its free pages afterwards), then the reference, and `sqlite3 .dump | gzip -6` /
- * `pg_dump | gzip -6` for scale (the archive's gzip level). With --runs N, medians of per-run ratios.
+ * `pg_dump | gzip -6` for scale (gzip's default level; archives use `backup.compressionLevel`, 1 by default). With --runs N, medians of per-run ratios.
  *
  * Target: peak RSS under 300 MB for the backup and for the restore (exit 1 otherwise). Results:
  * docs/benchmarks.md, "Backup & restore".
@@ -102,7 +102,7 @@ const childArgs = (kind: StoreKind, home: string, url?: string) => ["--store", k
 
 interface Reference {
   dumpSeconds: number;
-  /** The same dump piped through `gzip -6` (the archive's gzip level), for scale: not the reference. */
+  /** The same dump piped through `gzip -6` (gzip's default level; archives use `backup.compressionLevel`, 1 by default), for scale: not the reference. */
   dumpGzipSeconds: number;
   reloadSeconds: number;
   dumpBytes: number;
@@ -329,7 +329,7 @@ async function main(): Promise<void> {
   w(`Backup & restore: Confluence /wiki, ${n(PAGES)} pages (~1,500 characters), ${n(PAGES * 3)} comments, ${n(PAGES * 0.6)} analytics events, attachment rows (no bytes); ${RUNS} run(s) per store, Node ${process.version}`);
   w(`Sluice: the backup job and the restore job (create, CUSTOM_GROUPS consent, staged and promoted), each in a fresh child process; rows: every entity row of the site.`);
   w(`Reference: sqlite3 .dump of the same tables and its reload into a fresh database; pg_dump -t of the same tables and psql -f into a fresh database;`);
-  w(`for scale, the same dump piped through gzip -6 (the archive's gzip level).`);
+  w(`for scale, the same dump piped through gzip -6 (gzip's default level; archives use backup.compressionLevel, 1 by default).`);
   w();
   printHeader();
   const all: RunResult[] = [];

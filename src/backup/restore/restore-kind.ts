@@ -216,6 +216,7 @@ export function restoreKind(deps: RestoreDeps): JobKind<RestoreParams, RestoreRe
       let done = 0;
       if (!dryRun) await store.backups.updateRestore(restore.id, { status: "STAGING" }, Date.now());
       const copied: number[] = [];
+      let writing: Promise<void> = Promise.resolve();
       const gitFolder = join(deps.config.home, "git", "restored", `${site.key || "root"}-${ctx.job.id}`);
       const newLocations: GitLocations = {};
       let previousLocations: GitLocations | null | undefined;
@@ -243,11 +244,17 @@ export function restoreKind(deps: RestoreDeps): JobKind<RestoreParams, RestoreRe
                   attachmentIds.push([id, plan.mapId(def.name, id)]);
                 }
               }
-              if (!dryRun && out.length > 0) await store.data.upsert(staging, def, out);
+              if (!dryRun && out.length > 0) {
+                // One batch written while the next is read and decoded (the store's round trip overlaps the archive's).
+                await writing;
+                writing = store.data.upsert(staging, def, out);
+                writing.catch(() => undefined); // awaited (and thrown) before the next batch or in the catch below
+              }
               done += batch.length;
               ctx.progress({ label: def.name, done, total, unit: "rows", rate: 0, etaSeconds: null });
             }
           }
+          await writing;
           if (listing.rows > 0) restored[def.name] = listing;
         }
         const attachments = { copied: 0, bytes: 0, missing: [] as string[] };
@@ -326,6 +333,7 @@ export function restoreKind(deps: RestoreDeps): JobKind<RestoreParams, RestoreRe
         return { result: report, summary: { rows, dryRun, site: site.key } };
       } catch (error) {
         if (!dryRun) {
+          await writing.catch(() => undefined);
           await store.data.clearSite(staging).catch(() => undefined);
           for (const id of copied) await deps.attachments.delete(site.id, id).catch(() => undefined);
           if (previousLocations !== undefined) {

@@ -226,8 +226,8 @@ export function sqliteData(db: Database.Database, file: string, gate: WriteGate,
       db.transaction(() => {
         for (const def of defs) {
           const table = quoteIdent(tableName(def));
-          const cols = storedColumns(def).map((c) => quoteIdent(c.name)).join(", ");
-          added[def.name] = db.prepare(`INSERT INTO ${table} (site_id, ${cols}) SELECT ?, ${cols} FROM ${table} WHERE site_id = ? ON CONFLICT DO NOTHING`).run(toSiteId, fromSiteId).changes;
+          // Moved in place (one write per row); a row whose key the destination has stays behind and goes.
+          added[def.name] = db.prepare(`UPDATE OR IGNORE ${table} SET site_id = ? WHERE site_id = ?`).run(toSiteId, fromSiteId).changes;
           db.prepare(`DELETE FROM ${table} WHERE site_id = ?`).run(fromSiteId);
         }
       })();
