@@ -78,7 +78,8 @@ describe("sync confluence-cloud", () => {
 
     const comments = await rowsOf(store, site, "comments");
     assert.deepEqual(comments.map((c) => [c.comment_id, c.page_id, c.parent_comment_id, c.creator_id, c.created_date, c.scope_key]), [
-      [196609, 65601, null, null, null, "ENG"],
+      // Edited (version 2 by another user): creator and creation time from its version 1.
+      [196609, 65601, null, "557058:aa11", "2024-01-15T16:00:00Z", "ENG"],
       [196610, 65601, 196609, "712020:bb22", "2024-01-16T11:00:00Z", "ENG"],
       [196611, 131073, null, "557058:aa11", "2024-01-21T08:00:00Z", "ENG"],
     ]);

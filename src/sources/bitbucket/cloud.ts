@@ -2,7 +2,8 @@
  * Bitbucket Cloud: REST 2.0 (`api.bitbucket.org`) with an email/username and API token (Basic).
  * Pages follow the `next` URL. Repositories and members are read whole each run; pull requests per
  * repository with `q=updated_on >= "…"` sorted by `updated_on`, and for each changed pull request
- * its activity and build statuses. Commits come from the git mirror (not here).
+ * its activity and build statuses; a closed pull request's `closed_date` is the time of the activity's
+ * merge or decline, not `updated_on` (which later comments move). Commits come from the git mirror.
  */
 import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../connector/connector.js";
 import type { SourceConfig } from "../connector/source-config.js";
@@ -171,6 +172,21 @@ function activityRecord(prId: string, a: CloudActivity, scope: string): SyncReco
   };
 }
 
+/**
+ * When a closed pull request closed: 2.0 has no close time, and `updated_on` moves with every later
+ * comment or approval, so the time is the activity's last `update` into the pull request's state
+ * (MERGED, DECLINED, SUPERSEDED). `updated_on` stands in only when the activity shows no such update.
+ */
+export function closedAt(pr: Pick<CloudPullRequest, "state" | "updated_on">, activity: readonly CloudActivity[]): string | null {
+  if (pr.state === "OPEN") return null;
+  let at: string | undefined;
+  for (const a of activity) {
+    const u = a.update;
+    if (u?.state === pr.state && (at === undefined || Date.parse(u.date) > Date.parse(at))) at = u.date;
+  }
+  return at ?? pr.updated_on;
+}
+
 interface PrCheckpoint {
   since?: string;
   high?: string;
@@ -208,6 +224,14 @@ function pullRequestStream(): Stream {
             const toRepo = uuidToId(pr.destination.repository?.uuid) ?? repoId;
             const prId = `${toRepo}-${pr.id}`;
             if (!high || pr.updated_on > high) high = pr.updated_on;
+            const prActivities: CloudActivity[] = [];
+            for await (const values of pages<CloudActivity>(ctx, `${base}/pullrequests/${pr.id}/activity`, { pagelen: 50 }, "pull_request_activities")) {
+              for (const a of values) {
+                prActivities.push(a);
+                const r = activityRecord(prId, a, scope);
+                if (r) activities.push(r);
+              }
+            }
             pullRequests.push({
               pull_request_id: prId,
               url: pr.links?.html?.href,
@@ -223,16 +247,9 @@ function pullRequestStream(): Stream {
               reviewer_ids: (pr.reviewers ?? []).map(userId).filter((u): u is string => u !== null),
               created_date: pr.created_on,
               updated_date: pr.updated_on,
-              // 2.0 has no close time: a closed pull request's last update is when it closed.
-              closed_date: pr.state === "OPEN" ? null : pr.updated_on,
+              closed_date: closedAt(pr, prActivities),
               scope_key: scope,
             });
-            for await (const values of pages<CloudActivity>(ctx, `${base}/pullrequests/${pr.id}/activity`, { pagelen: 50 }, "pull_request_activities")) {
-              for (const a of values) {
-                const r = activityRecord(prId, a, scope);
-                if (r) activities.push(r);
-              }
-            }
             for await (const values of pages<CloudStatus>(ctx, `${base}/pullrequests/${pr.id}/statuses`, { pagelen: 50 }, "build_statuses")) {
               for (const s of values) {
                 statuses.push({

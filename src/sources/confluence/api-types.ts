@@ -51,6 +51,11 @@ export interface V2FooterComment {
   _links?: { webui?: string };
 }
 
+/** One entry of `GET /footer-comments/{id}/versions` (a CommentVersion). */
+export interface V2CommentVersion extends V2Version {
+  comment?: { id: string };
+}
+
 export interface V2Label {
   id: string;
   name: string;

@@ -1,12 +1,13 @@
 /**
  * Confluence Cloud: REST v2 (spaces, pages, blog posts, footer comments, labels, users-bulk), email +
  * API token. v2 has no "modified since" filter, so pages, blog posts and comments are listed newest
- * change first (`sort=-modified-date`) and a pass stops at the previous high-water mark.
+ * change first (`sort=-modified-date`) and a pass stops at the previous high-water mark. A comment's
+ * listing shows its latest version: an edited one's creator and creation time come from its version 1.
  */
 import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../connector/connector.js";
 import { mapLimit } from "../connector/map-limit.js";
 import { sourceError } from "../connector/source-error.js";
-import type { CursorPage, V2Content, V2FooterComment, V2Label, V2Space, V2User } from "./api-types.js";
+import type { CursorPage, V2CommentVersion, V2Content, V2FooterComment, V2Label, V2Space, V2User, V2Version } from "./api-types.js";
 import { descendingCheckpoint, OVERLAP_MS, type DescendingCheckpoint } from "./descending.js";
 
 const API = "/wiki/api/v2";
@@ -44,6 +45,14 @@ async function spaceKeys(ctx: StreamContext): Promise<Map<string, string>> {
   return map;
 }
 
+/**
+ * The spec knows `global` and `personal` only; Cloud also has `collaboration`, `knowledge_base` and
+ * newer team types, all of them shared spaces: everything but a personal space is `global`.
+ */
+export function specSpaceType(type: string): "global" | "personal" {
+  return type === "personal" ? "personal" : "global";
+}
+
 function spaceStream(): Stream {
   return {
     name: "spaces",
@@ -60,7 +69,7 @@ function spaceStream(): Stream {
             space_url: `${base}/wiki${s._links?.webui ?? `/spaces/${s.key}`}`,
             homepage_url: s.homepageId ? `${base}/wiki/spaces/${s.key}/pages/${s.homepageId}` : null,
             space_name: s.name,
-            space_type: s.type,
+            space_type: specSpaceType(s.type),
             space_status: s.status.toUpperCase(),
             creator_id: s.authorId,
             created_date: s.createdAt,
@@ -138,6 +147,19 @@ function contentStream(kind: "pages" | "blogposts"): Stream {
   };
 }
 
+/**
+ * A comment's first version (its creator and creation time): the listing carries the latest version
+ * only. Asked for oldest first, so version 1 is on the first page; only edited comments are asked.
+ */
+async function firstVersion(ctx: StreamContext, c: V2FooterComment): Promise<V2Version | undefined> {
+  if (c.version.number === 1) return c.version;
+  for await (const page of cursorPages<V2CommentVersion>(ctx, `${API}/footer-comments/${c.id}/versions`, { sort: "modified-date", limit: 25 }, "comments")) {
+    const first = page.results.find((v) => v.number === 1);
+    if (first) return first;
+  }
+  return undefined;
+}
+
 function commentStream(): Stream {
   return {
     name: "comments",
@@ -151,22 +173,23 @@ function commentStream(): Stream {
         const fresh = page.results.filter((c) => cp.since === undefined || Date.parse(c.version.createdAt) >= cp.since - OVERLAP_MS);
         const containers = [...new Set(fresh.map((c) => c.pageId ?? c.blogPostId).filter((id): id is string => id !== undefined))];
         const spaces = new Map((await ctx.lookup("pages", "page_id", containers)).map((r) => [String(r.page_id), r.scope_key as string | null]));
-        const records: SyncRecord[] = fresh.map((c) => {
+        const firsts = await mapLimit(fresh, 4, (c) => firstVersion(ctx, c));
+        const records: SyncRecord[] = fresh.map((c, i) => {
           const changed = Date.parse(c.version.createdAt);
           if (passHigh === undefined || changed > passHigh) passHigh = changed;
           if (c.version.authorId) seenUsers(ctx).add(c.version.authorId);
+          const first = firsts[i];
+          if (first?.authorId) seenUsers(ctx).add(first.authorId);
           const container = c.pageId ?? c.blogPostId;
-          const first = c.version.number === 1;
           return {
             comment_id: c.id,
             comment_url: c._links?.webui ? `${base}/wiki${c._links.webui}` : null,
             page_id: container,
             parent_comment_id: c.parentCommentId ?? null,
             comment_content: c.body?.storage?.value ?? null,
-            // v2 lists a comment's latest version only: the creator is known when it was never edited.
-            creator_id: first ? c.version.authorId : null,
+            creator_id: first?.authorId ?? null,
             last_modifier_id: c.version.authorId,
-            created_date: first ? c.version.createdAt : null,
+            created_date: first?.createdAt ?? null,
             updated_date: c.version.createdAt,
             scope_key: container ? (spaces.get(container) ?? null) : null,
           };
