@@ -1,9 +1,12 @@
 /**
  * Deletion sweep: compares every key the store holds with the ids the source still lists and deletes
- * the rest, with their children (an issue's fields and history). A sweep that lists no id at all while
- * the store holds rows deletes nothing (a permission change must not wipe a site) and says so.
+ * the rest, with every row that belongs to them — their children as the registry declares them
+ * (`EntityDef.parents`: an issue's fields, history, worklogs, links at either end and attachments; a
+ * page's comments; a repository's commits, build statuses and pull requests, and those pull requests'
+ * activities), to any depth, without waiting for a vendor's "deleted" feed. A sweep that lists no id at
+ * all while the store holds rows deletes nothing (a permission change must not wipe a site) and says so.
  */
-import type { EntityDef } from "../core/entities/registry.js";
+import { childrenOf, type EntityDef } from "../core/entities/registry.js";
 import type { Store } from "../store/port.js";
 import type { Connector, StreamContext } from "../sources/connector/connector.js";
 
@@ -39,17 +42,30 @@ export async function reconcile(
     }
     if (gone.length === 0) continue;
     deleted[sweep.entity] = await store.data.deleteByKey(siteId, def, gone);
-    const goneIds = new Set(gone.map((k) => String(k[0])));
-    for (const child of sweep.children ?? []) {
-      const childDef = defOf(child.entity);
-      const at = childDef.key.indexOf(child.column);
-      if (at < 0) continue;
-      const doomed: unknown[][] = [];
-      for await (const keys of store.data.keys(siteId, childDef, KEY_BATCH)) {
-        for (const key of keys) if (goneIds.has(String(key[at]))) doomed.push(key);
-      }
-      if (doomed.length > 0) deleted[child.entity] = (deleted[child.entity] ?? 0) + (await store.data.deleteByKey(siteId, childDef, doomed));
-    }
+    await deleteChildren(store, siteId, def, gone.map((k) => String(k[0])), deleted);
   }
   return deleted;
+}
+
+/** Ids looked up per query when finding the children of deleted rows. */
+const ID_CHUNK = 500;
+
+/** Deletes the rows that belong to the deleted rows `ids` of `parent`, and theirs, counting per entity. */
+export async function deleteChildren(store: Store, siteId: number, parent: EntityDef, ids: readonly string[], deleted: Record<string, number>): Promise<void> {
+  if (ids.length === 0) return;
+  for (const { def, column } of childrenOf(parent)) {
+    const doomed = new Map<string, unknown[]>();
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      const rows = await store.data.distinct(siteId, def, def.key, { column, in: ids.slice(i, i + ID_CHUNK) }, Number.MAX_SAFE_INTEGER);
+      for (const row of rows) {
+        const key = def.key.map((k) => row[k]);
+        doomed.set(JSON.stringify(key), key);
+      }
+    }
+    if (doomed.size === 0) continue;
+    const keys = [...doomed.values()];
+    const n = await store.data.deleteByKey(siteId, def, keys);
+    if (n > 0) deleted[def.name] = (deleted[def.name] ?? 0) + n;
+    if (def.key.length === 1) await deleteChildren(store, siteId, def, keys.map((k) => String(k[0])), deleted);
+  }
 }

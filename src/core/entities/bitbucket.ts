@@ -44,6 +44,7 @@ export const bitbucketEntities: readonly EntityDef[] = [
   {
     product: "bitbucket",
     name: "commits",
+    parents: [{ entity: "repositories", column: "repository_id" }],
     schemas: v,
     key: ["repository_id", "commit_hash"],
     cursor: "committer_timestamp",
@@ -64,6 +65,7 @@ export const bitbucketEntities: readonly EntityDef[] = [
   {
     product: "bitbucket",
     name: "pull_requests",
+    parents: [{ entity: "repositories", column: "to_repository_id" }],
     schemas: v,
     key: ["pull_request_id"],
     cursor: "updated_date",
@@ -91,6 +93,7 @@ export const bitbucketEntities: readonly EntityDef[] = [
   {
     product: "bitbucket",
     name: "pull_request_activities",
+    parents: [{ entity: "pull_requests", column: "pull_request_id" }],
     schemas: v,
     key: ["activity_id"],
     cursor: "created_date",
@@ -108,6 +111,7 @@ export const bitbucketEntities: readonly EntityDef[] = [
   {
     product: "bitbucket",
     name: "build_statuses",
+    parents: [{ entity: "repositories", column: "repository_id" }],
     schemas: v,
     key: ["repository_id", "commit_hash", "build_key"],
     cursor: "build_updated_date",

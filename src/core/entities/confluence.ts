@@ -66,6 +66,7 @@ export const confluenceEntities: readonly EntityDef[] = [
   {
     product: "confluence",
     name: "comments",
+    parents: [{ entity: "pages", column: "page_id" }],
     schemas: v,
     key: ["comment_id"],
     cursor: "updated_date",
@@ -113,6 +114,7 @@ export const confluenceAttachments: EntityDef = {
   product: "confluence",
   kind: "attachment",
   name: "attachments",
+  parents: [{ entity: "pages", column: "page_id" }],
   schemas: [],
   key: ["attachment_id"],
   cursor: "created_date",

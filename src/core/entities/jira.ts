@@ -58,6 +58,7 @@ export const jiraEntities: readonly EntityDef[] = [
   {
     product: "jira",
     name: "issue_fields",
+    parents: [{ entity: "issues", column: "issue_id" }],
     schemas: both,
     key: ["issue_id", "field_id"],
     scope: "PROJECT",
@@ -72,6 +73,7 @@ export const jiraEntities: readonly EntityDef[] = [
   {
     product: "jira",
     name: "issue_history",
+    parents: [{ entity: "issues", column: "issue_id" }],
     schemas: both,
     key: ["issue_id", "change_id", "field"],
     cursor: "created_date",
@@ -92,6 +94,7 @@ export const jiraEntities: readonly EntityDef[] = [
   {
     product: "jira",
     name: "issue_links",
+    parents: [{ entity: "issues", column: "source_issue_id" }, { entity: "issues", column: "destination_issue_id" }],
     schemas: both,
     key: ["link_id"],
     scope: "PROJECT",
@@ -123,6 +126,7 @@ export const jiraEntities: readonly EntityDef[] = [
   {
     product: "jira",
     name: "worklogs",
+    parents: [{ entity: "issues", column: "issue_id" }],
     schemas: both,
     key: ["worklog_id"],
     cursor: "updated_date",
@@ -163,6 +167,7 @@ export const jiraAttachments: EntityDef = {
   product: "jira",
   kind: "attachment",
   name: "attachments",
+  parents: [{ entity: "issues", column: "issue_id" }],
   schemas: [],
   key: ["attachment_id"],
   cursor: "created_date",

@@ -103,6 +103,11 @@ export function entity(product: Product, name: string): EntityDef {
   return found;
 }
 
+/** The entities whose rows belong to rows of `parent` (`EntityDef.parents`), with the column holding its key. */
+export function childrenOf(parent: EntityDef): { def: EntityDef; column: string }[] {
+  return ALL_ENTITIES.filter((e) => e.product === parent.product).flatMap((e) => (e.parents ?? []).filter((p) => p.entity === parent.name).map((p) => ({ def: e, column: p.column })));
+}
+
 /** Columns written to the file, in contract order. */
 export function exportColumns(def: EntityDef, schemaVersion: number): Column[] {
   return def.columns.filter((c) => !c.hidden && (!c.schemas || c.schemas.includes(schemaVersion)));

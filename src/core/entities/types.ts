@@ -78,6 +78,12 @@ export interface EntityDef {
    * - `attachment`: files attached to issues or pages (the row here, the bytes in `src/attachments/`).
    */
   readonly kind?: "access" | "attachment";
+  /**
+   * The rows this entity's rows belong to, and go with (a reconcile that deletes an issue deletes its
+   * worklogs): the parent entity of the same product and the column holding its key. A link belongs to
+   * both its ends.
+   */
+  readonly parents?: readonly { readonly entity: string; readonly column: string }[];
 }
 
 export interface ProductSchemas {

@@ -63,8 +63,7 @@ export interface Stream {
 export interface Sweep {
   /** Entity whose rows are swept (single-column key). */
   readonly entity: string;
-  /** Entities whose rows go with a deleted parent: their key contains `column` holding the parent id. */
-  readonly children?: readonly { entity: string; column: string }[];
+  /** (Rows that belong to a deleted one go with it: the registry's `EntityDef.parents`, `sync/reconcile.ts`.) */
   ids(ctx: StreamContext): AsyncIterable<readonly (string | number)[]>;
 }
 

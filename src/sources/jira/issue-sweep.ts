@@ -1,4 +1,4 @@
-/** The id-only sweep of issues (deleted issues go, with their custom fields and history). */
+/** The id-only sweep of issues (deleted issues go, with every row the registry says belongs to them). */
 import type { Sweep } from "../connector/connector.js";
 import type { JqlSearchPage, OffsetSearchPage } from "./api-types.js";
 import { ALL_ISSUES_JQL } from "./jql.js";
@@ -9,10 +9,6 @@ const PAGE = 1000;
 export function issueSweep(variant: JiraVariant): Sweep {
   return {
     entity: "issues",
-    children: [
-      { entity: "issue_fields", column: "issue_id" },
-      { entity: "issue_history", column: "issue_id" },
-    ],
     async *ids(ctx) {
       if (variant.cloud) {
         let token: string | undefined;
