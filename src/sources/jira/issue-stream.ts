@@ -14,6 +14,7 @@ import type { ChangelogPage, JiraHistory, JiraIssue, JqlSearchPage, OffsetSearch
 import { loadCatalog, userZone } from "./catalog.js";
 import { EPOCH_JQL, jqlDate, OVERLAP_MS, updatedSinceJql } from "./jql.js";
 import { mapIssue } from "./map-issue.js";
+import { noteUsers } from "./referenced-users.js";
 import type { JiraVariant } from "./variant.js";
 
 interface IssuePage {
@@ -132,6 +133,8 @@ export function issueStream(variant: JiraVariant): Stream {
           fields.push(...r.fields);
           history.push(...r.history);
           links.push(...r.links);
+          const f = issue.fields;
+          noteUsers(ctx, variant, [f.creator, f.reporter, f.assignee, ...histories[i]!.map((h) => h.author)]);
           const updated = Date.parse(String(issue.fields.updated ?? "").replace(/([+-]\d{2})(\d{2})$/, "$1:$2"));
           if (Number.isFinite(updated) && (high === undefined || updated > high)) high = updated;
         });

@@ -5,6 +5,7 @@
  */
 import type { Batch, Stream, SyncRecord } from "../connector/connector.js";
 import type { JiraWorklog, WorklogChangePage } from "./api-types.js";
+import { noteUsers } from "./referenced-users.js";
 import type { JiraVariant } from "./variant.js";
 
 const LIST_MAX = 1000;
@@ -40,6 +41,7 @@ export function worklogStream(variant: JiraVariant): Stream {
           const projects = new Map(
             (await ctx.lookup("issues", "id", issueIds)).map((row) => [String(row.id), row.scope_key as string | null]),
           );
+          noteUsers(ctx, variant, worklogs.flatMap((w) => [w.author, w.updateAuthor]));
           for (const w of worklogs) {
             records.push({
               worklog_id: w.id,
