@@ -157,3 +157,39 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe("sync jira-cloud completeness (sqlite)", () => {
+  let ts: TestStore;
+  let site: Site;
+  const server = new ReplayServer();
+  const fixtures = fixtureDir("jira-cloud");
+  const env = { SLUICE_SECRET_ACME: "s3cret-token" };
+
+  before(async () => {
+    ts = await openTestStore("sqlite");
+    await ts.store.sites.ensureOrganisation("demo-org", "Demo");
+    site = await ts.store.sites.create("demo-org", { product: "jira", contextPath: "/jira-acme", baseUrl: "http://localhost:8080/jira-acme" });
+    const base = await server.start();
+    await ts.store.settings.set(site.id, "source", { kind: "jira-cloud", url: base, email: "alice@acme.com", tokenEnv: "SLUICE_SECRET_ACME", requestsPerSecond: 0 });
+    server.load(join(fixtures, "common"), join(fixtures, "complete"));
+  });
+  after(async () => {
+    await server.stop();
+    await ts.cleanup();
+  });
+
+  test("an issue's 130 changelog entries are all stored, through a short changelog page that is not the last", async () => {
+    const run = await runSync({ store: ts.store, site, env });
+    assert.equal(run.status, "SUCCEEDED");
+    assert.deepEqual(server.unmatched, []);
+    // Cloud embeds the newest 100 entries: the paged changelog is read from its start, on past a page of 60 with isLast false.
+    assert.deepEqual(server.requestsTo("/rest/api/3/issue/10501/changelog").map((r) => r.query.get("startAt")), ["0", "60"]);
+    const history = await rowsOf(ts.store, site, "issue_history");
+    assert.equal(history.length, 130);
+    assert.deepEqual(new Set(history.map((r) => Number(r.change_id))), new Set(Array.from({ length: 130 }, (_, n) => 60000 + n)));
+    // The users listing read on past a page of 3 of the 1,000 asked, to an empty page.
+    assert.deepEqual(server.requestsTo("/rest/api/3/users/search").map((r) => r.query.get("startAt")), ["0", "3"]);
+    // Every user the issue refers to was listed: none fetched on their own.
+    assert.deepEqual(server.requestsTo("/rest/api/3/user"), []);
+  });
+});
