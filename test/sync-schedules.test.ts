@@ -111,6 +111,31 @@ for (const kind of STORE_KINDS) {
       assert.equal((await t.store.schedules.get(schedule.id))!.lastJobId, jobs[0]!.id);
     });
 
+    it("a source also gets a daily reconcile at 03:30 UTC: it queues a sync that sweeps deletions", async () => {
+      await isolate();
+      const site = await newSource("daily");
+      const daily = (await t.store.schedules.byName(site.id, SYNC_KIND, "source-reconcile"))!;
+      assert.deepEqual(daily.params, { reconcile: true });
+      assert.equal(daily.nextRunAt, Date.UTC(2026, 2, 2, 3, 30, 0), "the next 03:30 UTC after the source was set");
+      const runner = runnerOf(t.store, "node-daily");
+      runners.push(runner);
+      let clock = Date.UTC(2026, 2, 2, 3, 29, 0);
+      const scheduler = schedulerOf(t.store, runner, () => clock);
+      // The incremental one is long due too (missed runs fire once); the reconcile is not yet.
+      assert.equal(await scheduler.tick(), 1);
+      await settled(t.store, { siteId: site.id }, 1);
+      // 03:30 is on the incremental's 5-minute grid too: both fall due; one sync runs, and it sweeps (an
+      // incremental sync folds into a reconcile, never the other way round).
+      clock = Date.UTC(2026, 2, 2, 3, 30, 0);
+      assert.equal(await scheduler.tick(), 2);
+      const jobs = await settled(t.store, { siteId: site.id }, 2);
+      const reconcile = jobs.find((j) => (j.params as { reconcile?: boolean }).reconcile === true)!;
+      assert.equal(reconcile.scheduleId, daily.id);
+      assert.deepEqual(reconcile.params, { full: false, reconcile: true });
+      assert.equal(reconcile.status, "COMPLETED", JSON.stringify(reconcile.errors));
+      assert.equal((await t.store.schedules.get(daily.id))!.nextRunAt, Date.UTC(2026, 2, 3, 3, 30, 0));
+    });
+
     it("two nodes ticking at once fire a due schedule once; a run missed for hours fires once, the next is in the future", async () => {
       await isolate();
       const site = await newSource("once");
