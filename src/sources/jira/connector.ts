@@ -2,7 +2,6 @@
 import type { Connector } from "../connector/connector.js";
 import { issueStream } from "./issue-stream.js";
 import { issueSweep } from "./issue-sweep.js";
-import { referencedUserStream } from "./referenced-users.js";
 import { sprintStream } from "./sprint-stream.js";
 import { userStream } from "./user-stream.js";
 import type { JiraVariant } from "./variant.js";
@@ -13,7 +12,7 @@ export function jiraConnector(variant: JiraVariant, authHint: string): Connector
     kind: variant.kind,
     product: "jira",
     authHint,
-    streams: [userStream(variant), issueStream(variant), worklogStream(variant), referencedUserStream(variant), sprintStream()],
+    streams: [userStream(variant), issueStream(variant), worklogStream(variant), sprintStream()],
     sweeps: [issueSweep(variant)],
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The issues stream: pages through the issues updated since the cursor (Cloud `search/jql` with
  * `nextPageToken`, Data Center `search` with `startAt`), completes every changelog cut off in the
- * search response, and yields issues, custom fields, history and links per page. The next page is
+ * search response, and yields issues, custom fields, history and links per page (with the users they
+ * refer to that no user listing showed: `referenced-users.ts`). The next page is
  * fetched while the current one is being stored.
  *
  * Checkpoint: `{ since, next?, high? }` — the pass's JQL lower bound, the page to read next, and the
@@ -14,7 +15,7 @@ import type { ChangelogPage, JiraHistory, JiraIssue, JqlSearchPage, OffsetSearch
 import { loadCatalog, userZone } from "./catalog.js";
 import { EPOCH_JQL, jqlDate, OVERLAP_MS, updatedSinceJql } from "./jql.js";
 import { mapIssue } from "./map-issue.js";
-import { noteUsers } from "./referenced-users.js";
+import { missingUsers } from "./referenced-users.js";
 import type { JiraVariant } from "./variant.js";
 
 interface IssuePage {
@@ -91,7 +92,7 @@ async function staleChildren(ctx: StreamContext, ids: readonly string[], fields:
 export function issueStream(variant: JiraVariant): Stream {
   return {
     name: "issues",
-    entities: ["issues", "issue_fields", "issue_history", "issue_links"],
+    entities: ["issues", "issue_fields", "issue_history", "issue_links", "users"],
     async *read(ctx): AsyncIterable<Batch> {
       const cp = ctx.checkpoint as { since?: string; next?: string | number; high?: number } | undefined;
       const catalog = await loadCatalog(ctx, variant);
@@ -133,15 +134,18 @@ export function issueStream(variant: JiraVariant): Stream {
           fields.push(...r.fields);
           history.push(...r.history);
           links.push(...r.links);
-          const f = issue.fields;
-          noteUsers(ctx, variant, [f.creator, f.reporter, f.assignee, ...histories[i]!.map((h) => h.author)]);
           const updated = Date.parse(String(issue.fields.updated ?? "").replace(/([+-]\d{2})(\d{2})$/, "$1:$2"));
           if (Number.isFinite(updated) && (high === undefined || updated > high)) high = updated;
         });
+        const users = await missingUsers(
+          ctx,
+          variant,
+          page.issues.flatMap((issue, i) => [issue.fields.creator, issue.fields.reporter, issue.fields.assignee, ...histories[i]!.map((h) => h.author)]),
+        );
         const deletes = ctx.firstSync ? {} : await staleChildren(ctx, page.issues.map((i) => i.id), fields, links);
         const checkpoint: Checkpoint = { since, ...(page.next !== undefined ? { next: page.next } : {}), ...(high !== undefined ? { high } : {}) };
         yield {
-          records: { issues, issue_fields: fields, issue_history: history, issue_links: links },
+          records: { issues, issue_fields: fields, issue_history: history, issue_links: links, users },
           deletes,
           checkpoint,
           items: page.issues.length,

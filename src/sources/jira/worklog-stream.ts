@@ -5,7 +5,7 @@
  */
 import type { Batch, Stream, SyncRecord } from "../connector/connector.js";
 import type { JiraWorklog, WorklogChangePage } from "./api-types.js";
-import { noteUsers } from "./referenced-users.js";
+import { missingUsers } from "./referenced-users.js";
 import type { JiraVariant } from "./variant.js";
 
 const LIST_MAX = 1000;
@@ -13,7 +13,7 @@ const LIST_MAX = 1000;
 export function worklogStream(variant: JiraVariant): Stream {
   return {
     name: "worklogs",
-    entities: ["worklogs"],
+    entities: ["worklogs", "users"],
     async *read(ctx): AsyncIterable<Batch> {
       const cp = (ctx.checkpoint ?? {}) as { since?: number; deletedSince?: number };
       let since = cp.since ?? 0;
@@ -31,6 +31,7 @@ export function worklogStream(variant: JiraVariant): Stream {
         const page = await ctx.http.get<WorklogChangePage>(`${variant.api}/worklog/updated`, { entity: "worklogs", query: { since } });
         const ids = page.values.map((v) => v.worklogId);
         const records: SyncRecord[] = [];
+        const users: SyncRecord[] = [];
         for (let i = 0; i < ids.length; i += LIST_MAX) {
           const worklogs = await ctx.http.get<JiraWorklog[]>(`${variant.api}/worklog/list`, {
             entity: "worklogs",
@@ -41,7 +42,7 @@ export function worklogStream(variant: JiraVariant): Stream {
           const projects = new Map(
             (await ctx.lookup("issues", "id", issueIds)).map((row) => [String(row.id), row.scope_key as string | null]),
           );
-          noteUsers(ctx, variant, worklogs.flatMap((w) => [w.author, w.updateAuthor]));
+          users.push(...(await missingUsers(ctx, variant, worklogs.flatMap((w) => [w.author, w.updateAuthor]))));
           for (const w of worklogs) {
             records.push({
               worklog_id: w.id,
@@ -58,7 +59,7 @@ export function worklogStream(variant: JiraVariant): Stream {
         }
         since = page.lastPage ? Math.max(since, page.until) : page.until;
         if (cp.since === undefined) deletedSince = since;
-        yield { records: { worklogs: records }, checkpoint: { since, deletedSince }, items: records.length };
+        yield { records: { worklogs: records, users }, checkpoint: { since, deletedSince }, items: records.length };
         if (page.lastPage || page.values.length === 0) break;
       }
     },
