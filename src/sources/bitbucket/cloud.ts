@@ -1,7 +1,9 @@
 /**
  * Bitbucket Cloud: REST 2.0 (`api.bitbucket.org`) with an email/username and API token (Basic).
  * Pages follow the `next` URL. Repositories and members are read whole each run; pull requests per
- * repository with `q=updated_on >= "…"` sorted by `updated_on`, and for each changed pull request
+ * repository with `q=updated_on >= "…"` sorted by `id` (page numbers over an `updated_on` order skip an
+ * item whenever an earlier one is updated during the pass and moves to the end; an id never moves), and
+ * for each changed pull request
  * its activity and build statuses; a closed pull request's `closed_date` is the time of the activity's
  * merge or decline, not `updated_on` (which later comments move). Commits come from the git mirror.
  */
@@ -10,6 +12,7 @@ import type { SourceConfig } from "../connector/source-config.js";
 import { sourceError } from "../connector/source-error.js";
 import { commitPass, emailOf, type CommitCheckpoint } from "./commit-pass.js";
 import { bareUuid, hashId, uuidToId } from "./ids.js";
+import { PR_STATES, pullRequestSweep, sinceMark } from "./pull-request-pass.js";
 
 interface Paged<T> {
   pagelen?: number;
@@ -210,8 +213,8 @@ function pullRequestStream(): Stream {
         const scope = String(repoId);
         const base = `/2.0/repositories/${ws}/${repo.slug}`;
         const query = {
-          state: ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"],
-          sort: "updated_on",
+          state: PR_STATES.cloud,
+          sort: "id",
           pagelen: 50,
           fields: "+values.reviewers",
           ...(since ? { q: `updated_on >= ${since}` } : {}),
@@ -223,7 +226,8 @@ function pullRequestStream(): Stream {
           for (const pr of prs) {
             const toRepo = uuidToId(pr.destination.repository?.uuid) ?? repoId;
             const prId = `${toRepo}-${pr.id}`;
-            if (!high || pr.updated_on > high) high = pr.updated_on;
+            const mark = sinceMark(pr.updated_on, ctx.now);
+            if (!high || Date.parse(mark) > Date.parse(high)) high = mark;
             const prActivities: CloudActivity[] = [];
             for await (const values of pages<CloudActivity>(ctx, `${base}/pullrequests/${pr.id}/activity`, { pagelen: 50 }, "pull_request_activities")) {
               for (const a of values) {
@@ -368,6 +372,34 @@ function repoSweep(): Sweep {
   };
 }
 
+/** Every pull request of every repository, in every state the stream syncs, by id. */
+function prSweep(): Sweep {
+  return pullRequestSweep({
+    async *repositories(ctx) {
+      const ws = workspaceOf(ctx.config);
+      // Read afresh: a sweep must not trust a listing cached before the streams ran.
+      for await (const values of pages<CloudRepo>(ctx, `/2.0/repositories/${ws}`, { pagelen: 100 }, "repositories")) {
+        for (const repo of values) {
+          const repoId = uuidToId(repo.uuid)!;
+          const base = `/2.0/repositories/${ws}/${repo.slug}/pullrequests`;
+          yield {
+            scope: String(repoId),
+            async *ids() {
+              const query = { state: PR_STATES.cloud, sort: "id", pagelen: 50, fields: "next,values.id,values.destination.repository.uuid" };
+              for await (const prs of pages<Pick<CloudPullRequest, "id" | "destination">>(ctx, base, query, "pull_requests")) {
+                yield prs.map((pr) => `${uuidToId(pr.destination?.repository?.uuid) ?? repoId}-${pr.id}`);
+              }
+            },
+            async exists(scopedId) {
+              return (await ctx.http.get(`${base}/${scopedId}`, { entity: "pull_requests", allow: [404], query: { fields: "id" } })) !== undefined;
+            },
+          };
+        }
+      }
+    },
+  });
+}
+
 export function bitbucketCloudConnector(): Connector {
   return {
     kind: "bitbucket-cloud",
@@ -379,6 +411,6 @@ export function bitbucketCloudConnector(): Connector {
     },
     linkBase: (config) => new URL(config.url).origin,
     streams: [memberStream(), repoStream(), pullRequestStream(), commitStream()],
-    sweeps: [repoSweep()],
+    sweeps: [repoSweep(), prSweep()],
   };
 }

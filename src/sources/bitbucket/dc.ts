@@ -1,11 +1,13 @@
 /**
  * Bitbucket Data Center / Server: REST 1.0 with a personal access token (Bearer), paged with
  * `start`/`limit` until `isLastPage` (next page at `nextPageStart`). Repositories and users are read
- * whole each run; pull requests of every repository newest first, and for those updated since the
- * cursor their activities and the build statuses of their latest commit.
+ * whole each run; pull requests of every repository oldest first, with pages that overlap (an update
+ * during the pass moves a pull request and shifts the others: `overlappingPages`), and for those
+ * updated since the cursor their activities and the build statuses of their latest commit.
  */
 import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../connector/connector.js";
 import { commitPass, type CommitCheckpoint } from "./commit-pass.js";
+import { overlappingPages, PR_STATES, pullRequestSweep, sinceMark } from "./pull-request-pass.js";
 
 interface DcPage<T> {
   size: number;
@@ -177,14 +179,16 @@ function pullRequestStream(): Stream {
         if (done.has(repo.id)) continue;
         const scope = String(repo.id);
         const base = `/rest/api/1.0/projects/${repo.project.key}/repos/${repo.slug}/pull-requests`;
-        for await (const prs of pages<DcPullRequest>(ctx, base, { state: "ALL", order: "NEWEST" }, "pull_requests")) {
+        const fetch = (start: number) => ctx.http.get<DcPage<DcPullRequest>>(base, { entity: "pull_requests", query: { state: PR_STATES.dc, order: "OLDEST", start, limit: 100 } });
+        for await (const prs of overlappingPages(fetch, (pr) => String(pr.id), (pr) => pr.updatedDate)) {
           const changed = prs.filter((pr) => since === undefined || pr.updatedDate >= since);
           const pullRequests: SyncRecord[] = [];
           const activities: SyncRecord[] = [];
           const statuses: SyncRecord[] = [];
           for (const pr of changed) {
             const prId = `${pr.toRef.repository.id}-${pr.id}`;
-            if (high === undefined || pr.updatedDate > high) high = pr.updatedDate;
+            const mark = sinceMark(pr.updatedDate, ctx.now);
+            if (high === undefined || mark > high) high = mark;
             pullRequests.push({
               pull_request_id: prId,
               url: pr.links?.self?.[0]?.href,
@@ -320,12 +324,38 @@ function repoSweep(): Sweep {
   };
 }
 
+/** Every pull request of every repository, in every state, by id. */
+function prSweep(): Sweep {
+  return pullRequestSweep({
+    async *repositories(ctx) {
+      // Read afresh: a sweep must not trust a listing cached before the streams ran.
+      for await (const values of pages<DcRepo>(ctx, "/rest/api/1.0/repos", {}, "repositories")) {
+        for (const repo of values) {
+          const base = `/rest/api/1.0/projects/${repo.project.key}/repos/${repo.slug}/pull-requests`;
+          yield {
+            scope: String(repo.id),
+            async *ids() {
+              const fetch = (start: number) => ctx.http.get<DcPage<DcPullRequest>>(base, { entity: "pull_requests", query: { state: PR_STATES.dc, order: "OLDEST", start, limit: 100 } });
+              for await (const prs of overlappingPages(fetch, (pr) => String(pr.id), () => 0)) {
+                yield prs.map((pr) => `${pr.toRef?.repository?.id ?? repo.id}-${pr.id}`);
+              }
+            },
+            async exists(scopedId) {
+              return (await ctx.http.get(`${base}/${scopedId}`, { entity: "pull_requests", allow: [404] })) !== undefined;
+            },
+          };
+        }
+      }
+    },
+  });
+}
+
 export function bitbucketDcConnector(): Connector {
   return {
     kind: "bitbucket-dc",
     product: "bitbucket",
     authHint: "the personal access token in --api-token-env/--token-file",
     streams: [userStream(), repoStream(), pullRequestStream(), commitStream()],
-    sweeps: [repoSweep()],
+    sweeps: [repoSweep(), prSweep()],
   };
 }
