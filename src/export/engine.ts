@@ -26,6 +26,7 @@ import { TYPED_BATCH_ROWS, writerFactory } from "../writers/index.js";
 import { removeParts } from "./file-parts.js";
 import type { BackgroundMode } from "../jobs/background.js";
 import { isS3Path } from "./s3-path.js";
+import { holdsForkCommits, personalForkScopes } from "./personal-forks.js";
 
 export interface ExportRun {
   store: Store;
@@ -118,8 +119,11 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
     // to the progress (`rowsEstimated`, `totalRowsEstimated`, the ETA) when it arrives. Whatever
     // happens to a count, the export goes on.
     const lateEstimates: { file: PlannedFile; count: Promise<number | undefined> }[] = [];
+    const forks = defs.some(holdsForkCommits) ? await personalForkScopes(snapshot, settings.exportPersonalForkCommits) : [];
+    const excludedFrom = (def: EntityDef) => (holdsForkCommits(def) && forks.length > 0 ? [...excludeScopes, ...forks] : excludeScopes);
+    const optionsFor = (def: EntityDef) => ({ ...readOptions, excludeScopes: excludedFrom(def) });
     for (const def of defs) {
-      const query = exportQuery(def, { since, excludeScopes });
+      const query = exportQuery(def, { since, excludeScopes: excludedFrom(def) });
       const reader = readers.get(def.name);
       const name = exportFileName(def.name, job.jobId, job.schemaVersion, job.startTime, run.zone, extension);
       const file: PlannedFile & { reader: EntityReader | undefined } = {
@@ -132,7 +136,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
       };
       planned.push(file);
       if (reader?.estimate) {
-        const count = (async () => reader.estimate!(site, def, { ...readOptions, signal: counting.signal }))().catch(() => undefined);
+        const count = (async () => reader.estimate!(site, def, { ...optionsFor(def), signal: counting.signal }))().catch(() => undefined);
         lateEstimates.push({ file, count });
       }
     }
@@ -155,7 +159,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
       for (let i = 0; i <= bounds.length; i++) {
         const query: EntityQuery = exportQuery(p.def, {
           since,
-          excludeScopes,
+          excludeScopes: excludedFrom(p.def),
           ...(i > 0 ? { keyFrom: bounds[i - 1]! } : {}),
           ...(i < bounds.length ? { keyBefore: bounds[i]! } : {}),
         });
@@ -272,7 +276,7 @@ export async function runExport(run: ExportRun): Promise<ExportOutcome> {
             signal,
             onRows: (rows) => report(p.def.name, p.def.name, rows),
           },
-          (writer) => (p.reader ? p.reader.rows(site, p.def, readOptions) : snapshotSource(snapshot, p.file.query, writer.encoding, batchSize)),
+          (writer) => (p.reader ? p.reader.rows(site, p.def, optionsFor(p.def)) : snapshotSource(snapshot, p.file.query, writer.encoding, batchSize)),
         );
         fileDone(file);
       }
