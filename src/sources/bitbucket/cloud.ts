@@ -5,7 +5,8 @@
  * item whenever an earlier one is updated during the pass and moves to the end; an id never moves), and
  * for each changed pull request
  * its activity and build statuses; a closed pull request's `closed_date` is the time of the activity's
- * merge or decline, not `updated_on` (which later comments move). Commits come from the git mirror.
+ * merge or decline, not `updated_on` (which later comments move). Commits come from the REST listing
+ * (`commit-pass.ts`); reading them from a git mirror is still to do (issue 17).
  */
 import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../connector/connector.js";
 import type { SourceConfig } from "../connector/source-config.js";
