@@ -15,7 +15,7 @@ import { systemClock, type Clock } from "../sources/connector/rate-budget.js";
 import { sourceError } from "../sources/connector/source-error.js";
 import { parseSourceConfig, productOfKind, SOURCE_SETTING, type SourceConfig } from "../sources/connector/source-config.js";
 import { reconcile, type SyncLogger } from "./reconcile.js";
-import { CHECKPOINT_KEY, STATE_KEY, refreshProgress, type CheckpointState, type SyncResult, type SyncState } from "./run-state.js";
+import { CHECKPOINT_KEY, SKIPPED_NAMES, STATE_KEY, refreshProgress, type CheckpointState, type SyncResult, type SyncState } from "./run-state.js";
 import { rowMapper, type RowMapper } from "./to-row.js";
 
 export type { SyncLogger };
@@ -143,6 +143,15 @@ export async function syncSite(options: SyncSiteOptions, run: SyncResult): Promi
     shared,
     lookup,
     setEstimate,
+    skip(entity, reason, names) {
+      if (names.length === 0) return;
+      run.skipped ??= [];
+      let entry = run.skipped.find((e) => e.entity === entity && e.reason === reason);
+      if (!entry) run.skipped.push((entry = { entity, reason, count: 0, names: [] }));
+      entry.count += names.length;
+      for (const name of names) if (entry.names.length < SKIPPED_NAMES && !entry.names.includes(name)) entry.names.push(name);
+      log?.warn({ site: site.key, entity, reason, count: names.length, names: names.slice(0, 10) }, "items skipped");
+    },
   });
 
   try {

@@ -45,6 +45,16 @@ export interface SyncError {
 }
 
 /** What a sync did (also kept, as far as it got, on a failed one). */
+export interface SkippedItems {
+  entity: string;
+  reason: string;
+  count: number;
+  /** The first `SKIPPED_NAMES` of them. */
+  names: string[];
+}
+
+export const SKIPPED_NAMES = 100;
+
 export interface SyncResult {
   /** The connector kind (`jira-cloud`, …). */
   source: string;
@@ -53,6 +63,8 @@ export interface SyncResult {
   counts: Record<string, number>;
   /** Rows deleted per entity by the reconcile of this run. */
   deleted: Record<string, number>;
+  /** Items the source named but did not give, per entity and reason: how many, and the first names. */
+  skipped?: SkippedItems[];
   streams: StreamProgress[];
   requests: number;
   retries: number;
@@ -124,6 +136,7 @@ export function toSyncRun(job: SyncJob): SyncRun {
     pid: job.pid,
     counts: data.counts ?? {},
     deleted: data.deleted ?? {},
+    ...(data.skipped && data.skipped.length > 0 ? { skipped: data.skipped } : {}),
     streams: data.streams ?? [],
     requests: data.requests ?? 0,
     retries: data.retries ?? 0,

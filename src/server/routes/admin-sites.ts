@@ -10,6 +10,8 @@ import { createSite, siteAt } from "../../sites/site-service.js";
 import type { Account, Site } from "../../store/port.js";
 import { renderJob } from "./export.js";
 import { contractRoute } from "../contract-route.js";
+import { SYNC_KIND } from "../../sync/run-state.js";
+import { RECONCILE_SCHEDULE, SOURCE_SCHEDULE } from "../../sync/sync-schedule.js";
 
 export async function siteSummary(ctx: AppContext, site: Site): Promise<Record<string, unknown>> {
   const counts = await ctx.siteCounts.of(site);
@@ -27,8 +29,17 @@ export async function siteSummary(ctx: AppContext, site: Site): Promise<Record<s
     state: site.state,
     counts,
     lastExport: latest ? renderJob(ctx, site, latest) : null,
-    source: source ? { kind: source.kind, url: source.url, lastSync: await lastSync(ctx, site) } : null,
+    source: source ? { kind: source.kind, url: source.url, lastSync: await lastSync(ctx, site), ...(await nextSyncs(ctx, site)) } : null,
   };
+}
+
+/** When the site's scheduled sync and daily reconcile run next (null: not scheduled). */
+async function nextSyncs(ctx: AppContext, site: Site): Promise<{ nextSyncAt: string | null; nextReconcileAt: string | null }> {
+  const at = async (name: string) => {
+    const next = (await ctx.store.schedules.byName(site.id, SYNC_KIND, name))?.nextRunAt ?? null;
+    return next === null ? null : new Date(next).toISOString();
+  };
+  return { nextSyncAt: await at(SOURCE_SCHEDULE), nextReconcileAt: await at(RECONCILE_SCHEDULE) };
 }
 
 /** The running or latest connector sync, as the console shows it. */
@@ -41,6 +52,7 @@ async function lastSync(ctx: AppContext, site: Site): Promise<Record<string, unk
     startedAt: run.startedAt,
     finishedAt: run.finishedAt ?? null,
     ...(run.error ? { error: run.error.message } : {}),
+    ...(run.skipped && run.skipped.length > 0 ? { skipped: run.skipped } : {}),
     ...(run.status === "RUNNING" ? { progress: run.streams } : {}),
   };
 }

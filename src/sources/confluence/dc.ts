@@ -145,9 +145,9 @@ function userStream(): Stream {
     async *read(ctx): AsyncIterable<Batch> {
       const keys = [...seenUsers(ctx)].sort();
       for (let i = 0; i < keys.length; i += 50) {
-        const users = await mapLimit(keys.slice(i, i + 50), 4, (key) =>
-          ctx.http.request<V1User>("/rest/api/user", { entity: "users", query: { key }, allow: [404] }),
-        );
+        const asked = keys.slice(i, i + 50);
+        const users = await mapLimit(asked, 4, (key) => ctx.http.request<V1User>("/rest/api/user", { entity: "users", query: { key }, allow: [404] }));
+        ctx.skip("users", "named by content but not found by key (deleted from the directory)", asked.filter((_, j) => users[j] === undefined));
         const records: SyncRecord[] = users
           .filter((u): u is V1User => u !== undefined)
           .map((u) => ({ user_id: u.userKey, user_name: u.username, user_fullname: u.displayName, user_email: u.email ?? "" }));

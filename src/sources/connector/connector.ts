@@ -44,6 +44,11 @@ export interface StreamContext {
    * `scope_key`) — e.g. the project of an issue already synced, or the fields an issue had before.
    */
   lookup(entity: string, column: string, values: readonly string[], columns?: readonly string[]): Promise<Record<string, unknown>[]>;
+  /**
+   * Records items the source named but did not give (a worklog the token cannot see, a user no longer
+   * found): counted and named in the run record's `skipped`, never dropped in silence.
+   */
+  skip(entity: string, reason: string, names: readonly string[]): void;
 }
 
 export interface Stream {

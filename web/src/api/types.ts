@@ -123,6 +123,8 @@ export interface SyncRun {
   progress?: SyncProgress | null;
   streams?: SyncStream[];
   counts?: Record<string, number>;
+  /** Items the source named but did not give, per entity and reason (the first names of each). */
+  skipped?: { entity: string; reason: string; count: number; names: string[] }[];
 }
 
 export interface Site {
@@ -137,7 +139,7 @@ export interface Site {
   state?: string;
   counts?: Record<string, number>;
   lastExport?: Job | null;
-  source?: { kind: string; url?: string | null; lastSync: SyncRun | null } | null;
+  source?: { kind: string; url?: string | null; lastSync: SyncRun | null; nextSyncAt?: string | null; nextReconcileAt?: string | null } | null;
 }
 
 /** How far a running job of any kind is (the jobs view's shared words). */

@@ -86,6 +86,15 @@ export function SiteCard({ site, onChanged }: { site: Site; onChanged: () => Pro
         )}
       </div>
       {site.source && <SyncStatus sync={site.source.lastSync} />}
+      {site.source?.nextSyncAt && (
+        <div className="site-row">
+          <span className="label">Next sync</span>
+          <span>
+            {time(site.source.nextSyncAt)}
+            {site.source.nextReconcileAt ? <span className="muted"> · reconcile {time(site.source.nextReconcileAt)}</span> : null}
+          </span>
+        </div>
+      )}
       {site.source && <SyncHistory siteKey={routeKeyOf(site)} />}
       <div className="actions">
         <Link to={{ name: "pipeline", siteKey: routeKeyOf(site) }} className="button">

@@ -78,6 +78,19 @@ export function SyncStatus({ sync }: { sync: SyncRun | null }) {
           <span>{progressText(sync.progress)}</span>
         </div>
       )}
+      {sync.skipped && sync.skipped.length > 0 && (
+        <div className="site-row">
+          <span className="label">Skipped</span>
+          <ul className="plain" aria-label="Items the source named but did not give">
+            {sync.skipped.map((s) => (
+              <li key={`${s.entity}:${s.reason}`} className="warning">
+                {count(s.count)} {label(s.entity)}: {s.reason}
+                {s.names.length > 0 ? <span className="muted"> ({s.names.slice(0, 10).join(", ")}{s.count > 10 ? ", …" : ""})</span> : null}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       {error && <p className="field-error">Last sync error: {error}</p>}
     </>
   );
