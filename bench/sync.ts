@@ -52,13 +52,13 @@ if (process.env.SLUICE_BENCH_SERVER) {
       kind: "jira-cloud",
       url: base,
       email: "bench@example.com",
-      tokenEnv: "BENCH_TOKEN",
+      tokenEnv: "SLUICE_SECRET_BENCH",
       requestsPerSecond: 0,
       pageSize: Number(values["page-size"]),
     });
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    const run = await runSync({ store, site, env: { BENCH_TOKEN: "x" } });
+    const run = await runSync({ store, site, env: { SLUICE_SECRET_BENCH: "x" } });
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
