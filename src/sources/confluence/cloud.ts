@@ -12,7 +12,7 @@ import { descendingCheckpoint, OVERLAP_MS, type DescendingCheckpoint } from "./d
 
 const API = "/wiki/api/v2";
 
-async function* cursorPages<T>(ctx: StreamContext, first: string, query: Record<string, string | number> | undefined, entity: string, start?: string): AsyncIterable<{ results: T[]; next: string | undefined }> {
+async function* cursorPages<T>(ctx: StreamContext, first: string, query: Record<string, string | number | readonly string[]> | undefined, entity: string, start?: string): AsyncIterable<{ results: T[]; next: string | undefined }> {
   let next: string | undefined = start;
   let page = await ctx.http.get<CursorPage<T>>(next ?? first, { entity, query: next ? undefined : query });
   for (;;) {
@@ -100,7 +100,8 @@ function contentStream(kind: "pages" | "blogposts"): Stream {
       const keys = await spaceKeys(ctx);
       const base = ctx.config.url;
       let passHigh = cp.passHigh;
-      const query = { "body-format": "storage", sort: "-modified-date", status: "current", limit: 250 };
+      // Archived pages are pages still (read-only, restorable): listed, kept, never swept away.
+      const query = { "body-format": "storage", sort: "-modified-date", status: LIVE_STATUSES, limit: 250 };
       for await (const page of cursorPages<V2Content>(ctx, `${API}/${kind}`, query, "pages", cp.next)) {
         const fresh = page.results.filter((c) => cp.since === undefined || Date.parse(c.version.createdAt) >= cp.since - OVERLAP_MS);
         const labels = await mapLimit(fresh, 4, (c) => labelsOf(ctx, kind, c.id));
@@ -232,12 +233,15 @@ function userStream(): Stream {
   };
 }
 
+/** The statuses of pages and blog posts that exist (not trashed or deleted). */
+const LIVE_STATUSES = ["current", "archived"];
+
 function pageSweep(): Sweep {
   return {
     entity: "pages",
     async *ids(ctx) {
       for (const kind of ["pages", "blogposts"] as const) {
-        for await (const page of cursorPages<{ id: string }>(ctx, `${API}/${kind}`, { status: "current", limit: 250 }, "pages")) yield page.results.map((p) => p.id);
+        for await (const page of cursorPages<{ id: string }>(ctx, `${API}/${kind}`, { status: LIVE_STATUSES, limit: 250 }, "pages")) yield page.results.map((p) => p.id);
       }
     },
   };
