@@ -1,4 +1,8 @@
-/** Sprints of every scrum board (Agile REST, same on Cloud and Data Center), read whole each run. */
+/**
+ * Sprints of every board that has them (Agile REST, same on Cloud and Data Center), read whole each run:
+ * company-managed scrum boards and team-managed (`simple`) boards alike; a board without sprints answers
+ * 400 and is passed over.
+ */
 import type { Batch, Stream, StreamContext, SyncRecord } from "../connector/connector.js";
 import type { AgileBoard, AgilePage, AgileSprint } from "./api-types.js";
 
@@ -20,9 +24,9 @@ export function sprintStream(): Stream {
     async *read(ctx): AsyncIterable<Batch> {
       for await (const boards of agilePages<AgileBoard>(ctx, "/rest/agile/1.0/board", "sprints", [404])) {
         for (const board of boards) {
-          // Kanban boards have no sprints (the API answers 400 for them).
-          if (board.type !== "scrum") continue;
-          for await (const sprints of agilePages<AgileSprint>(ctx, `/rest/agile/1.0/board/${board.id}/sprint`, "sprints")) {
+          // Kanban boards have no sprints; a team-managed board has them when its sprints are on (else 400).
+          if (board.type === "kanban") continue;
+          for await (const sprints of agilePages<AgileSprint>(ctx, `/rest/agile/1.0/board/${board.id}/sprint`, "sprints", board.type === "scrum" ? [] : [400])) {
             const records: SyncRecord[] = sprints.map((s) => ({
               sprint_id: s.id,
               board_id: s.originBoardId ?? board.id,
