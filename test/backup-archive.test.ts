@@ -476,6 +476,8 @@ describe("backup archive", () => {
       clearInterval(timer);
     }
     const growth = (peak - rss0) / (1 << 20);
-    assert.ok(growth < 80, `rss grew by ${growth.toFixed(1)} MB`);
+    // Each part is 100 MB or more: one held in memory would grow the process by more than 100 MB. Garbage
+    // between collections alone reached 84 MB once in the full suite on a busy machine.
+    assert.ok(growth < 100, `rss grew by ${growth.toFixed(1)} MB`);
   });
 });

@@ -382,11 +382,11 @@ for (const kind of STORE_KINDS) {
 
       test("renew extends the leases an instance holds in one statement and says their status", async () => {
         const site = await newSite();
-        const a = await store.jobs.create(newJob(site.id, "STARTED", "node-a:9", "export"));
-        const b = await store.jobs.create(newJob(site.id, "STARTED", "node-a:9", "sync"));
+        const a = await store.jobs.create(newJob(site.id, "STARTED", "node-renew:1", "export"));
+        const b = await store.jobs.create(newJob(site.id, "STARTED", "node-renew:1", "sync"));
         assert.ok(a.ok && b.ok);
         await store.jobs.transition(b.job.id, ["STARTED"], { status: "CANCELLATION_REQUESTED" });
-        const held = await store.jobs.renew("node-a:9", 123_456);
+        const held = await store.jobs.renew("node-renew:1", 123_456);
         assert.deepEqual(held.sort((x, y) => x.id - y.id), [
           { id: a.job.id, status: "STARTED" },
           { id: b.job.id, status: "CANCELLATION_REQUESTED" },
