@@ -1,3 +1,4 @@
+import { attachmentEntity } from "./attachments.js";
 import type { EntityDef } from "./types.js";
 
 const v = [1] as const;
@@ -105,28 +106,5 @@ export const confluenceEntities: readonly EntityDef[] = [
   },
 ];
 
-/**
- * Files attached to pages and blog posts: the row here, the bytes in the attachment store
- * (`src/attachments/`, keyed by site and `attachment_id`). Kept and backed up with their bytes, never
- * an export file (no schema version has them).
- */
-export const confluenceAttachments: EntityDef = {
-  product: "confluence",
-  kind: "attachment",
-  name: "attachments",
-  parents: [{ entity: "pages", column: "page_id" }],
-  schemas: [],
-  key: ["attachment_id"],
-  cursor: "created_date",
-  scope: "SPACE",
-  columns: [
-    { name: "attachment_id", type: "integer" },
-    { name: "page_id", type: "integer", ref: "pages" },
-    { name: "filename", type: "string" },
-    { name: "media_type", type: "string" },
-    { name: "size", type: "integer" },
-    { name: "sha256", type: "string" },
-    { name: "author_id", type: "string" },
-    { name: "created_date", type: "datetime" },
-  ],
-};
+/** Files attached to pages and blog posts (`attachments.ts`). */
+export const confluenceAttachments: EntityDef = attachmentEntity("confluence", { entity: "pages", column: "page_id" }, "SPACE");

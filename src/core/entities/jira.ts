@@ -1,3 +1,4 @@
+import { attachmentEntity } from "./attachments.js";
 import type { EntityDef } from "./types.js";
 
 const both = [2, 1] as const;
@@ -158,28 +159,5 @@ export const jiraEntities: readonly EntityDef[] = [
   },
 ];
 
-/**
- * Files attached to issues: the row here, the bytes in the attachment store (`src/attachments/`, keyed
- * by site and `attachment_id`). Kept and backed up with their bytes, never an export file (no schema
- * version has them).
- */
-export const jiraAttachments: EntityDef = {
-  product: "jira",
-  kind: "attachment",
-  name: "attachments",
-  parents: [{ entity: "issues", column: "issue_id" }],
-  schemas: [],
-  key: ["attachment_id"],
-  cursor: "created_date",
-  scope: "PROJECT",
-  columns: [
-    { name: "attachment_id", type: "integer" },
-    { name: "issue_id", type: "integer", ref: "issues" },
-    { name: "filename", type: "string" },
-    { name: "media_type", type: "string" },
-    { name: "size", type: "integer" },
-    { name: "sha256", type: "string" },
-    { name: "author_id", type: "string" },
-    { name: "created_date", type: "datetime" },
-  ],
-};
+/** Files attached to issues (`attachments.ts`). */
+export const jiraAttachments: EntityDef = attachmentEntity("jira", { entity: "issues", column: "issue_id" }, "PROJECT");
