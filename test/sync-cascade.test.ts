@@ -1,8 +1,9 @@
 /**
  * Deletions cascade (issue 17): a reconcile that deletes a parent deletes every row that belongs to it,
  * as the registry declares (`EntityDef.parents`), to any depth, and touches nothing else — on SQLite and
- * PostgreSQL. Jira Cloud against its replay server (an issue deleted upstream goes with its worklogs,
- * links at either end, fields, history and attachments); the registry's chains of every product through
+ * PostgreSQL. Jira Cloud and Confluence Cloud against their replay servers (an issue deleted upstream
+ * goes with its worklogs, links at either end, fields, history and attachments; a page with its comments
+ * and attachments); the registry's chains of every product through
  * `deleteChildren` on a real store (a page's comments and attachments; a repository's commits, build
  * statuses, pull requests and their activities).
  */
@@ -106,6 +107,36 @@ for (const kind of STORE_KINDS) {
         assert.deepEqual(after_.get(name), rows.filter((r) => !own(r)), name);
       }
       assert.ok((after_.get("issue_links") ?? []).length === 1, "the link between two live issues stays");
+    });
+
+    test("Confluence Cloud: a page deleted upstream goes, after the reconcile, with its comments and attachments and nothing else", async () => {
+      const site = await t.store.sites.create("demo-org", { product: "confluence", contextPath: "/wiki-cascade-cloud", baseUrl: "http://localhost:8080/wiki-cascade-cloud" });
+      const base = await server.start();
+      const wikiEnv = { SLUICE_SECRET_WIKI: "tok" };
+      await t.store.settings.set(site.id, "source", { kind: "confluence-cloud", url: base, email: "ann@acme.com", tokenEnv: "SLUICE_SECRET_WIKI", requestsPerSecond: 0 });
+      const wiki = fixtureDir("confluence-cloud");
+      server.load(join(wiki, "common"), join(wiki, "full"));
+      assert.equal((await runSync({ store: t.store, site, env: wikiEnv })).status, "SUCCEEDED");
+      // Page 65602, deleted upstream in the reconcile fixture, with a comment and a file of its own (as a
+      // sync had stored them), beside the comments of pages that stay.
+      const c = (name: string) => entity("confluence", name);
+      await t.store.data.upsert(site.id, c("comments"), [row(c("comments"), { comment_id: 990001, page_id: 65602, comment_content: "on the deleted page", scope_key: "~bob" })]);
+      await t.store.data.upsert(site.id, c("attachments"), [row(c("attachments"), { attachment_id: 990002, page_id: 65602, filename: "notes.txt", size: 1, scope_key: "~bob" })]);
+      const before_ = await everyRow(t.store, site);
+      server.load(join(wiki, "common"), join(wiki, "reconcile"));
+      const run = await runSync({ store: t.store, site, env: wikiEnv, reconcile: true });
+      assert.deepEqual(server.unmatched, []);
+      assert.deepEqual(run.deleted, { pages: 1, comments: 1, attachments: 1 });
+      const after_ = await everyRow(t.store, site);
+      for (const [name, rows] of before_) {
+        const def = c(name);
+        const cols = storedColumns(def).map((col) => col.name);
+        const own = (r: string) => {
+          const v = JSON.parse(r) as unknown[];
+          return name === "pages" ? v[cols.indexOf("page_id")] === 65602 : (def.parents ?? []).some((p) => v[cols.indexOf(p.column)] === 65602);
+        };
+        assert.deepEqual(after_.get(name), rows.filter((r) => !own(r)), name);
+      }
     });
 
     test("Confluence and Bitbucket chains: a page's comments and attachments; a repository's commits, builds, pull requests and their activities", async () => {
