@@ -42,6 +42,7 @@ function row(def: EntityDef, values: Record<string, unknown>): unknown[] {
 for (const kind of STORE_KINDS) {
   describe(`deletions cascade (${kind})`, () => {
     let t: TestStore;
+    let base: string;
     const server = new ReplayServer();
     const fixtures = fixtureDir("jira-cloud");
     const env = { SLUICE_SECRET_ACME: "s3cret-token" };
@@ -49,6 +50,7 @@ for (const kind of STORE_KINDS) {
     before(async () => {
       t = await openTestStore(kind);
       await t.store.sites.ensureOrganisation("demo-org", "Demo");
+      base = await server.start();
     });
     after(async () => {
       await server.stop();
@@ -65,7 +67,6 @@ for (const kind of STORE_KINDS) {
 
     test("Jira Cloud: an issue deleted upstream goes, after the reconcile, with every row of its own and nothing else", async () => {
       const site = await t.store.sites.create("demo-org", { product: "jira", contextPath: "/jira-cascade", baseUrl: "http://localhost:8080/jira-cascade" });
-      const base = await server.start();
       await t.store.settings.set(site.id, "source", { kind: "jira-cloud", url: base, email: "alice@acme.com", tokenEnv: "SLUICE_SECRET_ACME", requestsPerSecond: 0 });
       server.load(join(fixtures, "common"), join(fixtures, "full"));
       assert.equal((await runSync({ store: t.store, site, env })).status, "SUCCEEDED");
@@ -111,7 +112,6 @@ for (const kind of STORE_KINDS) {
 
     test("Confluence Cloud: a page deleted upstream goes, after the reconcile, with its comments and attachments and nothing else", async () => {
       const site = await t.store.sites.create("demo-org", { product: "confluence", contextPath: "/wiki-cascade-cloud", baseUrl: "http://localhost:8080/wiki-cascade-cloud" });
-      const base = await server.start();
       const wikiEnv = { SLUICE_SECRET_WIKI: "tok" };
       await t.store.settings.set(site.id, "source", { kind: "confluence-cloud", url: base, email: "ann@acme.com", tokenEnv: "SLUICE_SECRET_WIKI", requestsPerSecond: 0 });
       const wiki = fixtureDir("confluence-cloud");
