@@ -15,7 +15,7 @@ import { SluiceError } from "../core/errors.js";
 import type { Job } from "../core/job.js";
 import type { JobRunner } from "../jobs/runner.js";
 import { confineUserFolder, UserPathError } from "../files/user-paths.js";
-import { storageSpec } from "../storage/index.js";
+import { openBlobStore, storageSpec } from "../storage/index.js";
 import type { BackupPolicy, BackupPolicyPatch, BackupRetention, BackupStorage, Organisation, Site, Store } from "../store/port.js";
 import { BACKUP_KIND, type BackupParams, type BackupResult, type BackupVerification } from "./backup-kind.js";
 import { expireBackups } from "./expiry.js";
@@ -131,7 +131,6 @@ export class BackupService {
     if (!parsed.success) throw invalid(parsed.error.issues.map((i) => `${i.path.join(".") || "storage"}: ${i.message}`).join("; "));
     const storage = { id: randomUUID(), orgId, name: input.storageName, type: input.storageType, region: input.storageRegion, prefix: input.storagePrefix, spec: parsed.data as Record<string, unknown> };
     // Reachable with its credentials now, or refused now (not at the first backup).
-    const { openBlobStore } = await import("../storage/index.js");
     await openBlobStore(parsed.data, this.deps.config.env).check();
     return this.store.backups.addStorage(storage, this.now());
   }

@@ -22,7 +22,7 @@ import type { BackupResult } from "../backup-kind.js";
 import type { BackupStorages } from "../storages.js";
 import { gitPartName, restoreBundle } from "../git-parts.js";
 import { GIT_LOCATIONS_KEY, type GitLocations } from "../../sources/git/repository.js";
-import { runChecks } from "./restore-checks.js";
+import { existingContainers, runChecks } from "./restore-checks.js";
 import type { Config } from "../../config.js";
 import { siteBaseUrl } from "../../export/export-paths.js";
 import { applySiteSettings, SETTINGS_PART, type SiteSettings } from "../site-settings.js";
@@ -190,7 +190,6 @@ export function restoreKind(deps: RestoreDeps): JobKind<RestoreParams, RestoreRe
       let itemContainers = new Set<string>();
       if (items) {
         const containers = new Set((await itemScopes(reader, site.product, items)).values());
-        const { existingContainers } = await import("./restore-checks.js");
         const have = await existingContainers(store, site, [...containers]);
         itemContainers = new Set([...containers].filter((c) => c !== "" && !have.has(c)));
       }
@@ -350,20 +349,23 @@ export function restoreKind(deps: RestoreDeps): JobKind<RestoreParams, RestoreRe
 }
 
 /**
- * Deletes the staging rows of restores that did not finish (a crash, a kill -9): a restore marked
- * `STAGING` whose job is no longer running. `except` is the job calling it.
+ * Deletes the staging rows of a restore that did not finish (a crash, a kill -9): one marked `STAGING`
+ * whose job is no longer running. Returns whether it swept.
  */
+export async function sweepRestore(store: Store, r: BackupRestore): Promise<boolean> {
+  if (r.status !== "STAGING" || r.jobId === null) return false;
+  const job = await store.jobs.get(r.jobId);
+  if (job && (job.status === "QUEUED" || job.status === "STARTED" || job.status === "CANCELLATION_REQUESTED")) return false;
+  await store.data.clearSite(stagingSiteId(r.jobId));
+  await store.backups.updateRestore(r.id, { status: "DONE" }, Date.now());
+  return true;
+}
+
+/** `sweepRestore` for every restore of every organisation; `except` is the job calling it. */
 export async function sweepStaging(store: Store, except?: number): Promise<number> {
   let swept = 0;
   for (const org of await store.sites.listOrganisations()) {
-    for (const r of await store.backups.restores(org.orgId)) {
-      if (r.status !== "STAGING" || r.jobId === null || r.jobId === except) continue;
-      const job = await store.jobs.get(r.jobId);
-      if (job && (job.status === "QUEUED" || job.status === "STARTED" || job.status === "CANCELLATION_REQUESTED")) continue;
-      await store.data.clearSite(stagingSiteId(r.jobId));
-      await store.backups.updateRestore(r.id, { status: "DONE" }, Date.now());
-      swept++;
-    }
+    for (const r of await store.backups.restores(org.orgId)) if (r.jobId !== except && (await sweepRestore(store, r))) swept++;
   }
   return swept;
 }

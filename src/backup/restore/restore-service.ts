@@ -15,7 +15,7 @@ import { backupStatus, PRODUCT_NAMES, type BackupService } from "../backup-servi
 import type { Product } from "../../core/entities/registry.js";
 import type { BackupStorages } from "../storages.js";
 import { CONSENT_CODES, consented, runChecks } from "./restore-checks.js";
-import { archiveGroups, itemScopes, openBackupArchive, requestedScopes, RESTORE_KIND, sweepStaging, type RestoreParams, type RestoreReport, type RestoreRequest } from "./restore-kind.js";
+import { archiveGroups, itemScopes, openBackupArchive, requestedScopes, RESTORE_KIND, sweepRestore, sweepStaging, type RestoreParams, type RestoreReport, type RestoreRequest } from "./restore-kind.js";
 
 export type RestoreStatus = "AWAITING_CONSENT" | "IN_PROGRESS" | "COMPLETE" | "FAILED";
 
@@ -149,9 +149,10 @@ export class RestoreService {
   }
 
   async get(orgId: string, restoreId: string): Promise<RestoreState> {
-    await sweepStaging(this.store);
     const restore = await this.store.backups.restore(restoreId);
     if (!restore || restore.orgId !== orgId) throw new SluiceError("sluice.restore.not.found", `Organisation ${orgId} has no restore ${restoreId.slice(0, 80)}.`);
+    // Polled while it runs: only this restore's own staging rows are looked at, never every organisation's.
+    if (await sweepRestore(this.store, restore)) return this.state((await this.store.backups.restore(restoreId))!);
     return this.state(restore);
   }
 
