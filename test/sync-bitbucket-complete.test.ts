@@ -6,18 +6,15 @@
  * that order and page as the vendor does, so that a move shifts the pages as it would upstream.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { parse } from "csv-parse/sync";
-import { exportSettingsSchema } from "../src/config.js";
 import { entity, storedColumns } from "../src/core/entities/registry.js";
-import type { ExportJobRecord } from "../src/core/export-job.js";
-import { runExport } from "../src/export/engine.js";
 import { uuidToId } from "../src/sources/bitbucket/ids.js";
 import type { Site, Store } from "../src/store/port.js";
 import { runSync } from "../src/sync/run-sync.js";
+import { exportedRows } from "./support/export-rows.js";
 import { fixtureDir, ReplayServer, type Handler } from "./support/replay-server.js";
 import { openTestStore, STORE_KINDS, type TestStore } from "./support/stores.js";
 
@@ -145,49 +142,8 @@ function dcHandler(up: Upstream, repoId: number): Handler {
   };
 }
 
-function exportJob(site: Site, dir: string, jobId: number): ExportJobRecord {
-  const now = Date.now();
-  return {
-    id: jobId,
-    siteId: site.id,
-    jobId,
-    format: "csv",
-    status: "STARTED",
-    trigger: "api",
-    startTime: now,
-    completedTime: null,
-    cancelledTime: null,
-    nodeId: "node-1",
-    instanceId: "test",
-    pid: process.pid,
-    schemaVersion: 1,
-    exportFrom: Date.parse("2000-01-01T00:00:00Z"),
-    forced: false,
-    rootExportPath: join(dir, `export-${jobId}`),
-    optedOut: [],
-    warnings: [],
-    errors: [],
-    statistics: null,
-    progress: null,
-    files: null,
-    leaseExpiresAt: now + 60_000,
-  };
-}
-
 async function exportedCommits(store: Store, site: Site, dir: string, jobId: number, settings: Record<string, unknown>): Promise<Record<string, string>[]> {
-  const outcome = await runExport({
-    store,
-    site,
-    instanceUrl: site.baseUrl,
-    job: exportJob(site, dir, jobId),
-    settings: exportSettingsSchema.parse({ minimumUsableDiskSpaceAfterExport: 0, ...settings }),
-    sources: [],
-    zone: "UTC",
-    signal: new AbortController().signal,
-    onProgress: () => undefined,
-  });
-  const file = outcome.files.find((f) => f.entity === "commits")!;
-  return parse(await readFile(join(outcome.directory, file.name)), { columns: true });
+  return exportedRows(store, site, join(dir, `export-${jobId}`), "commits", settings);
 }
 
 const env = { SLUICE_SECRET_BB: "bbtok" };

@@ -1,16 +1,14 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { entity, storedColumns } from "../src/core/entities/registry.js";
 import { uuidToId } from "../src/sources/bitbucket/ids.js";
 import type { Site, Store } from "../src/store/port.js";
-import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { runSync } from "../src/sync/run-sync.js";
 import { fixtureDir, ReplayServer } from "./support/replay-server.js";
+import { openTestStore, STORE_KINDS, type TestStore } from "./support/stores.js";
 
-const text = (v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : v);
+const text = (v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : v instanceof Date ? v.toISOString() : typeof v === "bigint" ? Number(v) : v);
 
 async function rowsOf(store: Store, site: Site, name: string): Promise<Record<string, unknown>[]> {
   const def = entity("bitbucket", name);
@@ -25,20 +23,17 @@ async function rowsOf(store: Store, site: Site, name: string): Promise<Record<st
   return out;
 }
 
-describe("sync bitbucket", () => {
-  let dir: string;
+for (const kind of STORE_KINDS) describe(`sync bitbucket (${kind})`, () => {
+  let t: TestStore;
   let store: Store;
   const env = { SLUICE_SECRET_BB: "bbtok" };
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "sluice-sync-bitbucket-"));
-    store = openSqliteStore(join(dir, "sluice.db"));
+    t = await openTestStore(kind);
+    store = t.store;
     await store.sites.ensureOrganisation("demo-org", "Demo");
   });
-  after(async () => {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => t.cleanup());
 
   test("bitbucket-cloud: full sync follows next URLs; incremental filters pull requests with q=updated_on", async () => {
     const server = new ReplayServer();

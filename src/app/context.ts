@@ -15,6 +15,7 @@ import { Scheduler } from "../jobs/scheduler.js";
 import { createLogger, type Logger } from "../logger.js";
 import type { Source } from "../sources/port.js";
 import { secretsFolder } from "../sources/connector/credentials.js";
+import { mirrorsFolder } from "../sources/bitbucket/git-mirror.js";
 import { gitSource } from "../sources/git/index.js";
 import { connectorSource } from "../sync/connector-source.js";
 import { syncKind } from "../sync/sync-kind.js";
@@ -96,7 +97,7 @@ export function createRunner(config: Config, store: Store, sources: readonly Sou
     logger,
   });
   runner.register(exportKind({ config, store, sources }));
-  runner.register(syncKind({ store, env: () => config.env ?? {}, secretsDir: secretsFolder(config.home), logger }));
+  runner.register(syncKind({ store, env: () => config.env ?? {}, secretsDir: secretsFolder(config.home), mirrorsDir: mirrorsFolder(config.home), logger }));
   runner.register(reportKind({ config, store, access: services.access, sql: services.sql, logger }));
   runner.register(backupKind({ store, storages: services.storages, attachments: services.attachments, config }));
   runner.register(transferKind({ store, storages: services.storages }));

@@ -19,6 +19,7 @@ import { tokenCommand } from "./commands/token.js";
 import { addSourceOptions, saveSourceFromOptions, syncCommand } from "./commands/sync.js";
 import { commandStore, readConfig } from "./shared.js";
 import { secretsFolder } from "../sources/connector/credentials.js";
+import { mirrorsFolder } from "../sources/bitbucket/git-mirror.js";
 
 /** The built console: dist/src/cli → <repo>/web/dist. */
 const WEB_DIST = fileURLToPath(new URL("../../../web/dist", import.meta.url));
@@ -57,7 +58,7 @@ export function program(): Command {
   cli.addCommand(restoreCommand());
   cli.addCommand(migrateCommand());
   cli.addCommand(repoCommand({ openStore: () => commandStore(cli) }));
-  cli.addCommand(syncCommand({ openStore: () => commandStore(cli), env: () => readConfig(cli).env, secretsDir: () => secretsFolder(readConfig(cli).home) }));
+  cli.addCommand(syncCommand({ openStore: () => commandStore(cli), env: () => readConfig(cli).env, secretsDir: () => secretsFolder(readConfig(cli).home), mirrorsDir: () => mirrorsFolder(readConfig(cli).home) }));
   return cli;
 }
 

@@ -21,8 +21,5 @@ const CONNECTORS: Record<SourceKind, () => Connector> = {
 export function connectorFor(config: SourceConfig): Connector {
   const make = CONNECTORS[config.kind];
   if (!make) throw sourceError(`the ${config.kind} connector is not available yet`, {}, "sluice.source.invalid");
-  const connector = make();
-  // Commits read from a git mirror by the git source are not asked of the API.
-  if (config.commitsFrom === "git") return { ...connector, streams: connector.streams.filter((s) => s.name !== "commits") };
-  return connector;
+  return make();
 }

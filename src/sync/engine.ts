@@ -5,11 +5,12 @@
  * is due. It runs inside a job of kind `sync` (sync-kind.ts): the job runner holds the site's sync lock,
  * the lease and the record of the run.
  */
+import { join } from "node:path";
 import { entity as entityDef, type EntityDef } from "../core/entities/registry.js";
 import type { Site, Store } from "../store/port.js";
 import type { Batch, Checkpoint, StreamContext } from "../sources/connector/connector.js";
 import { connectorFor } from "../sources/connectors.js";
-import { loadCredentials } from "../sources/connector/credentials.js";
+import { authorizationHeader, loadCredentials } from "../sources/connector/credentials.js";
 import { HttpClient } from "../sources/connector/http-client.js";
 import { systemClock, type Clock } from "../sources/connector/rate-budget.js";
 import { sourceError } from "../sources/connector/source-error.js";
@@ -39,6 +40,8 @@ export interface SyncSiteOptions extends SyncHttpOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Where files named by `tokenFile` are looked up (`<home>/secrets`); none: tokenFile is refused. */
   secretsDir?: string;
+  /** Where git mirrors of synced repositories live (`mirrorsFolder(home)`); none: commits through the REST API. */
+  mirrorsDir?: string;
   /** Ignore checkpoints: read everything again, then sweep deletions. */
   full?: boolean;
   /** Sweep deletions in this run (also done on `full`, and when the reconcile is due). */
@@ -143,6 +146,8 @@ export async function syncSite(options: SyncSiteOptions, run: SyncResult): Promi
     shared,
     lookup,
     setEstimate,
+    mirrorDir: options.mirrorsDir === undefined ? undefined : join(options.mirrorsDir, String(site.id)),
+    authorization: (user) => authorizationHeader(user !== undefined && credentials.scheme === "basic" ? { ...credentials, user } : credentials),
     skip(entity, reason, names) {
       if (names.length === 0) return;
       run.skipped ??= [];

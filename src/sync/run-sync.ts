@@ -37,6 +37,7 @@ export async function runSync(options: SyncOptions): Promise<SyncRun> {
       store,
       env: () => options.env,
       ...(options.secretsDir !== undefined ? { secretsDir: options.secretsDir } : {}),
+      ...(options.mirrorsDir !== undefined ? { mirrorsDir: options.mirrorsDir } : {}),
       http: options,
       logger: options.logger,
       onProgress: (id, run) =>

@@ -16,6 +16,8 @@ export interface SyncKindDeps {
   env: () => Readonly<Record<string, string | undefined>>;
   /** Where files named by `tokenFile` are looked up (`<home>/secrets`). */
   secretsDir?: string;
+  /** Where git mirrors of synced repositories live (`<home>/git/mirrors`). */
+  mirrorsDir?: string;
   http?: SyncHttpOptions;
   logger?: SyncLogger;
   /** Every run's progress, as it goes (the CLI's progress lines). */
@@ -65,6 +67,7 @@ export function syncKind(deps: SyncKindDeps): JobKind<SyncParams, SyncResult, Sy
             site: ctx.site!,
             env: deps.env(),
             ...(deps.secretsDir !== undefined ? { secretsDir: deps.secretsDir } : {}),
+            ...(deps.mirrorsDir !== undefined ? { mirrorsDir: deps.mirrorsDir } : {}),
             full: ctx.job.params.full,
             reconcile: ctx.job.params.reconcile,
             signal: ctx.signal,

@@ -49,6 +49,9 @@ export interface RecordedRequest {
 
 export type Handler = (req: RecordedRequest, base: string) => { status: number; body: unknown; headers?: Record<string, string> } | undefined;
 
+/** A raw handler, asked before anything else (its body unread): true when it answered (a git server's paths). */
+export type RawHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
 interface LoadedRoute extends Route {
   dir: string;
   order: number;
@@ -60,6 +63,7 @@ export class ReplayServer {
   private routes: LoadedRoute[] = [];
   private faults: Fault[] = [];
   private handlers: Handler[] = [];
+  private raw: RawHandler[] = [];
   private hung: ServerResponse[] = [];
   private server: Server | undefined;
   base = "";
@@ -95,6 +99,11 @@ export class ReplayServer {
     this.handlers.push(handler);
   }
 
+  /** Serves some requests itself, streaming (e.g. `git http-backend` under `/scm/`). */
+  passThrough(handler: RawHandler): void {
+    this.raw.push(handler);
+  }
+
   requestsTo(path: string): RecordedRequest[] {
     return this.requests.filter((r) => r.path === path);
   }
@@ -106,6 +115,7 @@ export class ReplayServer {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for (const handler of this.raw) if (handler(req, res)) return;
     const url = new URL(req.url ?? "/", this.base);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);

@@ -22,6 +22,8 @@ export interface SyncCommandContext {
   env: Readonly<Record<string, string | undefined>> | (() => Readonly<Record<string, string | undefined>>);
   /** Where token files are read (`<home>/secrets`). */
   secretsDir?: () => string;
+  /** Where git mirrors of synced repositories live. */
+  mirrorsDir?: () => string;
   /** Where results and errors are written (defaults to stdout and stderr). */
   out?: (text: string) => void;
   err?: (text: string) => void;
@@ -165,7 +167,7 @@ export function syncCommand(ctx: SyncCommandContext): Command {
         for (;;) {
           const view = new ProgressView(err);
           try {
-            const run = await runSync({ store, site, env, ...(ctx.secretsDir ? { secretsDir: ctx.secretsDir() } : {}), full, reconcile: opts.reconcile, signal: interrupt.signal, onProgress: (r) => view.update(r) });
+            const run = await runSync({ store, site, env, ...(ctx.secretsDir ? { secretsDir: ctx.secretsDir() } : {}), ...(ctx.mirrorsDir ? { mirrorsDir: ctx.mirrorsDir() } : {}), full, reconcile: opts.reconcile, signal: interrupt.signal, onProgress: (r) => view.update(r) });
             view.stop();
             out(`${summary(run)}\n`);
           } catch (error) {

@@ -5,13 +5,14 @@
  * item whenever an earlier one is updated during the pass and moves to the end; an id never moves), and
  * for each changed pull request
  * its activity and build statuses; a closed pull request's `closed_date` is the time of the activity's
- * merge or decline, not `updated_on` (which later comments move). Commits come from the REST listing
- * (`commit-pass.ts`); reading them from a git mirror is still to do (issue 17).
+ * merge or decline, not `updated_on` (which later comments move). Commits come from a git mirror of
+ * each repository (`commits.ts`), the REST listing only where a repository cannot be cloned.
  */
 import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../connector/connector.js";
 import type { SourceConfig } from "../connector/source-config.js";
 import { sourceError } from "../connector/source-error.js";
-import { commitPass, emailOf, type CommitCheckpoint } from "./commit-pass.js";
+import { emailOf } from "./commit-pass.js";
+import { commitStream, type CommitSource } from "./commits.js";
 import { bareUuid, hashId, uuidToId } from "./ids.js";
 import { PR_STATES, pullRequestSweep, sinceMark } from "./pull-request-pass.js";
 
@@ -40,7 +41,7 @@ interface CloudRepo {
   fork_policy?: string;
   parent?: { uuid: string; full_name?: string };
   project?: { uuid: string; key: string; name: string };
-  links?: { html?: { href: string } };
+  links?: { html?: { href: string }; clone?: { href: string; name: string }[] };
 }
 
 interface CloudPullRequest {
@@ -298,48 +299,43 @@ interface CloudCommit {
   links?: { html?: { href: string } };
 }
 
-function commitStream(): Stream {
+/** Commits from each repository's git mirror; through the REST listing where it cannot be cloned. */
+function cloudCommits(): CommitSource {
   return {
-    name: "commits",
-    entities: ["commits"],
-    async *read(ctx): AsyncIterable<Batch> {
-      const pass = commitPass(ctx.checkpoint);
-      let high = pass.high;
+    async repositories(ctx) {
       const ws = workspaceOf(ctx.config);
-      const checkpoint = () => ({ ...(pass.since !== undefined ? { since: pass.since } : {}), ...(high !== undefined ? { high } : {}), done: [...pass.done] });
-      for (const repo of await repositories(ctx)) {
-        if (pass.done.has(repo.uuid)) continue;
-        const repoId = uuidToId(repo.uuid)!;
-        for await (const commits of pages<CloudCommit>(ctx, `/2.0/repositories/${ws}/${repo.slug}/commits`, { pagelen: 100 }, "commits")) {
-          const fresh = commits.filter((c) => pass.since === undefined || Date.parse(c.date) >= pass.since);
-          const records: SyncRecord[] = fresh.map((c) => {
-            const at = Date.parse(c.date);
-            if (high === undefined || at > high) high = at;
-            // 2.0 gives the author only: the committer is reported as the author.
-            const email = emailOf(c.author?.raw);
-            return {
-              commit_hash: c.hash,
-              url: c.links?.html?.href,
-              message: c.message ?? null,
-              repository_id: repoId,
-              author_email: email,
-              author_timestamp: c.date,
-              committer_email: email,
-              committer_timestamp: c.date,
-              scope_key: String(repoId),
-            };
-          });
-          yield { records: { commits: records }, checkpoint: checkpoint(), items: records.length };
-          if (fresh.length < commits.length) break;
-        }
-        pass.done.add(repo.uuid);
-        yield { records: {}, checkpoint: checkpoint(), items: 0 };
-      }
+      const site = new URL(ctx.config.url).origin;
+      return (await repositories(ctx)).map((repo) => {
+        const id = uuidToId(repo.uuid)!;
+        return {
+          id,
+          name: repo.full_name,
+          cloneLink: repo.links?.clone?.find((l) => l.name === "https")?.href,
+          commitUrl: (hash: string) => `${site}/${repo.full_name}/commits/${hash}`,
+          async *rest(c: StreamContext): AsyncIterable<SyncRecord[]> {
+            for await (const commits of pages<CloudCommit>(c, `/2.0/repositories/${ws}/${repo.slug}/commits`, { pagelen: 100 }, "commits")) {
+              yield commits.map((commit) => {
+                // 2.0 gives the author only: the committer is reported as the author.
+                const email = emailOf(commit.author?.raw);
+                return {
+                  commit_hash: commit.hash,
+                  url: commit.links?.html?.href,
+                  message: commit.message ?? null,
+                  repository_id: id,
+                  author_email: email,
+                  author_timestamp: commit.date,
+                  committer_email: email,
+                  committer_timestamp: commit.date,
+                  scope_key: String(id),
+                };
+              });
+            }
+          },
+        };
+      });
     },
-    complete(cp) {
-      const high = (cp as CommitCheckpoint).high;
-      return high === undefined ? undefined : { high };
-    },
+    // Git over https takes an API token with this fixed user name (Atlassian, "Using API tokens").
+    gitAuthorization: (ctx) => ctx.authorization("x-bitbucket-api-token-auth"),
   };
 }
 
@@ -411,7 +407,7 @@ export function bitbucketCloudConnector(): Connector {
       return url.hostname === "bitbucket.org" ? "https://api.bitbucket.org" : url.origin;
     },
     linkBase: (config) => new URL(config.url).origin,
-    streams: [memberStream(), repoStream(), pullRequestStream(), commitStream()],
+    streams: [memberStream(), repoStream(), pullRequestStream(), commitStream(cloudCommits())],
     sweeps: [repoSweep(), prSweep()],
   };
 }

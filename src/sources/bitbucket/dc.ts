@@ -3,10 +3,11 @@
  * `start`/`limit` until `isLastPage` (next page at `nextPageStart`). Repositories and users are read
  * whole each run; pull requests of every repository oldest first, with pages that overlap (an update
  * during the pass moves a pull request and shifts the others: `overlappingPages`), and for those
- * updated since the cursor their activities and the build statuses of their latest commit.
+ * updated since the cursor their activities and the build statuses of their latest commit. Commits
+ * come from a git mirror of each repository, every branch and tag (`commits.ts`).
  */
 import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../connector/connector.js";
-import { commitPass, type CommitCheckpoint } from "./commit-pass.js";
+import { commitStream, type CommitSource } from "./commits.js";
 import { overlappingPages, PR_STATES, pullRequestSweep, sinceMark } from "./pull-request-pass.js";
 
 interface DcPage<T> {
@@ -38,7 +39,7 @@ interface DcRepo {
   origin?: { id: number };
   project: { key: string; id: number; name: string; type: string };
   public: boolean;
-  links?: { self?: { href: string }[] };
+  links?: { self?: { href: string }[]; clone?: { href: string; name: string }[] };
 }
 
 interface DcRef {
@@ -272,46 +273,37 @@ interface DcCommit {
   message?: string;
 }
 
-/** Commits of each repository's default branch, newest first, through `/commits` (no git mirror). */
-function commitStream(): Stream {
+/** Commits from each repository's git mirror; through `/commits` (default branch only) where it cannot be cloned. */
+function dcCommits(): CommitSource {
   return {
-    name: "commits",
-    entities: ["commits"],
-    async *read(ctx): AsyncIterable<Batch> {
-      const pass = commitPass(ctx.checkpoint);
-      let high = pass.high;
-      const checkpoint = () => ({ ...(pass.since !== undefined ? { since: pass.since } : {}), ...(high !== undefined ? { high } : {}), done: [...pass.done] });
-      for (const repo of await repositories(ctx)) {
-        if (pass.done.has(String(repo.id))) continue;
+    async repositories(ctx) {
+      return (await repositories(ctx)).map((repo) => {
         const path = `/rest/api/1.0/projects/${repo.project.key}/repos/${repo.slug}/commits`;
-        for await (const commits of pages<DcCommit>(ctx, path, {}, "commits")) {
-          const when = (c: DcCommit) => c.committerTimestamp ?? c.authorTimestamp;
-          const fresh = commits.filter((c) => pass.since === undefined || when(c) >= pass.since);
-          const records: SyncRecord[] = fresh.map((c) => {
-            if (high === undefined || when(c) > high) high = when(c);
-            return {
-              commit_hash: c.id,
-              url: `${ctx.config.url}/projects/${repo.project.key}/repos/${repo.slug}/commits/${c.id}`,
-              message: c.message ?? null,
-              repository_id: repo.id,
-              author_email: c.author?.emailAddress ?? null,
-              author_timestamp: c.authorTimestamp,
-              committer_email: c.committer?.emailAddress ?? c.author?.emailAddress ?? null,
-              committer_timestamp: when(c),
-              scope_key: String(repo.id),
-            };
-          });
-          yield { records: { commits: records }, checkpoint: checkpoint(), items: records.length };
-          if (fresh.length < commits.length) break;
-        }
-        pass.done.add(String(repo.id));
-        yield { records: {}, checkpoint: checkpoint(), items: 0 };
-      }
+        const page = `${ctx.config.url}/projects/${repo.project.key}/repos/${repo.slug}/commits/`;
+        return {
+          id: repo.id,
+          name: `${repo.project.key}/${repo.slug}`,
+          cloneLink: repo.links?.clone?.find((l) => l.name === "http" || /^https?:/.test(l.href))?.href,
+          commitUrl: (hash: string) => page + hash,
+          async *rest(c: StreamContext): AsyncIterable<SyncRecord[]> {
+            for await (const commits of pages<DcCommit>(c, path, {}, "commits")) {
+              yield commits.map((commit) => ({
+                commit_hash: commit.id,
+                url: page + commit.id,
+                message: commit.message ?? null,
+                repository_id: repo.id,
+                author_email: commit.author?.emailAddress ?? null,
+                author_timestamp: commit.authorTimestamp,
+                committer_email: commit.committer?.emailAddress ?? commit.author?.emailAddress ?? null,
+                committer_timestamp: commit.committerTimestamp ?? commit.authorTimestamp,
+                scope_key: String(repo.id),
+              }));
+            }
+          },
+        };
+      });
     },
-    complete(cp) {
-      const high = (cp as CommitCheckpoint).high;
-      return high === undefined ? undefined : { high };
-    },
+    gitAuthorization: (ctx) => ctx.authorization(),
   };
 }
 
@@ -355,7 +347,7 @@ export function bitbucketDcConnector(): Connector {
     kind: "bitbucket-dc",
     product: "bitbucket",
     authHint: "the personal access token in --api-token-env/--token-file",
-    streams: [userStream(), repoStream(), pullRequestStream(), commitStream()],
+    streams: [userStream(), repoStream(), pullRequestStream(), commitStream(dcCommits())],
     sweeps: [repoSweep(), prSweep()],
   };
 }

@@ -49,6 +49,13 @@ export interface StreamContext {
    * found): counted and named in the run record's `skipped`, never dropped in silence.
    */
   skip(entity: string, reason: string, names: readonly string[]): void;
+  /** This site's folder for git mirrors (`<home>/git/mirrors/<site id>`); undefined: this process has none. */
+  mirrorDir: string | undefined;
+  /**
+   * The Authorization header of the source's credentials, for git (Basic with `user` in place of the
+   * configured one when given). Passed to git in its environment only.
+   */
+  authorization(user?: string): string;
 }
 
 export interface Stream {

@@ -55,7 +55,11 @@ export const sourceConfigSchema = z
     /** Requests per second allowed against the source (0: no limit). */
     requestsPerSecond: z.number().min(0).max(1000).optional(),
     pageSize: z.number().int().min(1).max(1000).optional(),
-    /** Bitbucket: where commits come from — the REST API (default) or a git mirror (the git source). */
+    /**
+     * Bitbucket: where commits come from — a git mirror of each repository (`git`, the default: every
+     * branch and tag, exact) or the REST listing only (`api`: for a site whose git endpoint cannot be
+     * reached; Data Center's listing covers the default branch only).
+     */
     commitsFrom: z.enum(["api", "git"]).optional(),
   })
   .strict()

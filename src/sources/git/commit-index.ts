@@ -38,8 +38,9 @@ export interface CommitIndexResult {
 
 const settingKey = (repo: Repository) => `git.commitIndex.${repo.id}`;
 
-async function refTips(repo: Repository): Promise<{ signature: string; tips: string[] } | undefined> {
-  const r = await runGit(["-C", repo.path!, "--no-replace-objects", "for-each-ref", "--format=%(objectname) %(refname)"], { timeoutMs: 60_000, maxOutput: 64 << 20 });
+/** The objects the refs of a repository point at (sorted, unique), and a hash of its `<sha> <ref>` lines. */
+export async function refTips(path: string): Promise<{ signature: string; tips: string[] } | undefined> {
+  const r = await runGit(["-C", path, "--no-replace-objects", "for-each-ref", "--format=%(objectname) %(refname)"], { timeoutMs: 60_000, maxOutput: 64 << 20 });
   if (r.code !== 0) return undefined;
   const lines = r.stdout.split("\n").filter(Boolean).sort();
   const tips = [...new Set(lines.map((l) => l.slice(0, l.indexOf(" "))))].sort();
@@ -90,7 +91,7 @@ async function removeAll(store: Store, site: Site, repo: Repository): Promise<nu
 }
 
 async function indexRepository(store: Store, site: Site, repo: Repository, result: CommitIndexResult): Promise<void> {
-  const now = await refTips(repo);
+  const now = await refTips(repo.path!);
   if (!now) {
     result.warnings.push(`Commits of repository ${describeRepository(repo)} could not be indexed: git cannot list its refs.`);
     return;

@@ -16,13 +16,13 @@ import { NulRecordParser } from "./nul-record-parser.js";
 export const LOG_FORMAT = "--format=%H%x00%ae%x00%at%x00%ce%x00%ct%x00%B";
 export const LOG_FIELDS = 6;
 
-export interface CommitStreamOptions {
+export interface CommitStreamOptions<R = unknown[]> {
   /** `PROJECT/slug (path)`, for messages. */
   describe: string;
   /** Arguments of the git command (`-C path log …`). */
   args: readonly string[];
   /** Turns a record into a row, or undefined to drop it. */
-  toRow: (fields: string[]) => unknown[] | undefined;
+  toRow: (fields: string[]) => R | undefined;
   highWater: number;
   pollingTimeoutMs: number;
   executionTimeoutMs: number;
@@ -40,10 +40,10 @@ export function isGitReadError(error: unknown): error is SluiceError {
   return isSluiceError(error) && error.details?.gitRead === true;
 }
 
-export class CommitStream {
+export class CommitStream<R = unknown[]> {
   private child: ChildProcess | undefined;
   private readonly parser: NulRecordParser;
-  private buffer: unknown[][] = [];
+  private buffer: R[] = [];
   private ended = false;
   private error: Error | undefined;
   private paused = false;
@@ -55,7 +55,7 @@ export class CommitStream {
   private executionLeftMs: number;
   private executionSince = 0;
 
-  constructor(private readonly options: CommitStreamOptions) {
+  constructor(private readonly options: CommitStreamOptions<R>) {
     this.executionLeftMs = options.executionTimeoutMs;
     this.parser = new NulRecordParser(LOG_FIELDS, (fields) => {
       if (!this.sawRecord) {
@@ -119,11 +119,11 @@ export class CommitStream {
   }
 
   /** Up to `max` rows; null when git has finished and everything was taken. */
-  async take(max: number): Promise<unknown[][] | null> {
+  async take(max: number): Promise<R[] | null> {
     for (;;) {
       if (this.error) throw this.error;
       if (this.buffer.length > 0) {
-        let rows: unknown[][];
+        let rows: R[];
         if (this.buffer.length <= max) {
           rows = this.buffer;
           this.buffer = [];

@@ -23,6 +23,8 @@ export interface GitProcessOptions {
   nice?: number;
   /** Run in Linux's idle classes, CPU and I/O (background work yields to people, `jobs.background`). */
   yieldCpu?: boolean;
+  /** More environment for git (e.g. `GIT_CONFIG_*` carrying a credential: never on a command line or on disk). */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** Sets the CPU priority of a git child as asked; where that is not allowed, it runs at the default. */
@@ -51,7 +53,7 @@ const GIT_ENV = {
 
 /** Starts `git <args>` with piped stdio in a new process group (through the stall wrapper if set). */
 export function spawnGit(args: readonly string[], options: GitProcessOptions = {}): ChildProcess {
-  const env = childEnvironment(GIT_ENV);
+  const env = childEnvironment({ ...GIT_ENV, ...options.env });
   const stdio = [options.stdin ? "pipe" : "ignore", "pipe", "pipe"] as const;
   const stall = options.stallMs ?? 0;
   if (stall > 0) {
@@ -109,6 +111,7 @@ export function runGit(args: readonly string[], options: RunGitOptions = {}): Pr
       stdin: options.input !== undefined,
       ...(options.nice !== undefined ? { nice: options.nice } : {}),
       ...(options.yieldCpu ? { yieldCpu: true } : {}),
+      ...(options.env ? { env: options.env } : {}),
     });
     const abort = () => killGit(child);
     signal?.addEventListener("abort", abort);
