@@ -334,6 +334,7 @@ function cloudCommits(): CommitSource {
         };
       });
     },
+    restCovers: "every branch, within a day of the last sync's newest commit",
     // Git over https takes an API token with this fixed user name (Atlassian, "Using API tokens").
     gitAuthorization: (ctx) => ctx.authorization("x-bitbucket-api-token-auth"),
   };

@@ -31,6 +31,8 @@ export interface CommitRepository {
 
 export interface CommitSource {
   repositories(ctx: StreamContext): Promise<CommitRepository[]>;
+  /** What the REST listing covers, for the run record (`every branch`, `the default branch only`). */
+  readonly restCovers: string;
   /** The Authorization header git sends (Bitbucket Cloud: a fixed user name with the API token). */
   gitAuthorization(ctx: StreamContext): string;
 }
@@ -40,7 +42,6 @@ interface Checkpoint extends CommitCheckpoint {
 }
 
 const BATCH = 2000;
-const API_ONLY = "the site reads commits through the REST API (commitsFrom: api); commits were read through it";
 
 const msOf = (v: unknown): number => (typeof v === "number" ? v : Date.parse(String(v)));
 
@@ -67,9 +68,9 @@ export function commitStream(source: CommitSource): Stream {
         if (pass.done.has(key)) continue;
         let viaGit = false;
         if (ctx.config.commitsFrom === "api") {
-          ctx.skip("repositories", API_ONLY, [repo.name]);
+          ctx.skip("repositories", `not cloned: the site reads commits through the REST API (commitsFrom: api), ${source.restCovers}`, [repo.name]);
         } else if (siteDir === undefined) {
-          ctx.skip("repositories", "not cloned: this process has no folder for git mirrors; commits were read through the REST API", [repo.name]);
+          ctx.skip("repositories", `not cloned: this process has no folder for git mirrors; commits were read through the REST API, ${source.restCovers}`, [repo.name]);
         } else {
           try {
             const url = cloneTarget(repo.cloneLink, origin);
@@ -81,7 +82,7 @@ export function commitStream(source: CommitSource): Stream {
           } catch (error) {
             if (!(error instanceof MirrorError)) throw error;
             if (viaGit) throw error;
-            ctx.skip("repositories", `not cloned: ${error.reason}; commits were read through the REST API`, [`${repo.name} (${error.message.slice(0, 300)})`]);
+            ctx.skip("repositories", `not cloned: ${error.reason}; commits were read through the REST API, ${source.restCovers}`, [`${repo.name} (${error.message.slice(0, 300)})`]);
           }
         }
         if (!viaGit) {

@@ -303,6 +303,7 @@ function dcCommits(): CommitSource {
         };
       });
     },
+    restCovers: "the default branch only",
     gitAuthorization: (ctx) => ctx.authorization(),
   };
 }
