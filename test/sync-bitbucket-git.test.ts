@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -223,6 +223,19 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(exported, now);
       assert.ok(!exported.includes(gone[0]!));
       assert.equal(run.deleted.commits, 1);
+    });
+
+    test("lock files a git killed mid-fetch left in a mirror do not stop the next fetch", async () => {
+      const mirror = join(mirrors, String(site.id), "1.git");
+      await writeFile(join(mirror, "packed-refs.lock"), "");
+      await writeFile(join(mirror, "refs", "heads", "main.lock"), "0".repeat(40));
+      git(work, ["commit", "-q", "--allow-empty", "-m", `after a crash (${kind})`], T0 + 50 * DAY);
+      const plat = join(upstream, "plat", "gateway.git");
+      git(work, ["push", "-q", plat, "main"]);
+      const run = await runSync({ store: t.store, site, env, mirrorsDir: mirrors });
+      assert.equal(run.status, "SUCCEEDED");
+      assert.ok(!run.skipped?.some((s) => s.names.some((n) => n.startsWith("PLAT/gateway"))), JSON.stringify(run.skipped));
+      assert.deepEqual((await commitsOf(1)).map((r) => r.commit_hash).sort(), revList(plat));
     });
 
     test("a token git is refused with: commits read through the REST API, said in the run record", async () => {

@@ -97,7 +97,9 @@ async function isDirectory(path: string): Promise<boolean> {
  */
 export async function updateMirror(dir: string, url: string, authorization: string, signal: AbortSignal): Promise<string[]> {
   const options = { timeoutMs: LIST_TIMEOUT_MS, signal };
-  if (!(await isDirectory(join(dir, "objects")))) {
+  if (await isDirectory(join(dir, "objects"))) {
+    await removeStaleLocks(dir);
+  } else {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await git(["init", "--bare", "--quiet", dir], "git init", options);
@@ -150,8 +152,10 @@ export async function* addedCommits(dir: string, oldTips: readonly string[], bat
     describe: dir,
     args: [
       "-C", dir, "--no-replace-objects", "-c", "log.showSignature=false", "log", "--no-mailmap", "--no-color", "--encoding=UTF-8", "-z", LOG_FORMAT,
-      "--all", ...(oldTips.length > 0 ? ["--not", ...oldTips] : []),
+      "--all", "--stdin",
     ],
+    // `^tip` on stdin: any number of old tips, no argument list limit.
+    input: oldTips.map((t) => `^${t}\n`).join(""),
     toRow: (f) => {
       const body = f[5]!;
       let end = body.length;
@@ -177,6 +181,22 @@ export async function* addedCommits(dir: string, oldTips: readonly string[], bat
     signal.removeEventListener("abort", abort);
     stream.stop();
   }
+}
+
+/**
+ * Lock files a git killed mid-fetch left behind (`packed-refs.lock`, `refs/heads/x.lock`, `config.lock`,
+ * …): one sync of a site runs at a time, so any lock in its mirror at the start of a fetch is stale, and
+ * would make every later fetch fail.
+ */
+async function removeStaleLocks(dir: string): Promise<void> {
+  const walk = async (folder: string, depth: number): Promise<void> => {
+    for (const entry of await readdir(folder, { withFileTypes: true }).catch(() => [])) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory() && depth > 0 && (folder !== dir || entry.name === "refs")) await walk(path, depth - 1);
+      else if (entry.isFile() && entry.name.endsWith(".lock")) await rm(path, { force: true });
+    }
+  };
+  await walk(dir, 16);
 }
 
 /** Removes the mirrors of repositories no longer listed (`keep`: repository ids as strings). */

@@ -21,6 +21,8 @@ export interface CommitStreamOptions<R = unknown[]> {
   describe: string;
   /** Arguments of the git command (`-C path log …`). */
   args: readonly string[];
+  /** Written to git's standard input (revisions for `--stdin`, which no argument list limits). */
+  input?: string;
   /** Turns a record into a row, or undefined to drop it. */
   toRow: (fields: string[]) => R | undefined;
   highWater: number;
@@ -69,8 +71,12 @@ export class CommitStream<R = unknown[]> {
 
   start(): void {
     const { options } = this;
-    const child = spawnGit(options.args, { stallMs: options.stallMs, yieldCpu: options.yieldCpu });
+    const child = spawnGit(options.args, { stallMs: options.stallMs, yieldCpu: options.yieldCpu, stdin: options.input !== undefined });
     this.child = child;
+    if (options.input !== undefined) {
+      child.stdin!.on("error", () => undefined);
+      child.stdin!.end(options.input);
+    }
     this.timers.polling = setTimeout(
       () =>
         this.fail(
