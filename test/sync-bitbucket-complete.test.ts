@@ -6,7 +6,7 @@
  * that order and page as the vendor does, so that a move shifts the pages as it would upstream.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -249,6 +249,33 @@ for (const kind of STORE_KINDS) {
         assert.deepEqual(byDefault.map((c) => [c.repository_id, c.message]), [["21", "Service skeleton"]]);
         const withForks = await exportedCommits(store, site, dir, 2, { exportPersonalForkCommits: true });
         assert.deepEqual(withForks.map((c) => c.repository_id).sort(), ["21", "22"]);
+
+        // The repository listing leaves the fork out (an offset listing skips an item when another goes
+        // during the pass): asked by id, it is still there, so it and its commits stay. Once it answers
+        // 404 it goes, with its commits.
+        const listing = JSON.parse(await readFile(join(fixtureDir("bitbucket-dc"), "complete", "repos.json"), "utf8")) as { values: { id: number }[] };
+        let forkThere = true;
+        server.handle((req, b) => {
+          if (req.path === "/rest/api/1.0/repos") {
+            const values = listing.values.filter((r) => r.id !== 22).map((r) => JSON.parse(JSON.stringify(r).replaceAll("{{base}}", b)) as unknown);
+            return { status: 200, body: { size: values.length, limit: 100, isLastPage: true, start: 0, values } };
+          }
+          if (req.path === "/rest/api/1.0/projects/~LEA/repos/svc") {
+            return forkThere ? { status: 200, body: listing.values.find((r) => r.id === 22) } : { status: 404, body: { errors: [{ message: "Repository ~LEA/svc does not exist." }] } };
+          }
+          return undefined;
+        });
+        const skipped = await runSync({ store, site, env, reconcile: true });
+        assert.equal(skipped.status, "SUCCEEDED");
+        assert.equal(skipped.deleted.repositories, undefined);
+        assert.deepEqual((await rowsOf(store, site, "repositories")).map((r) => r.repository_id).sort(), [21, 22]);
+        assert.deepEqual((await rowsOf(store, site, "commits")).map((c) => c.repository_id).sort(), [21, 22]);
+        forkThere = false;
+        const gone = await runSync({ store, site, env, reconcile: true });
+        assert.equal(gone.deleted.repositories, 1);
+        assert.deepEqual((await rowsOf(store, site, "repositories")).map((r) => r.repository_id), [21]);
+        assert.deepEqual((await rowsOf(store, site, "commits")).map((c) => c.repository_id), [21]);
+        assert.equal(server.requestsTo("/rest/api/1.0/projects/~LEA/repos/svc").length, 2);
       } finally {
         await server.stop();
       }

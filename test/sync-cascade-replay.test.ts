@@ -260,7 +260,9 @@ for (const kind of STORE_KINDS) {
       ]);
       const before_ = await everyRow(t.store, site);
 
+      const asked = server.requestsTo("/2.0/repositories/acme/api-fork").length;
       const run = await sync(site, [join(cloud, "common"), join(cloud, "reconcile")], true);
+      assert.equal(server.requestsTo("/2.0/repositories/acme/api-fork").length - asked, 1, "the fork, left out of the listing, is asked for by id before it counts as gone");
       assert.equal(run.mode, "incremental");
 
       const after_ = await everyRow(t.store, site);
@@ -338,7 +340,9 @@ for (const kind of STORE_KINDS) {
       ]);
       const before_ = await everyRow(t.store, site);
 
+      const asked = server.requestsTo("/rest/api/1.0/projects/~LEA/repos/gateway").length;
       const run = await sync(site, [join(dc, "common"), join(dc, "reconcile")], true);
+      assert.equal(server.requestsTo("/rest/api/1.0/projects/~LEA/repos/gateway").length - asked, 1, "the fork, left out of the listing, is asked for by id before it counts as gone");
       assert.equal(run.mode, "incremental");
 
       const after_ = await everyRow(t.store, site);

@@ -36,9 +36,15 @@ export async function reconcile(
       log?.warn({ entity: sweep.entity, stored }, "the source listed no ids: nothing deleted");
       continue;
     }
-    const gone: unknown[][] = [];
+    let gone: unknown[][] = [];
     for await (const keys of store.data.keys(siteId, def, KEY_BATCH)) {
       for (const key of keys) if (!live.has(String(key[0]))) gone.push(key);
+    }
+    if (sweep.exists) {
+      const missing = gone;
+      gone = [];
+      for (const key of missing) if (!(await sweep.exists(ctx, String(key[0])))) gone.push(key);
+      if (gone.length < missing.length) log?.info({ entity: sweep.entity, kept: missing.length - gone.length }, "left out of the listing but still there when asked by id: kept");
     }
     if (gone.length === 0) continue;
     deleted[sweep.entity] = await store.data.deleteByKey(siteId, def, gone);

@@ -367,6 +367,12 @@ function repoSweep(): Sweep {
         yield values.map((r) => uuidToId(r.uuid)!);
       }
     },
+    async exists(ctx, id) {
+      const [row] = await ctx.lookup("repositories", "repository_id", [id], ["slug"]);
+      if (!row) return false;
+      const repo = await ctx.http.get<CloudRepo>(`/2.0/repositories/${workspaceOf(ctx.config)}/${encodeURIComponent(String(row.slug))}`, { entity: "repositories", allow: [404] });
+      return repo !== undefined && String(uuidToId(repo.uuid)) === id;
+    },
   };
 }
 

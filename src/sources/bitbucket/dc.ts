@@ -314,6 +314,12 @@ function repoSweep(): Sweep {
     async *ids(ctx) {
       for await (const values of pages<DcRepo>(ctx, "/rest/api/1.0/repos", {}, "repositories")) yield values.map((r) => r.id);
     },
+    async exists(ctx, id) {
+      const [row] = await ctx.lookup("repositories", "repository_id", [id], ["project_key", "slug"]);
+      if (!row) return false;
+      const repo = await ctx.http.get<DcRepo>(`/rest/api/1.0/projects/${encodeURIComponent(String(row.project_key))}/repos/${encodeURIComponent(String(row.slug))}`, { entity: "repositories", allow: [404] });
+      return repo !== undefined && String(repo.id) === id;
+    },
   };
 }
 

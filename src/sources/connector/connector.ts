@@ -77,6 +77,12 @@ export interface Sweep {
   readonly entity: string;
   /** (Rows that belong to a deleted one go with it: the registry's `EntityDef.parents`, `sync/reconcile.ts`.) */
   ids(ctx: StreamContext): AsyncIterable<readonly (string | number)[]>;
+  /**
+   * Asked for each stored id the listing left out, before it counts as gone: whether the source still
+   * has it (a listing that pages by offset can skip an item when another goes during the pass). false
+   * only on the vendor's "not found"; any other failure throws and nothing is deleted.
+   */
+  exists?(ctx: StreamContext, id: string): Promise<boolean>;
 }
 
 export interface Connector {
