@@ -62,49 +62,5 @@ export function pullRequestSweep(source: { repositories(ctx: StreamContext): Asy
   };
 }
 
-/** A page of an offset listing (Bitbucket DC's `start`/`limit`). */
-export interface OffsetPage<T> {
-  values: T[];
-  isLastPage: boolean;
-  nextPageStart?: number | null;
-}
-
-/** Items re-read at the start of each page at most. */
-const OVERLAP = 10;
-
-/**
- * Pages through an offset listing that a move can disturb (DC's pull requests, ordered by a date that
- * changes): each page starts `OVERLAP` items before the previous one ended, and must hold one of the
- * previous page's last items; when none is there (more items moved before it than the overlap), it
- * steps back a page at a time until one is, down to the start. Items seen again with the same `version`
- * are left out, so a pass yields each version once and never skips one that stayed listed.
- */
-export async function* overlappingPages<T>(
-  fetch: (start: number) => Promise<OffsetPage<T>>,
-  idOf: (item: T) => string,
-  versionOf: (item: T) => string | number,
-): AsyncIterable<T[]> {
-  const seen = new Set<string>();
-  let tail: string[] = [];
-  let start = 0;
-  for (;;) {
-    let page = await fetch(start);
-    let back = start;
-    while (tail.length > 0 && back > 0 && !page.values.some((v) => tail.includes(idOf(v)))) {
-      back = Math.max(0, back - Math.max(1, page.values.length));
-      page = await fetch(back);
-    }
-    const fresh = page.values.filter((v) => {
-      const key = `${idOf(v)}@${versionOf(v)}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
-    if (fresh.length > 0) yield fresh;
-    const next = page.nextPageStart;
-    if (page.isLastPage || next === undefined || next === null || page.values.length === 0) return;
-    const overlap = Math.min(OVERLAP, page.values.length - 1);
-    tail = overlap > 0 ? page.values.slice(page.values.length - overlap).map(idOf) : [];
-    start = Math.max(back + 1, next - overlap);
-  }
-}
+export type { OffsetPage } from "../connector/overlapping-pages.js";
+export { overlappingPages } from "../connector/overlapping-pages.js";

@@ -76,6 +76,8 @@ export interface OffsetPage<T> {
   start: number;
   limit: number;
   size: number;
+  /** CQL searches (`/rest/api/content/search`): every match, all pages together. */
+  totalSize?: number;
   _links?: { next?: string; base?: string; context?: string; self?: string };
 }
 

@@ -3,12 +3,15 @@
  * API token. v2 has no "modified since" filter, so pages, blog posts and comments are listed newest
  * change first (`sort=-modified-date`) and a pass stops at the previous high-water mark. A comment's
  * listing shows its latest version: an edited one's creator and creation time come from its version 1.
+ * A page whose labels (a comment whose versions) the API refuses (403) or no longer finds (404) is
+ * recorded as skipped in the run record, not stored half-read.
  */
 import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../connector/connector.js";
 import { mapLimit } from "../connector/map-limit.js";
 import { sourceError } from "../connector/source-error.js";
 import type { CursorPage, V2CommentVersion, V2Content, V2FooterComment, V2Label, V2Space, V2User, V2Version } from "./api-types.js";
 import { descendingCheckpoint, OVERLAP_MS, type DescendingCheckpoint } from "./descending.js";
+import { readListed } from "./unreadable.js";
 
 const API = "/wiki/api/v2";
 
@@ -104,14 +107,16 @@ function contentStream(kind: "pages" | "blogposts"): Stream {
       const query = { "body-format": "storage", sort: "-modified-date", status: LIVE_STATUSES, limit: 250 };
       for await (const page of cursorPages<V2Content>(ctx, `${API}/${kind}`, query, "pages", cp.next)) {
         const fresh = page.results.filter((c) => cp.since === undefined || Date.parse(c.version.createdAt) >= cp.since - OVERLAP_MS);
-        const labels = await mapLimit(fresh, 4, (c) => labelsOf(ctx, kind, c.id));
-        const records: SyncRecord[] = fresh.map((c, i) => {
+        const read = await mapLimit(fresh, 4, (c) => readListed(ctx, "pages", c.id, "its labels", () => labelsOf(ctx, kind, c.id)));
+        const records: SyncRecord[] = fresh.flatMap((c, i) => {
+          const labels = read[i];
+          if (!labels) return [];
           const changed = Date.parse(c.version.createdAt);
           if (passHigh === undefined || changed > passHigh) passHigh = changed;
           if (c.authorId) seenUsers(ctx).add(c.authorId);
           if (c.version.authorId) seenUsers(ctx).add(c.version.authorId);
           const spaceKey = keys.get(c.spaceId) ?? null;
-          return {
+          const record: SyncRecord = {
             page_id: c.id,
             space_key: spaceKey,
             page_url: `${base}/wiki${c._links?.webui ?? `/pages/viewpage.action?pageId=${c.id}`}`,
@@ -120,7 +125,7 @@ function contentStream(kind: "pages" | "blogposts"): Stream {
             page_status: c.status,
             page_content: c.body?.storage?.value ?? null,
             page_parent_id: c.parentType === "page" ? c.parentId : null,
-            labels: labels[i],
+            labels: labels.value,
             page_version: c.version.number,
             creator_id: c.authorId,
             last_modifier_id: c.version.authorId,
@@ -129,6 +134,7 @@ function contentStream(kind: "pages" | "blogposts"): Stream {
             last_update_description: c.version.message || null,
             scope_key: spaceKey,
           };
+          return [record];
         });
         // Newest change first: once a page is older than the previous pass's high-water mark, stop.
         const done = fresh.length < page.results.length || !page.next;
@@ -174,15 +180,17 @@ function commentStream(): Stream {
         const fresh = page.results.filter((c) => cp.since === undefined || Date.parse(c.version.createdAt) >= cp.since - OVERLAP_MS);
         const containers = [...new Set(fresh.map((c) => c.pageId ?? c.blogPostId).filter((id): id is string => id !== undefined))];
         const spaces = new Map((await ctx.lookup("pages", "page_id", containers)).map((r) => [String(r.page_id), r.scope_key as string | null]));
-        const firsts = await mapLimit(fresh, 4, (c) => firstVersion(ctx, c));
-        const records: SyncRecord[] = fresh.map((c, i) => {
+        const firsts = await mapLimit(fresh, 4, (c) => readListed(ctx, "comments", c.id, "its versions", () => firstVersion(ctx, c)));
+        const records: SyncRecord[] = fresh.flatMap((c, i) => {
+          const read = firsts[i];
+          if (!read) return [];
           const changed = Date.parse(c.version.createdAt);
           if (passHigh === undefined || changed > passHigh) passHigh = changed;
           if (c.version.authorId) seenUsers(ctx).add(c.version.authorId);
-          const first = firsts[i];
+          const first = read.value;
           if (first?.authorId) seenUsers(ctx).add(first.authorId);
           const container = c.pageId ?? c.blogPostId;
-          return {
+          const record: SyncRecord = {
             comment_id: c.id,
             comment_url: c._links?.webui ? `${base}/wiki${c._links.webui}` : null,
             page_id: container,
@@ -194,6 +202,7 @@ function commentStream(): Stream {
             updated_date: c.version.createdAt,
             scope_key: container ? (spaces.get(container) ?? null) : null,
           };
+          return [record];
         });
         const done = fresh.length < page.results.length || !page.next;
         yield {

@@ -1,6 +1,12 @@
-/** The id-only sweep of issues (deleted issues go, with every row the registry says belongs to them). */
+/**
+ * The id-only sweep of issues (deleted issues go, with every row the registry says belongs to them).
+ * Data Center pages by position: an issue deleted during the sweep shifts the others, so pages overlap
+ * and step back until they meet the previous one (`overlappingPages`) — a live issue a shift hid
+ * would be deleted.
+ */
 import type { Sweep } from "../connector/connector.js";
-import type { JqlSearchPage, OffsetSearchPage } from "./api-types.js";
+import { overlappingPages } from "../connector/overlapping-pages.js";
+import type { JiraIssue, JqlSearchPage, OffsetSearchPage } from "./api-types.js";
 import { ALL_ISSUES_JQL } from "./jql.js";
 import type { JiraVariant } from "./variant.js";
 
@@ -22,15 +28,15 @@ export function issueSweep(variant: JiraVariant): Sweep {
         } while (token);
         return;
       }
-      for (let startAt = 0; ; ) {
+      const fetch = async (startAt: number) => {
         const page = await ctx.http.get<OffsetSearchPage>(`${variant.api}/search`, {
           entity: "issues",
           query: { jql: ALL_ISSUES_JQL, startAt, maxResults: PAGE, fields: "id" },
         });
-        yield page.issues.map((i) => i.id);
-        startAt += page.issues.length;
-        if (page.issues.length === 0 || startAt >= page.total) return;
-      }
+        const after = startAt + page.issues.length;
+        return { values: page.issues, isLastPage: page.issues.length === 0 || after >= page.total, nextPageStart: after };
+      };
+      for await (const issues of overlappingPages<JiraIssue>(fetch, (i) => i.id, () => 0)) yield issues.map((i) => i.id);
     },
   };
 }

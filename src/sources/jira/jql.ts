@@ -16,5 +16,14 @@ export function updatedSinceJql(since: string): string {
   return `updated >= "${since}" ORDER BY updated ASC, id ASC`;
 }
 
+/**
+ * The same issues in an order no update moves (creation), for listing a pass's range again. JQL has no
+ * range on issue ids across projects (`issuekey > X` compares numbers within X's project), so there is
+ * no keyset paging: positions it is, with pages that overlap.
+ */
+export function createdOrderJql(since: string): string {
+  return `updated >= "${since}" ORDER BY created ASC, id ASC`;
+}
+
 /** Every issue, for the id sweep (Cloud rejects unbounded JQL). */
 export const ALL_ISSUES_JQL = `created >= "${EPOCH_JQL}" ORDER BY id ASC`;
