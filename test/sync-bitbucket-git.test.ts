@@ -105,8 +105,30 @@ function dcRepo(base: string, id: number, key: string, slug: string, clone: "htt
 
 const page = (values: unknown[]) => ({ size: values.length, limit: 100, isLastPage: true, start: 0, values });
 
+const restCommit = (c: string, day: number, message: string) => ({
+  id: c.repeat(40),
+  displayId: c.repeat(7),
+  author: { name: "jo", emailAddress: "jo@acme.com" },
+  authorTimestamp: (T0 + day * DAY) * 1000,
+  committer: { name: "jo", emailAddress: "jo@acme.com" },
+  committerTimestamp: (T0 + day * DAY) * 1000,
+  message,
+  parents: [],
+});
+
+/**
+ * PLAT/legacy through the REST API: `/commits` without `until` gives the default branch only; main
+ * (a), feature (c on a) and the tag v0.9 (d, on no branch).
+ */
+const LEGACY: Record<string, unknown[]> = {
+  [`${"a".repeat(40)}`]: [restCommit("a", 1, "legacy main")],
+  [`${"c".repeat(40)}`]: [restCommit("c", 3, "legacy feature"), restCommit("a", 1, "legacy main")],
+  [`${"d".repeat(40)}`]: [restCommit("d", 4, "legacy tag only")],
+};
+const ref = (kind: "heads" | "tags", name: string, tip: string, isDefault = false) => ({ id: `refs/${kind}/${name}`, displayId: name, type: kind === "heads" ? "BRANCH" : "TAG", latestCommit: tip, latestChangeset: tip, ...(kind === "heads" ? { isDefault } : {}) });
+
 /** A Bitbucket DC REST API: three repositories, no pull requests, the ssh-only one's commits by REST. */
-function dcApi(server: ReplayServer, onlyRestCommits: () => unknown[]) {
+function dcApi(server: ReplayServer) {
   server.handle((req: RecordedRequest, base: string) => {
     const p = req.path;
     if (p === "/rest/api/1.0/users") return { status: 200, body: page([{ name: "jo", emailAddress: "jo@acme.com", id: 1, displayName: "Jo Park", active: true, slug: "jo", type: "NORMAL" }]) };
@@ -114,8 +136,10 @@ function dcApi(server: ReplayServer, onlyRestCommits: () => unknown[]) {
       return { status: 200, body: page([dcRepo(base, 1, "PLAT", "gateway", "http"), dcRepo(base, 2, "~LEA", "gateway", "http", 1), dcRepo(base, 3, "PLAT", "legacy", "ssh")]) };
     }
     if (/\/pull-requests$/.test(p)) return { status: 200, body: page([]) };
-    if (p === "/rest/api/1.0/projects/PLAT/repos/legacy/commits") return { status: 200, body: page(onlyRestCommits()) };
-    if (/\/repos\/gateway\/commits$/.test(p)) return { status: 200, body: page([]) };
+    if (p === "/rest/api/1.0/projects/PLAT/repos/legacy/branches") return { status: 200, body: page([ref("heads", "feature", "c".repeat(40)), ref("heads", "main", "a".repeat(40), true)]) };
+    if (p === "/rest/api/1.0/projects/PLAT/repos/legacy/tags") return { status: 200, body: page([ref("tags", "v0.9", "d".repeat(40))]) };
+    if (p === "/rest/api/1.0/projects/PLAT/repos/legacy/commits") return { status: 200, body: page(LEGACY[req.query.get("until") ?? "a".repeat(40)] ?? []) };
+    if (/\/repos\/gateway\/(commits|branches|tags)$/.test(p)) return { status: 200, body: page([]) };
     return undefined;
   });
 }
@@ -145,9 +169,7 @@ before(async () => {
   gitServer = gitHttpBackend(upstream, "/scm", `Bearer ${TOKEN}`);
   server.passThrough(gitServer.handler);
   base = await server.start();
-  dcApi(server, () => [
-    { id: "a".repeat(40), displayId: "aaaaaaa", author: { name: "jo", emailAddress: "jo@acme.com" }, authorTimestamp: T0 * 1000, committer: { name: "jo", emailAddress: "jo@acme.com" }, committerTimestamp: T0 * 1000, message: "legacy", parents: [] },
-  ]);
+  dcApi(server);
 });
 after(async () => {
   await server.stop();
@@ -191,13 +213,13 @@ for (const kind of STORE_KINDS) {
       for (const file of await tree(mirrors)) assert.ok(!(await readFile(file)).includes(TOKEN), `${file} holds the token`);
       assert.equal((await stat(join(mirrors, String(site.id)))).mode & 0o077, 0, "the mirrors are the owner's only");
 
-      // The ssh-only repository: read through the REST API, and the run record says so.
+      // The ssh-only repository: read through the REST API — every branch and tag —, and the run record says so.
       const skipped = run.skipped?.find((s) => s.entity === "repositories");
       assert.ok(skipped, JSON.stringify(run.skipped));
       assert.equal(skipped.count, 1);
-      assert.match(skipped.reason, /no http\(s\) clone link.*REST API/);
+      assert.match(skipped.reason, /no http\(s\) clone link.*REST API, every branch and tag/);
       assert.match(skipped.names[0]!, /^PLAT\/legacy/);
-      assert.deepEqual((await commitsOf(3)).map((r) => r.commit_hash), ["a".repeat(40)]);
+      assert.deepEqual((await commitsOf(3)).map((r) => r.commit_hash).sort(), ["a", "c", "d"].map((c) => c.repeat(40)));
       // The personal fork's commits are not exported by default; they are with exportPersonalForkCommits.
       assert.deepEqual(await commitsOf(2), []);
       assert.deepEqual((await commitsOf(2, { exportPersonalForkCommits: true })).map((r) => r.commit_hash).sort(), revList(join(upstream, "~lea", "gateway.git")));

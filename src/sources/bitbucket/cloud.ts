@@ -12,7 +12,7 @@ import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from 
 import type { SourceConfig } from "../connector/source-config.js";
 import { sourceError } from "../connector/source-error.js";
 import { emailOf } from "./commit-pass.js";
-import { commitStream, type CommitSource } from "./commits.js";
+import { commitStream, newerThan, type CommitSource } from "./commits.js";
 import { bareUuid, hashId, uuidToId } from "./ids.js";
 import { PR_STATES, pullRequestSweep, sinceMark } from "./pull-request-pass.js";
 
@@ -299,40 +299,40 @@ interface CloudCommit {
   links?: { html?: { href: string } };
 }
 
+/** A repository's commits through `/commits`: every branch, newest first. */
+async function* restCommits(ctx: StreamContext, repo: CloudRepo): AsyncIterable<SyncRecord[]> {
+  const id = uuidToId(repo.uuid)!;
+  for await (const commits of pages<CloudCommit>(ctx, `/2.0/repositories/${workspaceOf(ctx.config)}/${repo.slug}/commits`, { pagelen: 100 }, "commits")) {
+    yield commits.map((commit) => {
+      // 2.0 gives the author only: the committer is reported as the author.
+      const email = emailOf(commit.author?.raw);
+      return {
+        commit_hash: commit.hash,
+        url: commit.links?.html?.href,
+        message: commit.message ?? null,
+        repository_id: id,
+        author_email: email,
+        author_timestamp: commit.date,
+        committer_email: email,
+        committer_timestamp: commit.date,
+        scope_key: String(id),
+      };
+    });
+  }
+}
+
 /** Commits from each repository's git mirror; through the REST listing where it cannot be cloned. */
 function cloudCommits(): CommitSource {
   return {
     async repositories(ctx) {
-      const ws = workspaceOf(ctx.config);
       const site = new URL(ctx.config.url).origin;
-      return (await repositories(ctx)).map((repo) => {
-        const id = uuidToId(repo.uuid)!;
-        return {
-          id,
-          name: repo.full_name,
-          cloneLink: repo.links?.clone?.find((l) => l.name === "https")?.href,
-          commitUrl: (hash: string) => `${site}/${repo.full_name}/commits/${hash}`,
-          async *rest(c: StreamContext): AsyncIterable<SyncRecord[]> {
-            for await (const commits of pages<CloudCommit>(c, `/2.0/repositories/${ws}/${repo.slug}/commits`, { pagelen: 100 }, "commits")) {
-              yield commits.map((commit) => {
-                // 2.0 gives the author only: the committer is reported as the author.
-                const email = emailOf(commit.author?.raw);
-                return {
-                  commit_hash: commit.hash,
-                  url: commit.links?.html?.href,
-                  message: commit.message ?? null,
-                  repository_id: id,
-                  author_email: email,
-                  author_timestamp: commit.date,
-                  committer_email: email,
-                  committer_timestamp: commit.date,
-                  scope_key: String(id),
-                };
-              });
-            }
-          },
-        };
-      });
+      return (await repositories(ctx)).map((repo) => ({
+        id: uuidToId(repo.uuid)!,
+        name: repo.full_name,
+        cloneLink: repo.links?.clone?.find((l) => l.name === "https")?.href,
+        commitUrl: (hash: string) => `${site}/${repo.full_name}/commits/${hash}`,
+        rest: (c: StreamContext, since: number | undefined) => newerThan(restCommits(c, repo), since),
+      }));
     },
     restCovers: "every branch, within a day of the last sync's newest commit",
     // Git over https takes an API token with this fixed user name (Atlassian, "Using API tokens").

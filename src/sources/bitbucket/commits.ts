@@ -25,8 +25,8 @@ export interface CommitRepository {
   cloneLink: string | undefined;
   /** The commit's page (`url` column). */
   commitUrl(hash: string): string;
-  /** The REST listing, newest first, one page of records at a time. */
-  rest(ctx: StreamContext): AsyncIterable<SyncRecord[]>;
+  /** The REST listing's commits committed since `since` (epoch ms; all when undefined), a page at a time. */
+  rest(ctx: StreamContext, since: number | undefined): AsyncIterable<SyncRecord[]>;
 }
 
 export interface CommitSource {
@@ -44,6 +44,15 @@ interface Checkpoint extends CommitCheckpoint {
 const BATCH = 2000;
 
 const msOf = (v: unknown): number => (typeof v === "number" ? v : Date.parse(String(v)));
+
+/** Pages of a newest-first commit listing, cut at the first commit committed before `since`. */
+export async function* newerThan(pages: AsyncIterable<SyncRecord[]>, since: number | undefined): AsyncIterable<SyncRecord[]> {
+  for await (const records of pages) {
+    const fresh = since === undefined ? records : records.filter((r) => msOf(r.committer_timestamp) >= since);
+    if (fresh.length > 0) yield fresh;
+    if (fresh.length < records.length) return;
+  }
+}
 
 export function commitStream(source: CommitSource): Stream {
   return {
@@ -87,14 +96,12 @@ export function commitStream(source: CommitSource): Stream {
         }
         if (!viaGit) {
           delete tips[key]; // read whole from git next time it can be cloned
-          for await (const records of repo.rest(ctx)) {
-            const fresh = records.filter((r) => pass.since === undefined || msOf(r.committer_timestamp) >= pass.since);
-            for (const r of fresh) {
+          for await (const records of repo.rest(ctx, pass.since)) {
+            for (const r of records) {
               const at = msOf(r.committer_timestamp);
               if (high === undefined || at > high) high = at;
             }
-            yield { records: { commits: fresh }, checkpoint: checkpoint(), items: fresh.length };
-            if (fresh.length < records.length) break;
+            yield { records: { commits: records }, checkpoint: checkpoint(), items: records.length };
           }
         }
         pass.done.add(key);

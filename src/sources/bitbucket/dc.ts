@@ -7,7 +7,7 @@
  * come from a git mirror of each repository, every branch and tag (`commits.ts`).
  */
 import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../connector/connector.js";
-import { commitStream, type CommitSource } from "./commits.js";
+import { commitStream, newerThan, type CommitSource } from "./commits.js";
 import { overlappingPages, PR_STATES, pullRequestSweep, sinceMark } from "./pull-request-pass.js";
 
 interface DcPage<T> {
@@ -273,37 +273,70 @@ interface DcCommit {
   message?: string;
 }
 
-/** Commits from each repository's git mirror; through `/commits` (default branch only) where it cannot be cloned. */
+interface DcBranchOrTag {
+  id: string;
+  displayId: string;
+  latestCommit?: string;
+  isDefault?: boolean;
+}
+
+/**
+ * A repository's commits through `/commits`, which without `until` reads the default branch only: the
+ * history of every branch (the default first) and every tag, each walk newest first and stopped at the
+ * first page whose commits were all met already in this pass (or at `since`).
+ */
+async function* restCommits(ctx: StreamContext, repo: DcRepo, since: number | undefined): AsyncIterable<SyncRecord[]> {
+  const base = `/rest/api/1.0/projects/${repo.project.key}/repos/${repo.slug}`;
+  const page = `${ctx.config.url}/projects/${repo.project.key}/repos/${repo.slug}/commits/`;
+  const tips: string[] = [];
+  for (const kind of ["branches", "tags"]) {
+    const refs: DcBranchOrTag[] = [];
+    for await (const values of pages<DcBranchOrTag>(ctx, `${base}/${kind}`, {}, "commits")) refs.push(...values);
+    refs.sort((a, b) => Number(b.isDefault === true) - Number(a.isDefault === true));
+    tips.push(...refs.map((r) => r.latestCommit ?? r.id));
+  }
+  const seen = new Set<string>();
+  for (const tip of new Set(tips)) {
+    const listing = async function* (): AsyncIterable<SyncRecord[]> {
+      for await (const commits of pages<DcCommit>(ctx, `${base}/commits`, { until: tip }, "commits")) {
+        yield commits.map((commit) => ({
+          commit_hash: commit.id,
+          url: page + commit.id,
+          message: commit.message ?? null,
+          repository_id: repo.id,
+          author_email: commit.author?.emailAddress ?? null,
+          author_timestamp: commit.authorTimestamp,
+          committer_email: commit.committer?.emailAddress ?? commit.author?.emailAddress ?? null,
+          committer_timestamp: commit.committerTimestamp ?? commit.authorTimestamp,
+          scope_key: String(repo.id),
+        }));
+      }
+    };
+    for await (const records of newerThan(listing(), since)) {
+      const fresh = records.filter((r) => !seen.has(r.commit_hash as string));
+      for (const r of fresh) seen.add(r.commit_hash as string);
+      if (fresh.length > 0) yield fresh;
+      else break; // a page of commits all met from another ref: the rest of this history was read with it
+    }
+  }
+}
+
+/** Commits from each repository's git mirror; through `/commits` of every branch and tag where it cannot be cloned. */
 function dcCommits(): CommitSource {
   return {
     async repositories(ctx) {
       return (await repositories(ctx)).map((repo) => {
-        const path = `/rest/api/1.0/projects/${repo.project.key}/repos/${repo.slug}/commits`;
         const page = `${ctx.config.url}/projects/${repo.project.key}/repos/${repo.slug}/commits/`;
         return {
           id: repo.id,
           name: `${repo.project.key}/${repo.slug}`,
           cloneLink: repo.links?.clone?.find((l) => l.name === "http" || /^https?:/.test(l.href))?.href,
           commitUrl: (hash: string) => page + hash,
-          async *rest(c: StreamContext): AsyncIterable<SyncRecord[]> {
-            for await (const commits of pages<DcCommit>(c, path, {}, "commits")) {
-              yield commits.map((commit) => ({
-                commit_hash: commit.id,
-                url: page + commit.id,
-                message: commit.message ?? null,
-                repository_id: repo.id,
-                author_email: commit.author?.emailAddress ?? null,
-                author_timestamp: commit.authorTimestamp,
-                committer_email: commit.committer?.emailAddress ?? commit.author?.emailAddress ?? null,
-                committer_timestamp: commit.committerTimestamp ?? commit.authorTimestamp,
-                scope_key: String(repo.id),
-              }));
-            }
-          },
+          rest: (c: StreamContext, since: number | undefined) => restCommits(c, repo, since),
         };
       });
     },
-    restCovers: "the default branch only",
+    restCovers: "every branch and tag, within a day of the last sync's newest commit",
     gitAuthorization: (ctx) => ctx.authorization(),
   };
 }

@@ -58,7 +58,7 @@ export const sourceConfigSchema = z
     /**
      * Bitbucket: where commits come from — a git mirror of each repository (`git`, the default: every
      * branch and tag, exact) or the REST listing only (`api`: for a site whose git endpoint cannot be
-     * reached; Data Center's listing covers the default branch only).
+     * reached; it misses commits rebased in more than a day after their date).
      */
     commitsFrom: z.enum(["api", "git"]).optional(),
   })
