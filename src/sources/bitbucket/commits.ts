@@ -4,8 +4,8 @@
  * `git rev-list --all` of the repository. Only where a repository cannot be cloned (no http(s) clone
  * link, a link on another host, git missing, the fetch refused) — or where the site says
  * `commitsFrom: "api"` — are its commits read through the REST listing (`commit-pass.ts`: newest
- * first down to the last pass's newest commit less a day; Data Center's listing covers the default
- * branch only), and the run record says so (`skipped`, entity `repositories`).
+ * first down to the last pass's newest commit less a day, so a commit rebased in later than that is
+ * missed and one rebased away stays), and the run record says so (`skipped`, entity `repositories`).
  *
  * Checkpoint `{ tips?, since?, high?, done? }`: per repository id the ref tips its commits were read
  * at, the REST window, and the repositories finished in this pass.
@@ -31,7 +31,7 @@ export interface CommitRepository {
 
 export interface CommitSource {
   repositories(ctx: StreamContext): Promise<CommitRepository[]>;
-  /** What the REST listing covers, for the run record (`every branch`, `the default branch only`). */
+  /** What the REST listing covers, for the run record (`every branch`, …). */
   readonly restCovers: string;
   /** The Authorization header git sends (Bitbucket Cloud: a fixed user name with the API token). */
   gitAuthorization(ctx: StreamContext): string;
