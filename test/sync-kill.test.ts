@@ -5,22 +5,20 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
 import { entity } from "../src/core/entities/registry.js";
-import { openSqliteStore } from "../src/store/sqlite/index.js";
 import { runSync } from "../src/sync/run-sync.js";
 import { CHECKPOINT_KEY, type CheckpointState } from "../src/sync/run-state.js";
 import { generatedJiraCloud, ReplayServer } from "./support/replay-server.js";
+import { openStoreAt, openTestStore, STORE_KINDS, type StoreKind } from "./support/stores.js";
 
 const ISSUES = 300;
 const HISTORIES = 3;
 
 async function child(): Promise<void> {
-  const store = openSqliteStore(process.env.SLUICE_SYNC_DB!);
+  const at = JSON.parse(process.env.SLUICE_SYNC_STORE!) as { kind: StoreKind; url: string };
+  const store = await openStoreAt(at.kind, at.url);
   const site = (await store.sites.byKey("jira-kill"))!;
   await runSync({
     store,
@@ -35,26 +33,26 @@ async function child(): Promise<void> {
     },
   });
   process.stdout.write("done\n");
+  await store.close();
 }
 
 if (process.env.SLUICE_SYNC_CHILD) {
   await child();
 } else {
-  describe("sync killed with SIGKILL", () => {
+  for (const kind of STORE_KINDS) describe(`sync killed with SIGKILL (${kind})`, () => {
     test("resumes from its checkpoint with no duplicate and no gap", async () => {
-      const dir = await mkdtemp(join(tmpdir(), "sluice-sync-kill-"));
+      const t = await openTestStore(kind);
       const server = new ReplayServer();
       try {
         const base = await server.start();
         server.handle(generatedJiraCloud({ issues: ISSUES, histories: HISTORIES }));
-        const file = join(dir, "sluice.db");
-        const store = openSqliteStore(file);
+        const store = t.store;
         await store.sites.ensureOrganisation("demo-org", "Demo");
         const site = await store.sites.create("demo-org", { product: "jira", contextPath: "/jira-kill", baseUrl: "http://localhost/jira-kill" });
         await store.settings.set(site.id, "source", { kind: "jira-cloud", url: base, email: "kill@acme.com", tokenEnv: "SLUICE_SECRET_KILL", pageSize: 20, requestsPerSecond: 0 });
 
         const proc = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
-          env: { ...process.env, SLUICE_SYNC_CHILD: "1", SLUICE_SYNC_DB: file, NODE_TEST_CONTEXT: "" },
+          env: { ...process.env, SLUICE_SYNC_CHILD: "1", SLUICE_SYNC_STORE: JSON.stringify({ kind, url: t.url }), NODE_TEST_CONTEXT: "" },
           stdio: ["ignore", "pipe", "inherit"],
         });
         const killedAt = await new Promise<number>((resolve, reject) => {
@@ -94,10 +92,9 @@ if (process.env.SLUICE_SYNC_CHILD) {
         const ids: number[] = [];
         for await (const keys of store.data.keys(site.id, issuesDef, 1000)) for (const k of keys) ids.push(Number(k[0]));
         assert.deepEqual(ids, Array.from({ length: ISSUES }, (_, i) => 100000 + i));
-        await store.close();
       } finally {
         await server.stop();
-        await rm(dir, { recursive: true, force: true });
+        await t.cleanup();
       }
     });
   });
