@@ -10,28 +10,13 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { entity, storedColumns } from "../src/core/entities/registry.js";
 import { uuidToId } from "../src/sources/bitbucket/ids.js";
 import type { Site, Store } from "../src/store/port.js";
 import { runSync } from "../src/sync/run-sync.js";
 import { exportedRows } from "./support/export-rows.js";
 import { fixtureDir, ReplayServer, type Handler } from "./support/replay-server.js";
 import { openTestStore, STORE_KINDS, type TestStore } from "./support/stores.js";
-
-const text = (v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : v);
-
-async function rowsOf(store: Store, site: Site, name: string): Promise<Record<string, unknown>[]> {
-  const def = entity("bitbucket", name);
-  const cols = storedColumns(def).map((c) => c.name);
-  const snap = await store.data.snapshot(site.id);
-  const out: Record<string, unknown>[] = [];
-  try {
-    for await (const batch of snap.rows(def, 1000)) for (const row of batch) out.push(Object.fromEntries(cols.map((c, i) => [c, text(row[i])])));
-  } finally {
-    await snap.close();
-  }
-  return out;
-}
+import { rowsOf } from "./support/store-rows.js";
 
 const PAGE = 2;
 
@@ -183,12 +168,12 @@ for (const kind of STORE_KINDS) {
         assert.deepEqual(server.unmatched, []);
         assert.equal(first.status, "SUCCEEDED");
         assert.ok(server.requestsTo("/2.0/repositories/acme/svc/pullrequests").every((r) => r.query.get("sort") === "id"));
-        let prs = await rowsOf(store, site, "pull_requests");
+        let prs = await rowsOf(store, site, "bitbucket", "pull_requests");
         assert.deepEqual(prs.map((p) => p.pull_request_id).sort(), [1, 2, 3, 4, 5].map((n) => `${repoId}-${n}`));
         // The edit after its page was read comes with the next pass (the mark is never past an unread update).
         const second = await runSync({ store, site, env });
         assert.equal(second.status, "SUCCEEDED");
-        prs = await rowsOf(store, site, "pull_requests");
+        prs = await rowsOf(store, site, "bitbucket", "pull_requests");
         assert.equal(prs.length, 5);
         assert.equal(prs.find((p) => p.pull_request_id === `${repoId}-1`)!.title, "PR 1, edited");
 
@@ -200,12 +185,12 @@ for (const kind of STORE_KINDS) {
         assert.deepEqual(server.unmatched, []);
         assert.equal(reconciled.deleted.pull_requests, 1);
         assert.equal(reconciled.deleted.pull_request_activities, 1);
-        prs = await rowsOf(store, site, "pull_requests");
+        prs = await rowsOf(store, site, "bitbucket", "pull_requests");
         assert.deepEqual(prs.map((p) => p.pull_request_id).sort(), [1, 3, 4, 5].map((n) => `${repoId}-${n}`));
-        const activities = await rowsOf(store, site, "pull_request_activities");
+        const activities = await rowsOf(store, site, "bitbucket", "pull_request_activities");
         assert.deepEqual(activities.map((a) => a.pull_request_id).sort(), [1, 3, 4, 5].map((n) => `${repoId}-${n}`));
         assert.equal(server.requestsTo("/2.0/repositories/acme/svc/pullrequests/4").length, 1);
-        assert.equal((await rowsOf(store, site, "repositories")).length, 1);
+        assert.equal((await rowsOf(store, site, "bitbucket", "repositories")).length, 1);
       } finally {
         await server.stop();
       }
@@ -225,10 +210,10 @@ for (const kind of STORE_KINDS) {
         const first = await runSync({ store, site, env });
         assert.deepEqual(server.unmatched, []);
         assert.equal(first.status, "SUCCEEDED");
-        let prs = await rowsOf(store, site, "pull_requests");
+        let prs = await rowsOf(store, site, "bitbucket", "pull_requests");
         assert.deepEqual(prs.map((p) => p.pull_request_id).sort(), ["21-1", "21-2", "21-3", "21-4", "21-5"]);
         assert.equal(prs.find((p) => p.pull_request_id === "21-1")!.title, "PR 1, edited");
-        assert.equal((await rowsOf(store, site, "pull_request_activities")).length, 5);
+        assert.equal((await rowsOf(store, site, "bitbucket", "pull_request_activities")).length, 5);
 
         up.prs.delete(2);
         up.unlisted.add(4);
@@ -237,13 +222,13 @@ for (const kind of STORE_KINDS) {
         assert.deepEqual(server.unmatched, []);
         assert.equal(reconciled.deleted.pull_requests, 1);
         assert.equal(reconciled.deleted.pull_request_activities, 1);
-        prs = await rowsOf(store, site, "pull_requests");
+        prs = await rowsOf(store, site, "bitbucket", "pull_requests");
         assert.deepEqual(prs.map((p) => p.pull_request_id).sort(), ["21-1", "21-3", "21-4", "21-5"]);
-        const activities = await rowsOf(store, site, "pull_request_activities");
+        const activities = await rowsOf(store, site, "bitbucket", "pull_request_activities");
         assert.deepEqual(activities.map((a) => a.activity_id).sort(), [1001, 1003, 1004, 1005]);
 
         // Repository 22 is a fork of 21 in the personal project ~LEA.
-        const commits = await rowsOf(store, site, "commits");
+        const commits = await rowsOf(store, site, "bitbucket", "commits");
         assert.deepEqual(commits.map((c) => c.repository_id).sort(), [21, 22]);
         const byDefault = await exportedCommits(store, site, dir, 1, {});
         assert.deepEqual(byDefault.map((c) => [c.repository_id, c.message]), [["21", "Service skeleton"]]);
@@ -268,13 +253,13 @@ for (const kind of STORE_KINDS) {
         const skipped = await runSync({ store, site, env, reconcile: true });
         assert.equal(skipped.status, "SUCCEEDED");
         assert.equal(skipped.deleted.repositories, undefined);
-        assert.deepEqual((await rowsOf(store, site, "repositories")).map((r) => r.repository_id).sort(), [21, 22]);
-        assert.deepEqual((await rowsOf(store, site, "commits")).map((c) => c.repository_id).sort(), [21, 22]);
+        assert.deepEqual((await rowsOf(store, site, "bitbucket", "repositories")).map((r) => r.repository_id).sort(), [21, 22]);
+        assert.deepEqual((await rowsOf(store, site, "bitbucket", "commits")).map((c) => c.repository_id).sort(), [21, 22]);
         forkThere = false;
         const gone = await runSync({ store, site, env, reconcile: true });
         assert.equal(gone.deleted.repositories, 1);
-        assert.deepEqual((await rowsOf(store, site, "repositories")).map((r) => r.repository_id), [21]);
-        assert.deepEqual((await rowsOf(store, site, "commits")).map((c) => c.repository_id), [21]);
+        assert.deepEqual((await rowsOf(store, site, "bitbucket", "repositories")).map((r) => r.repository_id), [21]);
+        assert.deepEqual((await rowsOf(store, site, "bitbucket", "commits")).map((c) => c.repository_id), [21]);
         assert.equal(server.requestsTo("/rest/api/1.0/projects/~LEA/repos/svc").length, 2);
       } finally {
         await server.stop();

@@ -13,33 +13,16 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ALL_ENTITIES, entity, storedColumns, type Product } from "../src/core/entities/registry.js";
+import { entity, storedColumns, type Product } from "../src/core/entities/registry.js";
 import { uuidToId } from "../src/sources/bitbucket/ids.js";
 import type { Site, Store } from "../src/store/port.js";
 import { runSync } from "../src/sync/run-sync.js";
 import { rowMapper } from "../src/sync/to-row.js";
 import { fixtureDir, ReplayServer } from "./support/replay-server.js";
 import { openTestStore, STORE_KINDS, type TestStore } from "./support/stores.js";
+import { everyRow } from "./support/store-rows.js";
 
 type Row = Record<string, unknown>;
-
-const text = (v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : v instanceof Date ? v.toISOString() : typeof v === "bigint" ? Number(v) : v);
-
-/** Every row of every entity of the site's product, as JSON text per entity, in store order. */
-async function everyRow(store: Store, site: Site): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  for (const def of ALL_ENTITIES.filter((e) => e.product === site.product)) {
-    const snap = await store.data.snapshot(site.id);
-    const rows: string[] = [];
-    try {
-      for await (const batch of snap.rows(def, 1000)) for (const row of batch) rows.push(JSON.stringify(row.map(text)));
-    } finally {
-      await snap.close();
-    }
-    out.set(def.name, rows);
-  }
-  return out;
-}
 
 /** A snapshot row by column name. */
 function named(product: Product, name: string, row: string): Row {

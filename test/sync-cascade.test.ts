@@ -10,29 +10,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { join } from "node:path";
-import { ALL_ENTITIES, childrenOf, entity, storedColumns, type EntityDef, type Product } from "../src/core/entities/registry.js";
-import type { Site, Store } from "../src/store/port.js";
+import { childrenOf, entity, storedColumns, type EntityDef, type Product } from "../src/core/entities/registry.js";
 import { deleteChildren } from "../src/sync/reconcile.js";
 import { runSync } from "../src/sync/run-sync.js";
 import { fixtureDir, ReplayServer } from "./support/replay-server.js";
 import { openTestStore, STORE_KINDS, type TestStore } from "./support/stores.js";
-
-const text = (v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : v instanceof Date ? v.toISOString() : typeof v === "bigint" ? Number(v) : v);
-
-async function everyRow(store: Store, site: Site): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
-  for (const def of ALL_ENTITIES.filter((e) => e.product === site.product)) {
-    const snap = await store.data.snapshot(site.id);
-    const rows: string[] = [];
-    try {
-      for await (const batch of snap.rows(def, 1000)) for (const row of batch) rows.push(JSON.stringify(row.map(text)));
-    } finally {
-      await snap.close();
-    }
-    out.set(def.name, rows);
-  }
-  return out;
-}
+import { everyRow } from "./support/store-rows.js";
 
 /** A row of `def` from named values (the rest null). */
 function row(def: EntityDef, values: Record<string, unknown>): unknown[] {

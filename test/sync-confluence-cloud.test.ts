@@ -1,27 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { entity, storedColumns } from "../src/core/entities/registry.js";
 import type { Site, Store } from "../src/store/port.js";
 import { runSync } from "../src/sync/run-sync.js";
 import { fixtureDir, ReplayServer } from "./support/replay-server.js";
 import { openTestStore, STORE_KINDS, type TestStore } from "./support/stores.js";
-
-/** Long text comes back from a snapshot as UTF-8 bytes; the rest as on SQLite, whatever the store. */
-const text = (v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : v instanceof Date ? v.toISOString() : typeof v === "bigint" ? Number(v) : v);
-
-async function rowsOf(store: Store, site: Site, name: string): Promise<Record<string, unknown>[]> {
-  const def = entity("confluence", name);
-  const cols = storedColumns(def).map((c) => c.name);
-  const snap = await store.data.snapshot(site.id);
-  const out: Record<string, unknown>[] = [];
-  try {
-    for await (const batch of snap.rows(def, 1000)) for (const row of batch) out.push(Object.fromEntries(cols.map((c, i) => [c, text(row[i])])));
-  } finally {
-    await snap.close();
-  }
-  return out;
-}
+import { rowsOf } from "./support/store-rows.js";
 
 // One replay server for the file, shared by both stores' suites (each starts with an empty request log).
 const server = new ReplayServer();
@@ -57,12 +41,12 @@ for (const kind of STORE_KINDS) {
       assert.equal(run.status, "SUCCEEDED");
       assert.equal(server.requestsTo("/wiki/api/v2/pages")[1]!.query.get("cursor"), "eyJpZCI6IjY1NjAxIn0");
 
-      const spaces = await rowsOf(store, site, "spaces");
+      const spaces = await rowsOf(store, site, "confluence", "spaces");
       assert.deepEqual(spaces.map((s) => [s.space_key, s.space_url, s.homepage_url, s.space_type, s.space_status, s.creator_id, s.created_date]), [
         ["ENG", "/wiki/spaces/ENG", "/wiki/spaces/ENG/pages/65537", "global", "CURRENT", "557058:aa11", "2023-01-10T08:00:00Z"],
         ["~bob", "/wiki/spaces/~bob", null, "personal", "ARCHIVED", "712020:bb22", "2023-02-01T09:30:00Z"],
       ]);
-      const pages = await rowsOf(store, site, "pages");
+      const pages = await rowsOf(store, site, "confluence", "pages");
       assert.deepEqual(pages.map((p) => [p.page_id, p.page_type, p.space_key, p.page_parent_id, p.page_version]), [
         [65537, "page", "ENG", null, 4],
         [65601, "page", "ENG", 65537, 2],
@@ -79,7 +63,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(pages[1]!.labels, '["runbook","team:ops"]');
       assert.equal(pages[1]!.scope_key, "ENG");
 
-      const comments = await rowsOf(store, site, "comments");
+      const comments = await rowsOf(store, site, "confluence", "comments");
       assert.deepEqual(comments.map((c) => [c.comment_id, c.page_id, c.parent_comment_id, c.creator_id, c.created_date, c.scope_key]), [
         // Edited (version 2 by another user): creator and creation time from its version 1.
         [196609, 65601, null, "557058:aa11", "2024-01-15T16:00:00Z", "ENG"],
@@ -89,7 +73,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(comments[0]!.comment_content, "<p>Add the restart steps</p>");
       assert.equal(comments[0]!.comment_url, "/wiki/spaces/ENG/pages/65601/Runbooks?focusedCommentId=196609");
 
-      const users = await rowsOf(store, site, "users");
+      const users = await rowsOf(store, site, "confluence", "users");
       assert.deepEqual(users.map((u) => [u.user_id, u.user_name, u.user_fullname, u.user_email]), [
         ["557058:aa11", "ann", "Ann Lee", "ann@acme.com"],
         ["5d9b0c3e1b2c3d0c0e0a1b2c", "Jira Cloud", "Jira Cloud", ""],
@@ -104,7 +88,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(server.unmatched, []);
       assert.equal(run.mode, "incremental");
       assert.equal(server.requests.slice(before).filter((r) => r.path === "/wiki/api/v2/pages").length, 1, "no second page once older changes show");
-      const pages = await rowsOf(store, site, "pages");
+      const pages = await rowsOf(store, site, "confluence", "pages");
       assert.equal(pages.length, 4);
       assert.deepEqual([pages[1]!.page_title, pages[1]!.page_version, pages[1]!.last_modifier_id], ["Runbooks (2024)", 3, "557058:aa11"]);
       assert.equal(run.counts.pages, 3, "the changed page, plus the pages within the overlap");
@@ -115,7 +99,7 @@ for (const kind of STORE_KINDS) {
       const run = await runSync({ store, site, env, reconcile: true });
       assert.deepEqual(server.unmatched, []);
       assert.deepEqual(run.deleted, { pages: 1 });
-      const pages = await rowsOf(store, site, "pages");
+      const pages = await rowsOf(store, site, "confluence", "pages");
       assert.deepEqual(pages.map((p) => p.page_id), [65537, 65601, 131073]);
     });
   });

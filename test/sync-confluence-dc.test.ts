@@ -1,27 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { entity, storedColumns } from "../src/core/entities/registry.js";
 import type { Site, Store } from "../src/store/port.js";
 import { runSync } from "../src/sync/run-sync.js";
 import { fixtureDir, ReplayServer } from "./support/replay-server.js";
 import { openTestStore, STORE_KINDS, type TestStore } from "./support/stores.js";
-
-/** Long text comes back from a snapshot as UTF-8 bytes; the rest as on SQLite, whatever the store. */
-const text = (v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : v instanceof Date ? v.toISOString() : typeof v === "bigint" ? Number(v) : v);
-
-async function rowsOf(store: Store, site: Site, name: string): Promise<Record<string, unknown>[]> {
-  const def = entity("confluence", name);
-  const cols = storedColumns(def).map((c) => c.name);
-  const snap = await store.data.snapshot(site.id);
-  const out: Record<string, unknown>[] = [];
-  try {
-    for await (const batch of snap.rows(def, 1000)) for (const row of batch) out.push(Object.fromEntries(cols.map((c, i) => [c, text(row[i])])));
-  } finally {
-    await snap.close();
-  }
-  return out;
-}
+import { rowsOf } from "./support/store-rows.js";
 
 // One replay server for the file, shared by both stores' suites (each starts with an empty request log).
 const server = new ReplayServer();
@@ -57,12 +41,12 @@ for (const kind of STORE_KINDS) {
       assert.equal(run.status, "SUCCEEDED");
       assert.equal(server.requests[0]!.authorization, "Bearer tok");
       assert.deepEqual(server.requestsTo("/rest/api/space").map((r) => r.query.get("start")), ["0", "1"]);
-      const spaces = await rowsOf(store, site, "spaces");
+      const spaces = await rowsOf(store, site, "confluence", "spaces");
       assert.deepEqual(spaces.map((s) => [s.space_key, s.space_url, s.homepage_url, s.space_type, s.space_status]), [
         ["OPS", "/display/OPS", "/display/OPS/Operations+Home", "global", "CURRENT"],
         ["~tom", "/display/~tom", null, "personal", "ARCHIVED"],
       ]);
-      const pages = await rowsOf(store, site, "pages");
+      const pages = await rowsOf(store, site, "confluence", "pages");
       assert.deepEqual(pages.map((p) => [p.page_id, p.page_type, p.page_parent_id, p.labels, p.page_version, p.creator_id, p.updated_date]), [
         [1998851, "page", null, null, 7, "8a7f808a8c2e1b5a018c2e1c0b4a0000", "2024-04-02T08:00:00Z"],
         [1998860, "page", 1998851, '["oncall","my:todo"]', 3, "8a7f808a8c2e1b5a018c2e1c0b4a0001", "2024-04-03T09:15:00Z"],
@@ -70,12 +54,12 @@ for (const kind of STORE_KINDS) {
       ]);
       assert.equal(pages[1]!.last_update_description, "Rota for Q2");
       assert.equal(pages[1]!.page_url, "/display/OPS/On-call");
-      const comments = await rowsOf(store, site, "comments");
+      const comments = await rowsOf(store, site, "confluence", "comments");
       assert.deepEqual(comments.map((c) => [c.comment_id, c.page_id, c.parent_comment_id, c.comment_content, c.scope_key]), [
         [2097153, 1998860, null, "<p>Swap with me?</p>", "OPS"],
         [2097154, 1998860, 2097153, "<p>Sure</p>", "OPS"],
       ]);
-      const users = await rowsOf(store, site, "users");
+      const users = await rowsOf(store, site, "confluence", "users");
       assert.deepEqual(users.map((u) => [u.user_name, u.user_fullname, u.user_email]), [
         ["eva", "Eva Braun-Lopez", ""],
         ["tom", "Tom Akers", ""],
@@ -87,7 +71,7 @@ for (const kind of STORE_KINDS) {
       const run = await runSync({ store, site, env });
       assert.deepEqual(server.unmatched, []);
       assert.equal(run.counts.pages, 2);
-      const pages = await rowsOf(store, site, "pages");
+      const pages = await rowsOf(store, site, "confluence", "pages");
       assert.deepEqual(pages.map((p) => p.page_title), ["Operations Home", "On-call rota", "Q1 incident review"]);
       assert.equal(pages[1]!.last_modifier_id, "8a7f808a8c2e1b5a018c2e1c0b4a0000");
     });

@@ -8,22 +8,7 @@ import { runSync } from "../src/sync/run-sync.js";
 import { CHECKPOINT_KEY, type CheckpointState } from "../src/sync/run-state.js";
 import { fixtureDir, ReplayServer } from "./support/replay-server.js";
 import { openTestStore, STORE_KINDS, type TestStore } from "./support/stores.js";
-
-/** Long text comes back from a snapshot as UTF-8 bytes; the rest as on SQLite, whatever the store. */
-const text = (v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : v instanceof Date ? v.toISOString() : typeof v === "bigint" ? Number(v) : v);
-
-async function rowsOf(store: Store, site: Site, name: string): Promise<Record<string, unknown>[]> {
-  const def = entity("jira", name);
-  const cols = storedColumns(def).map((c) => c.name);
-  const snap = await store.data.snapshot(site.id);
-  const out: Record<string, unknown>[] = [];
-  try {
-    for await (const batch of snap.rows(def, 1000)) for (const row of batch) out.push(Object.fromEntries(cols.map((c, i) => [c, text(row[i])])));
-  } finally {
-    await snap.close();
-  }
-  return out;
-}
+import { rowsOf } from "./support/store-rows.js";
 
 // One replay server for the file, shared by both stores' suites (each starts with an empty request log).
 const server = new ReplayServer();
@@ -60,7 +45,7 @@ for (const kind of STORE_KINDS) {
       // Basic auth with email + token, never anything else.
       assert.equal(server.requests[0]!.authorization, `Basic ${Buffer.from("alice@acme.com:s3cret-token").toString("base64")}`);
 
-      const issues = await rowsOf(store, site, "issues");
+      const issues = await rowsOf(store, site, "jira", "issues");
       assert.deepEqual(issues.map((i) => i.key), ["ED-1", "ED-2", "ED-3"]);
       const ed1 = issues[0]!;
       assert.equal(ed1.id, 10001);
@@ -99,14 +84,14 @@ for (const kind of STORE_KINDS) {
       assert.equal(issues[2]!.resolution_date, "2024-03-08T21:45:10Z");
 
       // The changelog of ED-1 was cut off at 2 of 3 histories: the third came from /issue/10001/changelog.
-      const history = await rowsOf(store, site, "issue_history");
+      const history = await rowsOf(store, site, "jira", "issue_history");
       assert.equal(history.filter((h) => h.issue_id === 10001).length, 4);
       const labels = history.find((h) => h.change_id === 20003)!;
       assert.deepEqual([labels.field, labels.to_string, labels.author_id], ["labels", "export", "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077"]);
       assert.equal(history.filter((h) => h.issue_id === 10003).length, 2);
       assert.equal(server.requestsTo("/rest/api/3/issue/10001/changelog").length, 1);
 
-      const fields = await rowsOf(store, site, "issue_fields");
+      const fields = await rowsOf(store, site, "jira", "issue_fields");
       assert.deepEqual(
         fields.map((f) => [f.issue_id, f.field_id, f.field_name, f.value]),
         [
@@ -116,18 +101,18 @@ for (const kind of STORE_KINDS) {
           [10001, "customfield_10060", "Release notes", "Adds CSV export"],
         ],
       );
-      const links = await rowsOf(store, site, "issue_links");
+      const links = await rowsOf(store, site, "jira", "issue_links");
       assert.deepEqual(links, [
         { link_id: 10200, link_type: "Blocks", outward_description: "blocks", inward_description: "is blocked by", source_issue_id: 10003, destination_issue_id: 10001, scope_key: "ED" },
       ]);
 
-      const users = await rowsOf(store, site, "users");
+      const users = await rowsOf(store, site, "jira", "users");
       assert.equal(users.length, 3);
       const bob = users.find((u) => u.user_id === "5b10ac8d82e05b22cc7d4ef5")!;
       assert.equal(bob.user_email, "", "a hidden email is exported empty, the user kept");
       assert.equal(users.find((u) => u.user_fullname === "Alice Nguyen")!.user_email, "alice@acme.com");
 
-      const worklogs = await rowsOf(store, site, "worklogs");
+      const worklogs = await rowsOf(store, site, "jira", "worklogs");
       assert.deepEqual(
         worklogs.map((w) => [w.worklog_id, w.issue_id, w.time_spent_seconds, w.comment, w.scope_key]),
         [
@@ -135,7 +120,7 @@ for (const kind of STORE_KINDS) {
           [100002, 10001, 7200, "Review", "ED"],
         ],
       );
-      const sprints = await rowsOf(store, site, "sprints");
+      const sprints = await rowsOf(store, site, "jira", "sprints");
       assert.deepEqual(sprints.map((s) => [s.sprint_id, s.board_id, s.name, s.state, s.start_date]), [
         [37, 1, "ED Sprint 1", "closed", "2024-03-03T22:00:00Z"],
         [38, 1, "ED Sprint 2", "active", "2024-03-17T23:15:00Z"],
@@ -168,20 +153,20 @@ for (const kind of STORE_KINDS) {
       const search = server.requests.slice(before).find((r) => r.path === "/rest/api/3/search/jql")!;
       // Cursor 2024-03-09T08:45:10+11:00 minus the 5-minute overlap, in the token user's zone (Australia/Sydney).
       assert.equal(search.query.get("jql"), 'updated >= "2024-03-09 08:40" ORDER BY updated ASC, id ASC');
-      const issues = await rowsOf(store, site, "issues");
+      const issues = await rowsOf(store, site, "jira", "issues");
       assert.deepEqual(issues.map((i) => [i.key, i.summary]), [
         ["ED-1", "Export issues as CSV"],
         ["ED-2", "Schedule daily and weekly exports"],
         ["ED-3", "Bug: dates are off by one hour"],
         ["ED-4", "Document the sync"],
       ]);
-      const worklogs = await rowsOf(store, site, "worklogs");
+      const worklogs = await rowsOf(store, site, "jira", "worklogs");
       assert.deepEqual(worklogs.map((w) => w.worklog_id), [100001], "the deleted worklog is gone");
       // ED-1 lost its Customer tier and its link to ED-3: the stored field and link go too.
-      const fields = await rowsOf(store, site, "issue_fields");
+      const fields = await rowsOf(store, site, "jira", "issue_fields");
       assert.deepEqual(fields.map((f) => f.field_id), ["customfield_10016", "customfield_10020", "customfield_10060"]);
-      assert.deepEqual(await rowsOf(store, site, "issue_links"), []);
-      const history = await rowsOf(store, site, "issue_history");
+      assert.deepEqual(await rowsOf(store, site, "jira", "issue_links"), []);
+      const history = await rowsOf(store, site, "jira", "issue_history");
       assert.deepEqual(history.filter((h) => h.change_id === 20030).map((h) => h.field), ["Customer tier", "Link"]);
     });
 
@@ -191,9 +176,9 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(server.unmatched, []);
       assert.deepEqual(run.deleted, { issues: 1, issue_history: 1 });
       assert.equal(run.mode, "incremental");
-      const issues = await rowsOf(store, site, "issues");
+      const issues = await rowsOf(store, site, "jira", "issues");
       assert.deepEqual(issues.map((i) => i.key), ["ED-1", "ED-3", "ED-4"]);
-      const history = await rowsOf(store, site, "issue_history");
+      const history = await rowsOf(store, site, "jira", "issue_history");
       assert.equal(history.some((h) => h.issue_id === 10002), false);
     });
   });

@@ -8,24 +8,11 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { entity, storedColumns } from "../src/core/entities/registry.js";
-import type { Site, Store } from "../src/store/port.js";
+import type { Site } from "../src/store/port.js";
 import { runSync } from "../src/sync/run-sync.js";
 import { fixtureDir, ReplayServer, type RecordedRequest } from "./support/replay-server.js";
 import { openTestStore, STORE_KINDS, type TestStore } from "./support/stores.js";
-
-async function rowsOf(store: Store, site: Site, name: string): Promise<Record<string, unknown>[]> {
-  const def = entity("jira", name);
-  const cols = storedColumns(def).map((c) => c.name);
-  const snap = await store.data.snapshot(site.id);
-  const out: Record<string, unknown>[] = [];
-  try {
-    for await (const batch of snap.rows(def, 1000)) for (const row of batch) out.push(Object.fromEntries(cols.map((c, i) => [c, row[i]])));
-  } finally {
-    await snap.close();
-  }
-  return out;
-}
+import { rowsOf } from "./support/store-rows.js";
 
 interface DcUser {
   key: string;
@@ -130,7 +117,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(server.unmatched, []);
 
       // 150 users although every search answers at most 100, plus the assignee no search lists.
-      const stored = await rowsOf(ts.store, site, "users");
+      const stored = await rowsOf(ts.store, site, "jira", "users");
       assert.equal(stored.length, 151);
       assert.deepEqual(new Set(stored.map((u) => u.user_id)), new Set([...users, ghost].map((u) => u.key)));
       const h = stored.find((u) => u.user_id === ghost.key)!;
@@ -144,14 +131,14 @@ for (const kind of STORE_KINDS) {
 
       // The issue search's second page (startAt=1) follows a page of 1 issue out of 100 asked.
       assert.deepEqual(server.requestsTo("/rest/api/2/search").map((r) => r.query.get("startAt")), ["0", "1"]);
-      const issues = await rowsOf(ts.store, site, "issues");
+      const issues = await rowsOf(ts.store, site, "jira", "issues");
       assert.deepEqual(issues.map((i) => [i.key, i.assignee_id]), [
         ["OPS-11", ghost.key],
         ["OPS-12", "JIRAUSER10100"],
       ]);
 
       // 100 changelog entries embedded in the search, 130 in all: every one stored.
-      const history = (await rowsOf(ts.store, site, "issue_history")).filter((r) => String(r.issue_id) === "21001");
+      const history = (await rowsOf(ts.store, site, "jira", "issue_history")).filter((r) => String(r.issue_id) === "21001");
       assert.equal(history.length, 130);
       assert.equal(new Set(history.map((r) => String(r.change_id))).size, 130);
     });
@@ -184,7 +171,7 @@ describe("sync jira-cloud completeness (sqlite)", () => {
     assert.deepEqual(server.unmatched, []);
     // Cloud embeds the newest 100 entries: the paged changelog is read from its start, on past a page of 60 with isLast false.
     assert.deepEqual(server.requestsTo("/rest/api/3/issue/10501/changelog").map((r) => r.query.get("startAt")), ["0", "60"]);
-    const history = await rowsOf(ts.store, site, "issue_history");
+    const history = await rowsOf(ts.store, site, "jira", "issue_history");
     assert.equal(history.length, 130);
     assert.deepEqual(new Set(history.map((r) => Number(r.change_id))), new Set(Array.from({ length: 130 }, (_, n) => 60000 + n)));
     // The users listing read on past a page of 3 of the 1,000 asked, to an empty page.

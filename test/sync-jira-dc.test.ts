@@ -3,27 +3,11 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { entity, storedColumns } from "../src/core/entities/registry.js";
 import type { Site, Store } from "../src/store/port.js";
 import { runSync } from "../src/sync/run-sync.js";
 import { fixtureDir, ReplayServer } from "./support/replay-server.js";
 import { openTestStore, STORE_KINDS, type TestStore } from "./support/stores.js";
-
-/** Long text comes back from a snapshot as UTF-8 bytes; the rest as on SQLite, whatever the store. */
-const text = (v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : v instanceof Date ? v.toISOString() : typeof v === "bigint" ? Number(v) : v);
-
-async function rowsOf(store: Store, site: Site, name: string): Promise<Record<string, unknown>[]> {
-  const def = entity("jira", name);
-  const cols = storedColumns(def).map((c) => c.name);
-  const snap = await store.data.snapshot(site.id);
-  const out: Record<string, unknown>[] = [];
-  try {
-    for await (const batch of snap.rows(def, 1000)) for (const row of batch) out.push(Object.fromEntries(cols.map((c, i) => [c, text(row[i])])));
-  } finally {
-    await snap.close();
-  }
-  return out;
-}
+import { rowsOf } from "./support/store-rows.js";
 
 // One replay server for the file, shared by both stores' suites (each starts with an empty request log).
 const server = new ReplayServer();
@@ -69,7 +53,7 @@ for (const kind of STORE_KINDS) {
         server.requestsTo("/rest/api/2/search").map((r) => r.query.get("startAt")),
         ["0", "2"],
       );
-      const issues = await rowsOf(store, site, "issues");
+      const issues = await rowsOf(store, site, "jira", "issues");
       assert.deepEqual(issues.map((i) => i.key), ["OPS-1", "OPS-2", "OPS-3"]);
       const ops1 = issues[0]!;
       assert.equal(ops1.description, "Rotate it *quarterly*.\r\nSee runbook.");
@@ -82,22 +66,22 @@ for (const kind of STORE_KINDS) {
       assert.equal(ops1.sprint_ids, "[12]");
       assert.equal(ops1.story_points, 3);
       assert.equal(ops1.updated_date, "2024-05-08T07:00:00Z");
-      const history = await rowsOf(store, site, "issue_history");
+      const history = await rowsOf(store, site, "jira", "issue_history");
       assert.deepEqual(history.map((h) => [h.issue_id, h.change_id, h.author_id, h.field, h.to_string]), [
         [20001, 30001, "JIRAUSER10100", "status", "In Progress"],
         [20001, 30002, "JIRAUSER10101", "assignee", "Dana Vogel"],
         [20001, 30003, "JIRAUSER10100", "status", "Open"],
       ]);
-      const users = await rowsOf(store, site, "users");
+      const users = await rowsOf(store, site, "jira", "users");
       assert.deepEqual(users.map((u) => [u.user_id, u.user_name, u.user_fullname, u.user_email, u.active]), [
         ["JIRAUSER10100", "carl", "Carl Weber", "carl@acme.de", 1],
         ["JIRAUSER10101", "dana", "Dana Vogel", "dana@acme.de", 0],
       ]);
-      const worklogs = await rowsOf(store, site, "worklogs");
+      const worklogs = await rowsOf(store, site, "jira", "worklogs");
       assert.deepEqual(worklogs.map((w) => [w.worklog_id, w.issue_id, w.author_id, w.comment, w.started]), [
         [40001, 20001, "JIRAUSER10101", "Rotated staging first", "2024-05-08T06:00:00Z"],
       ]);
-      const sprints = await rowsOf(store, site, "sprints");
+      const sprints = await rowsOf(store, site, "jira", "sprints");
       assert.deepEqual(sprints.map((s) => [s.sprint_id, s.board_id, s.goal]), [[12, 7, "Stabilise"]]);
     });
 
@@ -109,7 +93,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(run.counts.issues, 1);
       const search = server.requests.slice(before).find((r) => r.path === "/rest/api/2/search")!;
       assert.equal(search.query.get("jql"), 'updated >= "2024-05-09 07:00" ORDER BY updated ASC, id ASC');
-      const issues = await rowsOf(store, site, "issues");
+      const issues = await rowsOf(store, site, "jira", "issues");
       assert.deepEqual(issues.map((i) => i.summary), ["Rotate the database password", "Renew TLS certificates before June", "Disk alert on db-2"]);
     });
   });

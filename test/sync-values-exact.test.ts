@@ -7,27 +7,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { entity, storedColumns } from "../src/core/entities/registry.js";
 import { uuidToId } from "../src/sources/bitbucket/ids.js";
-import type { Site, Store } from "../src/store/port.js";
 import { runSync } from "../src/sync/run-sync.js";
 import { fixtureDir, ReplayServer } from "./support/replay-server.js";
 import { openTestStore, STORE_KINDS, type TestStore } from "./support/stores.js";
-
-const text = (v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : v);
-
-async function rowsOf(store: Store, site: Site, product: "confluence" | "bitbucket", name: string): Promise<Record<string, unknown>[]> {
-  const def = entity(product, name);
-  const cols = storedColumns(def).map((c) => c.name);
-  const snap = await store.data.snapshot(site.id);
-  const out: Record<string, unknown>[] = [];
-  try {
-    for await (const batch of snap.rows(def, 1000)) for (const row of batch) out.push(Object.fromEntries(cols.map((c, i) => [c, text(row[i])])));
-  } finally {
-    await snap.close();
-  }
-  return out;
-}
+import { rowsOf } from "./support/store-rows.js";
 
 for (const kind of STORE_KINDS) {
   describe(`sync values exact (${kind})`, () => {
