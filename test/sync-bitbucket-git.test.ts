@@ -13,6 +13,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { entity, storedColumns } from "../src/core/entities/registry.js";
 import { uuidToId } from "../src/sources/bitbucket/ids.js";
 import type { Site } from "../src/store/port.js";
 import { runSync } from "../src/sync/run-sync.js";
@@ -272,6 +273,19 @@ for (const kind of STORE_KINDS) {
       } finally {
         gitServer.expected = `Bearer ${TOKEN}`;
       }
+    });
+
+    test("a lost mirror is cloned again and the repository read whole: a stored commit no ref reaches goes, nothing is doubled", async () => {
+      const commits = entity("bitbucket", "commits");
+      const stray = { commit_hash: "f".repeat(40), repository_id: 1, message: "read through REST once, rebased away since", scope_key: "1" };
+      await t.store.data.upsert(site.id, commits, [storedColumns(commits).map((c) => (stray as Record<string, unknown>)[c.name] ?? null)]);
+      await rm(join(mirrors, String(site.id)), { recursive: true, force: true });
+      const run = await runSync({ store: t.store, site, env, mirrorsDir: mirrors });
+      assert.equal(run.status, "SUCCEEDED");
+      assert.ok(!run.skipped?.some((s) => s.names.some((n) => n.startsWith("PLAT/gateway"))), JSON.stringify(run.skipped));
+      const plat = join(upstream, "plat", "gateway.git");
+      assert.deepEqual((await commitsOf(1)).map((r) => r.commit_hash).sort(), revList(plat));
+      assert.equal(await t.store.data.count(site.id, { entity: commits, where: [{ column: "repository_id", op: "=", value: 1 }] }), revList(plat).length);
     });
   });
 }

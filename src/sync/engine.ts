@@ -124,10 +124,22 @@ export async function syncSite(options: SyncSiteOptions, run: SyncResult): Promi
     const out: Record<string, unknown>[] = [];
     for (let i = 0; i < values.length; i += 500) {
       const slice = values.slice(i, i + 500);
-      out.push(...(await store.data.distinct(site.id, def, columns ?? [column, "scope_key"], { column, in: slice }, 1_000_000)));
+      // One by one: a spread of a big result would overflow the call stack.
+      for (const row of await store.data.distinct(site.id, def, columns ?? [column, "scope_key"], { column, in: slice }, 1_000_000)) out.push(row);
     }
     return out;
   };
+  async function* stored(name: string, column: string, value: string | number, columns: readonly string[]): AsyncIterable<Record<string, unknown>[]> {
+    const def = mapperOf(name).def;
+    const snapshot = await store.data.snapshot(site.id);
+    try {
+      for await (const batch of snapshot.rows({ entity: def, where: [{ column, op: "=", value }], columns }, BATCH_ROWS)) {
+        yield batch.map((values) => Object.fromEntries(columns.map((c, i) => [c, values[i] instanceof Uint8Array ? Buffer.from(values[i] as Uint8Array).toString("utf8") : values[i]])));
+      }
+    } finally {
+      await snapshot.close();
+    }
+  }
   const publish = () => {
     const now = clock.now();
     run.requests = http.requests;
@@ -145,6 +157,7 @@ export async function syncSite(options: SyncSiteOptions, run: SyncResult): Promi
     signal,
     shared,
     lookup,
+    stored,
     setEstimate,
     mirrorDir: options.mirrorsDir === undefined ? undefined : join(options.mirrorsDir, String(site.id)),
     authorization: (user) => authorizationHeader(user !== undefined && credentials.scheme === "basic" ? { ...credentials, user } : credentials),

@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import type { Batch, Stream, StreamContext, SyncRecord } from "../connector/connector.js";
 import { commitPass, type CommitCheckpoint } from "./commit-pass.js";
-import { addedCommits, cloneTarget, MirrorError, pruneMirrors, reachableCommits, removedCommits, updateMirror } from "./git-mirror.js";
+import { addedCommits, cloneTarget, MirrorError, pruneMirrors, removedCommits, unreachableCommits, updateMirror } from "./git-mirror.js";
 
 /** One repository as the commits stream needs it. */
 export interface CommitRepository {
@@ -138,10 +138,10 @@ async function* fromMirror(ctx: StreamContext, repo: CommitRepository, dir: stri
   } else if (since.length === 0 && !ctx.firstSync) {
     // Read whole (first time from git, or an old tip was collected away): what was stored before —
     // through the REST API, or from an older history — and git no longer reaches goes.
-    const reachable = await reachableCommits(dir, ctx.signal);
-    const stored = await ctx.lookup("commits", "repository_id", [String(repo.id)], ["commit_hash"]);
-    const gone = stored.map((r) => String(r.commit_hash)).filter((h) => !reachable.has(h));
-    reachable.clear();
+    const stored = async function* () {
+      for await (const rows of ctx.stored("commits", "repository_id", repo.id, ["commit_hash"])) yield rows.map((r) => String(r.commit_hash));
+    };
+    const gone = await unreachableCommits(dir, stored(), ctx.signal);
     for (let i = 0; i < gone.length; i += BATCH) {
       yield { records: {}, deletes: { commits: gone.slice(i, i + BATCH).map((h) => [repo.id, h]) }, items: 0 };
     }

@@ -14,11 +14,12 @@
  * the old tips are added; commits reachable from the old tips and from no ref now are removed (a rebase,
  * a deleted branch). When the old tips are unknown or gone from the mirror, the repository is read whole.
  */
+import { once } from "node:events";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { refTips } from "../git/commit-index.js";
 import { CommitStream, LOG_FORMAT } from "../git/commit-stream.js";
-import { gitErrorLine, runGit } from "../git/git-process.js";
+import { gitErrorLine, killGit, runGit, spawnGit } from "../git/git-process.js";
 
 /** Where a home keeps the mirrors of its synced sites. */
 export function mirrorsFolder(home: string): string {
@@ -127,10 +128,44 @@ export async function removedCommits(dir: string, oldTips: readonly string[], si
   return result.stdout.split("\n").filter(Boolean);
 }
 
-/** Every hash reachable from a ref of the mirror (the rare whole re-read of a repository). */
-export async function reachableCommits(dir: string, signal: AbortSignal): Promise<Set<string>> {
-  const out = await git(["-C", dir, "--no-replace-objects", "rev-list", "--all"], "git rev-list", { timeoutMs: LIST_TIMEOUT_MS, signal, maxOutput: 1 << 30 });
-  return new Set(out.split("\n").filter(Boolean));
+/**
+ * Of `hashes` (stored commits, streamed), those no ref of the mirror reaches — for the rare whole
+ * re-read of a repository, with memory flat in its size: the mirror is first pruned to what its refs
+ * reach (`git gc --prune=now`; a bare mirror keeps no reflog), then git is asked which hashes it lacks
+ * (`cat-file --batch-check`, fed and read as a stream).
+ */
+export async function unreachableCommits(dir: string, hashes: AsyncIterable<readonly string[]>, signal: AbortSignal): Promise<string[]> {
+  await git(["-C", dir, "-c", "gc.autoDetach=false", "gc", "--quiet", "--prune=now"], "git gc", { timeoutMs: FETCH_TIMEOUT_MS, signal });
+  const child = spawnGit(["-C", dir, "--no-replace-objects", "cat-file", "--batch-check=%(objectname) %(objecttype)"], { stdin: true });
+  const abort = () => killGit(child);
+  signal.addEventListener("abort", abort);
+  const missing: string[] = [];
+  let rest = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    const lines = (rest + chunk).split("\n");
+    rest = lines.pop()!;
+    for (const line of lines) if (line.endsWith(" missing")) missing.push(line.slice(0, line.indexOf(" ")));
+  });
+  child.stderr!.resume();
+  const closed = new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", resolve);
+  });
+  try {
+    const stdin = child.stdin!;
+    stdin.on("error", () => undefined);
+    for await (const batch of hashes) {
+      if (!stdin.write(batch.map((h) => `${h}\n`).join(""))) await once(stdin, "drain");
+    }
+    stdin.end();
+    const code = await closed;
+    if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("aborted");
+    if (code !== 0) throw new MirrorError("git cannot read its mirror", `git cat-file exited ${code} in ${dir}`);
+    return missing;
+  } finally {
+    signal.removeEventListener("abort", abort);
+    killGit(child);
+  }
 }
 
 /** One commit as `git log` gives it: hash, emails, times (epoch ms), message without trailing newlines. */

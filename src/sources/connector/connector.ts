@@ -44,6 +44,8 @@ export interface StreamContext {
    * `scope_key`) — e.g. the project of an issue already synced, or the fields an issue had before.
    */
   lookup(entity: string, column: string, values: readonly string[], columns?: readonly string[]): Promise<Record<string, unknown>[]>;
+  /** Stored rows of an entity whose `column` equals `value`, `columns` only, streamed in batches (memory flat). */
+  stored(entity: string, column: string, value: string | number, columns: readonly string[]): AsyncIterable<Record<string, unknown>[]>;
   /**
    * Records items the source named but did not give (a worklog the token cannot see, a user no longer
    * found): counted and named in the run record's `skipped`, never dropped in silence.
