@@ -134,7 +134,7 @@ export async function syncSite(options: SyncSiteOptions, run: SyncResult): Promi
     const snapshot = await store.data.snapshot(site.id);
     try {
       for await (const batch of snapshot.rows({ entity: def, where: [{ column, op: "=", value }], columns }, BATCH_ROWS)) {
-        yield batch.map((values) => Object.fromEntries(columns.map((c, i) => [c, values[i] instanceof Uint8Array ? Buffer.from(values[i] as Uint8Array).toString("utf8") : values[i]])));
+        yield batch.map((values) => Object.fromEntries(columns.map((c, i) => [c, values[i] instanceof Uint8Array ? Buffer.from(values[i]).toString("utf8") : values[i]])));
       }
     } finally {
       await snapshot.close();
