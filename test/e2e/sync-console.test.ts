@@ -132,7 +132,7 @@ test("sync console: a repository the sync could not clone shows as a Skipped war
   assert.equal(await items.count(), 1);
   assert.equal(await items.first().getAttribute("class"), "warning");
   const text = String(await items.first().textContent());
-  assert.ok(text.startsWith(`1 repositories: ${entry.reason}`), `the skipped item reads: ${text}`);
+  assert.ok(text.startsWith(`1 repository: ${entry.reason}`), `the skipped item reads: ${text}`);
   assert.ok(text.includes(`(${entry.names[0]!})`), `the skipped item names PLAT/legacy: ${text}`);
   await card.screenshot({ path: join(shots, "skipped.png") });
 

@@ -8,6 +8,13 @@ function label(name: string): string {
     .toLowerCase();
 }
 
+/** `3 worklogs`, `1 repository`: an entity name (plural) counted. */
+function counted(n: number, entity: string): string {
+  const plural = label(entity);
+  const noun = n !== 1 ? plural : plural.endsWith("ies") ? `${plural.slice(0, -3)}y` : plural.replace(/s$/, "");
+  return `${count(n)} ${noun}`;
+}
+
 function progressText(progress: Record<string, unknown>): string {
   const parts: string[] = [];
   for (const [name, value] of Object.entries(progress)) {
@@ -84,7 +91,7 @@ export function SyncStatus({ sync }: { sync: SyncRun | null }) {
           <ul className="plain" aria-label="Items the source named but did not give">
             {sync.skipped.map((s) => (
               <li key={`${s.entity}:${s.reason}`} className="warning">
-                {count(s.count)} {label(s.entity)}: {s.reason}
+                {counted(s.count, s.entity)}: {s.reason}
                 {s.names.length > 0 ? <span className="muted"> ({s.names.slice(0, 10).join(", ")}{s.count > 10 ? ", …" : ""})</span> : null}
               </li>
             ))}
