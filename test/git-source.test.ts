@@ -14,6 +14,7 @@ import { GitCommitReader } from "../src/sources/git/commit-reader.js";
 import { progressLine } from "../src/cli/job-progress.js";
 import type { ExportProgress } from "../src/core/export-job.js";
 import { startTestApp, waitForJob, type TestApp } from "./support/app.js";
+import { exportJobRecord } from "./support/export-rows.js";
 import { createRepository, data, DEFAULT_AUTHORS, fastImport, ident } from "../src/sources/git/fast-import.js";
 import { STALL_ENV } from "../src/sources/git/git-process.js";
 import { gitSource } from "../src/sources/git/index.js";
@@ -475,32 +476,7 @@ describe("git source: dates", () => {
 
 /** A STARTED export job of the world's site, for running the engine directly. */
 function exportJob(world: GitWorld, jobId: number, overrides: Partial<ExportJobRecord> = {}): ExportJobRecord {
-  return {
-    id: jobId,
-    siteId: world.site.id,
-    jobId,
-    format: "csv",
-    status: "STARTED",
-    trigger: "api",
-    startTime: NOW,
-    completedTime: null,
-    cancelledTime: null,
-    nodeId: "node-1",
-    instanceId: "test",
-    pid: process.pid,
-    schemaVersion: 1,
-    exportFrom: Date.parse(LONG_AGO),
-    forced: false,
-    rootExportPath: join(world.dir, "export"),
-    optedOut: [],
-    warnings: [],
-    errors: [],
-    statistics: null,
-    progress: null,
-    files: null,
-    leaseExpiresAt: NOW + 60_000,
-    ...overrides,
-  };
+  return exportJobRecord(world.site, join(world.dir, "export"), jobId, { startTime: NOW, exportFrom: Date.parse(LONG_AGO), leaseExpiresAt: NOW + 60_000, ...overrides });
 }
 
 describe("git source: through the export engine", () => {

@@ -12,7 +12,8 @@ import type { Site, Store } from "../../src/store/port.js";
 
 let nextJob = 1;
 
-function exportJob(site: Site, root: string, jobId: number): ExportJobRecord {
+/** A STARTED export job of `site` into `root`, for running the export engine directly. */
+export function exportJobRecord(site: Site, root: string, jobId: number, overrides: Partial<ExportJobRecord> = {}): ExportJobRecord {
   const now = Date.now();
   return {
     id: jobId,
@@ -38,6 +39,7 @@ function exportJob(site: Site, root: string, jobId: number): ExportJobRecord {
     progress: null,
     files: null,
     leaseExpiresAt: now + 60_000,
+    ...overrides,
   };
 }
 
@@ -47,7 +49,7 @@ export async function exportedRows(store: Store, site: Site, root: string, entit
     store,
     site,
     instanceUrl: site.baseUrl,
-    job: exportJob(site, root, nextJob++),
+    job: exportJobRecord(site, root, nextJob++),
     settings: exportSettingsSchema.parse({ minimumUsableDiskSpaceAfterExport: 0, ...settings }),
     sources: [],
     zone: "UTC",
