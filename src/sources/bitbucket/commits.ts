@@ -107,8 +107,9 @@ export function commitStream(source: CommitSource): Stream {
         pass.done.add(key);
         yield { records: {}, checkpoint: checkpoint(), items: 0 };
       }
-      if (siteDir !== undefined) {
-        // Mirrors of repositories gone from the listing, and their tips, go.
+      if (siteDir !== undefined && repos.length > 0) {
+        // Mirrors of repositories gone from the listing, and their tips, go (not on an empty listing:
+        // a token that lost its rights must not cost every clone again).
         const listed = new Set(repos.map((r) => String(r.id)));
         for (const id of Object.keys(tips)) if (!listed.has(id)) delete tips[id];
         await pruneMirrors(siteDir, listed);
