@@ -153,6 +153,14 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(gone, { commits: 1, build_statuses: 1, pull_requests: 1, pull_request_activities: 1 });
       const rest = await everyRow(t.store, bb);
       assert.deepEqual([rest.get("commits")!.length, rest.get("pull_requests")!.length, rest.get("pull_request_activities")!.length], [1, 1, 1]);
+
+      // More children than one batch of keys: found and deleted batch after batch, every one of them.
+      const many = Array.from({ length: 12_345 }, (_, i) => row(b("commits"), { repository_id: 7, commit_hash: i.toString(16).padStart(40, "0"), scope_key: "7" }));
+      for (let i = 0; i < many.length; i += 2000) await t.store.data.upsert(bb.id, b("commits"), many.slice(i, i + 2000));
+      const bulk: Record<string, number> = {};
+      await deleteChildren(t.store, bb.id, b("repositories"), ["7"], bulk);
+      assert.deepEqual(bulk, { commits: 12_345 });
+      assert.equal((await everyRow(t.store, bb)).get("commits")!.length, 1);
     });
   });
 }

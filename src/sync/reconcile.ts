@@ -56,22 +56,24 @@ export async function reconcile(
 /** Ids looked up per query when finding the children of deleted rows. */
 const ID_CHUNK = 500;
 
-/** Deletes the rows that belong to the deleted rows `ids` of `parent`, and theirs, counting per entity. */
+/**
+ * Deletes the rows that belong to the deleted rows `ids` of `parent`, and theirs, counting per entity:
+ * `KEY_BATCH` keys at a time, found and deleted until none is left, so that a repository of a million
+ * commits goes with memory flat.
+ */
 export async function deleteChildren(store: Store, siteId: number, parent: EntityDef, ids: readonly string[], deleted: Record<string, number>): Promise<void> {
-  if (ids.length === 0) return;
   for (const { def, column } of childrenOf(parent)) {
-    const doomed = new Map<string, unknown[]>();
     for (let i = 0; i < ids.length; i += ID_CHUNK) {
-      const rows = await store.data.distinct(siteId, def, def.key, { column, in: ids.slice(i, i + ID_CHUNK) }, Number.MAX_SAFE_INTEGER);
-      for (const row of rows) {
-        const key = def.key.map((k) => row[k]);
-        doomed.set(JSON.stringify(key), key);
+      const owners = ids.slice(i, i + ID_CHUNK);
+      for (;;) {
+        const rows = await store.data.distinct(siteId, def, def.key, { column, in: owners }, KEY_BATCH);
+        const keys = rows.map((row) => def.key.map((k) => row[k]));
+        const n = keys.length > 0 ? await store.data.deleteByKey(siteId, def, keys) : 0;
+        if (n > 0) deleted[def.name] = (deleted[def.name] ?? 0) + n;
+        if (def.key.length === 1) await deleteChildren(store, siteId, def, keys.map((k) => String(k[0])), deleted);
+        // A short batch was the last; a batch none of which went would come back again.
+        if (rows.length < KEY_BATCH || n === 0) break;
       }
     }
-    if (doomed.size === 0) continue;
-    const keys = [...doomed.values()];
-    const n = await store.data.deleteByKey(siteId, def, keys);
-    if (n > 0) deleted[def.name] = (deleted[def.name] ?? 0) + n;
-    if (def.key.length === 1) await deleteChildren(store, siteId, def, keys.map((k) => String(k[0])), deleted);
   }
 }

@@ -44,7 +44,7 @@ export interface SyncError {
   path?: string;
 }
 
-/** What a sync did (also kept, as far as it got, on a failed one). */
+/** Items of one entity a sync left out for one reason. */
 export interface SkippedItems {
   entity: string;
   reason: string;
@@ -55,6 +55,7 @@ export interface SkippedItems {
 
 export const SKIPPED_NAMES = 100;
 
+/** What a sync did (also kept, as far as it got, on a failed one). */
 export interface SyncResult {
   /** The connector kind (`jira-cloud`, …). */
   source: string;

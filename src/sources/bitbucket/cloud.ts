@@ -14,7 +14,7 @@ import { sourceError } from "../connector/source-error.js";
 import { emailOf } from "./commit-pass.js";
 import { commitStream, newerThan, type CommitSource } from "./commits.js";
 import { bareUuid, hashId, uuidToId } from "./ids.js";
-import { PR_STATES, pullRequestSweep, sinceMark } from "./pull-request-pass.js";
+import { PR_STATES, pullRequestSweep, sinceMark, storedRepository } from "./pull-request-pass.js";
 
 interface Paged<T> {
   pagelen?: number;
@@ -368,9 +368,9 @@ function repoSweep(): Sweep {
       }
     },
     async exists(ctx, id) {
-      const [row] = await ctx.lookup("repositories", "repository_id", [id], ["slug"]);
-      if (!row) return false;
-      const repo = await ctx.http.get<CloudRepo>(`/2.0/repositories/${workspaceOf(ctx.config)}/${encodeURIComponent(String(row.slug))}`, { entity: "repositories", allow: [404] });
+      const stored = await storedRepository(ctx, id);
+      if (!stored) return false;
+      const repo = await ctx.http.get<CloudRepo>(`/2.0/repositories/${workspaceOf(ctx.config)}/${encodeURIComponent(stored.slug)}`, { entity: "repositories", allow: [404] });
       return repo !== undefined && String(uuidToId(repo.uuid)) === id;
     },
   };
@@ -379,27 +379,22 @@ function repoSweep(): Sweep {
 /** Every pull request of every repository, in every state the stream syncs, by id. */
 function prSweep(): Sweep {
   return pullRequestSweep({
-    async *repositories(ctx) {
+    async *ids(ctx) {
       const ws = workspaceOf(ctx.config);
       // Read afresh: a sweep must not trust a listing cached before the streams ran.
       for await (const values of pages<CloudRepo>(ctx, `/2.0/repositories/${ws}`, { pagelen: 100 }, "repositories")) {
         for (const repo of values) {
           const repoId = uuidToId(repo.uuid)!;
-          const base = `/2.0/repositories/${ws}/${repo.slug}/pullrequests`;
-          yield {
-            scope: String(repoId),
-            async *ids() {
-              const query = { state: PR_STATES.cloud, sort: "id", pagelen: 50, fields: "next,values.id,values.destination.repository.uuid" };
-              for await (const prs of pages<Pick<CloudPullRequest, "id" | "destination">>(ctx, base, query, "pull_requests")) {
-                yield prs.map((pr) => `${uuidToId(pr.destination?.repository?.uuid) ?? repoId}-${pr.id}`);
-              }
-            },
-            async exists(scopedId) {
-              return (await ctx.http.get(`${base}/${scopedId}`, { entity: "pull_requests", allow: [404], query: { fields: "id" } })) !== undefined;
-            },
-          };
+          const query = { state: PR_STATES.cloud, sort: "id", pagelen: 50, fields: "next,values.id,values.destination.repository.uuid" };
+          for await (const prs of pages<Pick<CloudPullRequest, "id" | "destination">>(ctx, `/2.0/repositories/${ws}/${repo.slug}/pullrequests`, query, "pull_requests")) {
+            yield prs.map((pr) => `${uuidToId(pr.destination?.repository?.uuid) ?? repoId}-${pr.id}`);
+          }
         }
       }
+    },
+    async exists(ctx, repo, scopedId) {
+      const path = `/2.0/repositories/${workspaceOf(ctx.config)}/${encodeURIComponent(repo.slug)}/pullrequests/${scopedId}`;
+      return (await ctx.http.get(path, { entity: "pull_requests", allow: [404], query: { fields: "id" } })) !== undefined;
     },
   });
 }

@@ -8,7 +8,7 @@
  */
 import type { Batch, Connector, Stream, StreamContext, SyncRecord, Sweep } from "../connector/connector.js";
 import { commitStream, newerThan, type CommitSource } from "./commits.js";
-import { overlappingPages, PR_STATES, pullRequestSweep, sinceMark } from "./pull-request-pass.js";
+import { overlappingPages, PR_STATES, pullRequestSweep, sinceMark, storedRepository } from "./pull-request-pass.js";
 
 interface DcPage<T> {
   size: number;
@@ -348,36 +348,33 @@ function repoSweep(): Sweep {
       for await (const values of pages<DcRepo>(ctx, "/rest/api/1.0/repos", {}, "repositories")) yield values.map((r) => r.id);
     },
     async exists(ctx, id) {
-      const [row] = await ctx.lookup("repositories", "repository_id", [id], ["project_key", "slug"]);
-      if (!row) return false;
-      const repo = await ctx.http.get<DcRepo>(`/rest/api/1.0/projects/${encodeURIComponent(String(row.project_key))}/repos/${encodeURIComponent(String(row.slug))}`, { entity: "repositories", allow: [404] });
+      const stored = await storedRepository(ctx, id);
+      if (!stored) return false;
+      const repo = await ctx.http.get<DcRepo>(repoPath(stored), { entity: "repositories", allow: [404] });
       return repo !== undefined && String(repo.id) === id;
     },
   };
 }
 
+const repoPath = (repo: { projectKey: string; slug: string }) => `/rest/api/1.0/projects/${encodeURIComponent(repo.projectKey)}/repos/${encodeURIComponent(repo.slug)}`;
+
 /** Every pull request of every repository, in every state, by id. */
 function prSweep(): Sweep {
   return pullRequestSweep({
-    async *repositories(ctx) {
+    async *ids(ctx) {
       // Read afresh: a sweep must not trust a listing cached before the streams ran.
       for await (const values of pages<DcRepo>(ctx, "/rest/api/1.0/repos", {}, "repositories")) {
         for (const repo of values) {
-          const base = `/rest/api/1.0/projects/${repo.project.key}/repos/${repo.slug}/pull-requests`;
-          yield {
-            scope: String(repo.id),
-            async *ids() {
-              const fetch = (start: number) => ctx.http.get<DcPage<DcPullRequest>>(base, { entity: "pull_requests", query: { state: PR_STATES.dc, order: "OLDEST", start, limit: 100 } });
-              for await (const prs of overlappingPages(fetch, (pr) => String(pr.id), () => 0)) {
-                yield prs.map((pr) => `${pr.toRef?.repository?.id ?? repo.id}-${pr.id}`);
-              }
-            },
-            async exists(scopedId) {
-              return (await ctx.http.get(`${base}/${scopedId}`, { entity: "pull_requests", allow: [404] })) !== undefined;
-            },
-          };
+          const base = `${repoPath({ projectKey: repo.project.key, slug: repo.slug })}/pull-requests`;
+          const fetch = (start: number) => ctx.http.get<DcPage<DcPullRequest>>(base, { entity: "pull_requests", query: { state: PR_STATES.dc, order: "OLDEST", start, limit: 100 } });
+          for await (const prs of overlappingPages(fetch, (pr) => String(pr.id), () => 0)) {
+            yield prs.map((pr) => `${pr.toRef?.repository?.id ?? repo.id}-${pr.id}`);
+          }
         }
       }
+    },
+    async exists(ctx, repo, scopedId) {
+      return (await ctx.http.get(`${repoPath(repo)}/pull-requests/${scopedId}`, { entity: "pull_requests", allow: [404] })) !== undefined;
     },
   });
 }

@@ -1,7 +1,7 @@
 /**
  * What Bitbucket Cloud and DC share about pull requests: the states synced, the high-water mark of a
  * pass, and the id sweep that lets a reconcile delete pull requests removed upstream (their activities
- * go with them: the registry's parents).
+ * go with them: the registry's parents); a stored repository by id, for the sweeps' checks by id.
  */
 import type { StreamContext, Sweep } from "../connector/connector.js";
 
@@ -27,37 +27,32 @@ export function sinceMark<T extends string | number>(updated: T, now: number): T
   return (Number.isFinite(at) && at > cap ? new Date(cap).toISOString() : updated) as T;
 }
 
-/** One repository's pull requests as the sweep sees them. */
-export interface SweptRepository {
-  /** The repository's `scope_key`. */
-  scope: string;
-  /** Pull request ids (`<to repository id>-<scoped id>`) in pages. */
-  ids(): AsyncIterable<readonly string[]>;
-  /** Whether the API still answers for this scoped id (404: gone). */
-  exists(scopedId: string): Promise<boolean>;
+/** A repository as the store holds it, by id (its `project_key` and `slug`); undefined when it has none. */
+export async function storedRepository(ctx: StreamContext, id: string): Promise<{ projectKey: string; slug: string } | undefined> {
+  const [row] = await ctx.lookup("repositories", "repository_id", [id], ["project_key", "slug"]);
+  return row ? { projectKey: String(row.project_key), slug: String(row.slug) } : undefined;
 }
 
 /**
- * Pull requests by id, every repository, every synced state. A listing pages by offset and can skip an
- * item if another is deleted during the pass, so a stored pull request the listing left out is asked
- * for by id before it counts as gone: one the API still has is never deleted.
+ * Pull requests by id, every repository, every synced state. A stored pull request the listing left
+ * out is asked for by id before it counts as gone (`Sweep.exists`, as for every sweep): one the API
+ * still has is never deleted.
  */
-export function pullRequestSweep(source: { repositories(ctx: StreamContext): AsyncIterable<SweptRepository> }): Sweep {
+export function pullRequestSweep(source: {
+  /** Pull request ids (`<to repository id>-<scoped id>`) of every repository, in pages. */
+  ids(ctx: StreamContext): AsyncIterable<readonly string[]>;
+  /** Whether the API still answers for pull request `scopedId` into `repo` (404: gone). */
+  exists(ctx: StreamContext, repo: { projectKey: string; slug: string }, scopedId: string): Promise<boolean>;
+}): Sweep {
   return {
     entity: "pull_requests",
-    async *ids(ctx) {
-      for await (const repo of source.repositories(ctx)) {
-        const listed = new Set<string>();
-        for await (const ids of repo.ids()) {
-          for (const id of ids) listed.add(id);
-          yield ids;
-        }
-        const stored = await ctx.lookup("pull_requests", "scope_key", [repo.scope], ["pull_request_id", "scoped_id"]);
-        const missing = stored.filter((r) => !listed.has(String(r.pull_request_id)));
-        const kept: string[] = [];
-        for (const row of missing) if (await repo.exists(String(row.scoped_id))) kept.push(String(row.pull_request_id));
-        if (kept.length > 0) yield kept;
-      }
+    ids: (ctx) => source.ids(ctx),
+    async exists(ctx, id) {
+      const [pr] = await ctx.lookup("pull_requests", "pull_request_id", [id], ["to_repository_id", "scoped_id"]);
+      if (!pr) return false;
+      // A pull request into a repository the store no longer has went with it.
+      const repo = await storedRepository(ctx, String(pr.to_repository_id));
+      return repo !== undefined && (await source.exists(ctx, repo, String(pr.scoped_id)));
     },
   };
 }
